@@ -1,0 +1,13 @@
+#pragma once
+// Each subcommand of the `spikingbert` program lives in its own file under tools/commands/ and is
+// registered here. Commands parse their options, call the library layers, and print; they hold no
+// model logic of their own.
+#include <CLI/CLI.hpp>
+
+namespace spikingbert::tools {
+
+// Registers a subcommand that exists in the interface but is not built yet: it accepts any
+// arguments and fails with exit code 2 and a clear message.
+void add_placeholder_command(CLI::App& app, const std::string& name, const std::string& description);
+
+}  // namespace spikingbert::tools
