@@ -23,7 +23,8 @@ std::string key_place(const std::string& key) { return "key '" + key + "'"; }
 std::string describe(const nlohmann::json& value) {
   if (value.is_number()) return "the number " + value.dump();
   if (value.is_string()) return "the string " + value.dump();
-  return std::string("a ") + value.type_name();
+  const std::string type = value.type_name();
+  return (type == "array" || type == "object" ? "an " : "a ") + type;
 }
 
 int read_positive_int(const nlohmann::json& json, const std::string& key, const std::string& source) {
