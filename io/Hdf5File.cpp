@@ -119,6 +119,38 @@ hid_t unsigned_file_type(int bytes) {
   }
 }
 
+hid_t element_type(Hdf5Element element) {
+  switch (element) {
+    case Hdf5Element::F32: return H5T_NATIVE_FLOAT;
+    case Hdf5Element::F64: return H5T_NATIVE_DOUBLE;
+    case Hdf5Element::I8: return H5T_NATIVE_INT8;
+    case Hdf5Element::I16: return H5T_NATIVE_INT16;
+    case Hdf5Element::I32: return H5T_NATIVE_INT32;
+    case Hdf5Element::I64: return H5T_NATIVE_INT64;
+    case Hdf5Element::U8: return H5T_NATIVE_UINT8;
+    case Hdf5Element::U16: return H5T_NATIVE_UINT16;
+    case Hdf5Element::U32: return H5T_NATIVE_UINT32;
+    case Hdf5Element::U64: return H5T_NATIVE_UINT64;
+  }
+  throw std::logic_error("unknown Hdf5Element");
+}
+
+hid_t element_file_type(Hdf5Element element) {
+  switch (element) {
+    case Hdf5Element::F32: return H5T_IEEE_F32LE;
+    case Hdf5Element::F64: return H5T_IEEE_F64LE;
+    case Hdf5Element::I8: return H5T_STD_I8LE;
+    case Hdf5Element::I16: return H5T_STD_I16LE;
+    case Hdf5Element::I32: return H5T_STD_I32LE;
+    case Hdf5Element::I64: return H5T_STD_I64LE;
+    case Hdf5Element::U8: return H5T_STD_U8LE;
+    case Hdf5Element::U16: return H5T_STD_U16LE;
+    case Hdf5Element::U32: return H5T_STD_U32LE;
+    case Hdf5Element::U64: return H5T_STD_U64LE;
+  }
+  throw std::logic_error("unknown Hdf5Element");
+}
+
 void check_value_count(const std::string& path, const Shape& shape, std::size_t count) {
   if (element_count(shape) != count) {
     throw std::invalid_argument("HDF5 dataset " + path + ": " + std::to_string(count) + " values for shape " +
@@ -488,6 +520,95 @@ void Hdf5Writer::write_uints(const std::string& dataset_path, const Shape& shape
 void Hdf5Writer::create_group(const std::string& group_path) {
   const Lock lock(hdf5_mutex());
   const Handle object(open_or_create_object(group_path), H5Oclose);
+}
+
+void Hdf5Writer::create_extendible(const std::string& dataset_path, Hdf5Element element, const Shape& row_shape,
+                                   std::int64_t rows_per_chunk, int gzip_level) {
+  const Lock lock(hdf5_mutex());
+  if (file_ < 0) throw std::logic_error("Hdf5Writer used after commit");
+  if (rows_per_chunk <= 0) throw std::invalid_argument("rows_per_chunk must be positive");
+  if (gzip_level < 0 || gzip_level > 9) throw std::invalid_argument("gzip level must be 0..9");
+  const std::string place = absolute(dataset_path);
+  if (link_exists(file_, place)) throw std::logic_error("HDF5 dataset " + place + " written twice");
+  std::vector<hsize_t> dims{0}, max_dims{H5S_UNLIMITED}, chunk{static_cast<hsize_t>(rows_per_chunk)};
+  for (const auto size : row_shape) {
+    if (size <= 0) throw std::invalid_argument("extendible dataset rows need positive dimensions");
+    dims.push_back(static_cast<hsize_t>(size));
+    max_dims.push_back(static_cast<hsize_t>(size));
+    chunk.push_back(static_cast<hsize_t>(size));
+  }
+  const Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()), H5Sclose);
+  const Handle creation(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_chunk(creation.get(), static_cast<int>(chunk.size()), chunk.data());
+  if (gzip_level > 0) {
+    H5Pset_shuffle(creation.get());  // byte shuffling makes spike and count data compress far better
+    H5Pset_deflate(creation.get(), static_cast<unsigned>(gzip_level));
+  }
+  const Handle link_properties(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(link_properties.get(), 1);
+  const Handle dataset(H5Dcreate2(file_, place.c_str(), element_file_type(element), space.get(),
+                                  link_properties.get(), creation.get(), H5P_DEFAULT),
+                       H5Dclose);
+  if (!dataset.valid()) {
+    throw InputError(destination().string(), place, "cannot create the dataset", "a valid dataset path");
+  }
+}
+
+void Hdf5Writer::append_raw(const std::string& dataset_path, Hdf5Element element, const void* data,
+                            std::size_t count) {
+  const Lock lock(hdf5_mutex());
+  if (file_ < 0) throw std::logic_error("Hdf5Writer used after commit");
+  const std::string place = absolute(dataset_path);
+  const Handle dataset(H5Dopen2(file_, place.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) throw std::logic_error("append_rows: no dataset " + place);
+  const Handle stored_type(H5Dget_type(dataset.get()), H5Tclose);
+  if (H5Tequal(stored_type.get(), element_file_type(element)) <= 0) {
+    throw std::logic_error("append_rows: element type differs from the dataset's at " + place);
+  }
+  const Handle old_space(H5Dget_space(dataset.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(old_space.get());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(old_space.get(), dims.data(), nullptr);
+  hsize_t row_size = 1;
+  for (std::size_t axis = 1; axis < dims.size(); ++axis) row_size *= dims[axis];
+  if (count % row_size != 0) {
+    throw std::invalid_argument("append_rows: " + std::to_string(count) + " values are not whole rows of " +
+                                std::to_string(row_size) + " at " + place);
+  }
+  const hsize_t new_rows = count / row_size;
+  if (new_rows == 0) return;
+  std::vector<hsize_t> start(dims.size(), 0), block = dims;
+  start[0] = dims[0];
+  block[0] = new_rows;
+  dims[0] += new_rows;
+  if (H5Dset_extent(dataset.get(), dims.data()) < 0) {
+    throw InputError(destination().string(), place, "cannot extend the dataset", "a writable location");
+  }
+  const Handle file_space(H5Dget_space(dataset.get()), H5Sclose);
+  H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, block.data(), nullptr);
+  const Handle memory_space(H5Screate_simple(static_cast<int>(block.size()), block.data(), nullptr), H5Sclose);
+  if (H5Dwrite(dataset.get(), element_type(element), memory_space.get(), file_space.get(), H5P_DEFAULT, data) < 0) {
+    throw InputError(destination().string(), place, "cannot write the dataset", "a writable location");
+  }
+}
+
+std::int64_t Hdf5Writer::rows(const std::string& dataset_path) {
+  const Lock lock(hdf5_mutex());
+  const std::string place = absolute(dataset_path);
+  const Handle dataset(H5Dopen2(file_, place.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) throw std::logic_error("rows: no dataset " + place);
+  const Handle space(H5Dget_space(dataset.get()), H5Sclose);
+  hsize_t dims[H5S_MAX_RANK];
+  if (H5Sget_simple_extent_ndims(space.get()) < 1) return 0;
+  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+  return static_cast<std::int64_t>(dims[0]);
+}
+
+void Hdf5Writer::flush() {
+  const Lock lock(hdf5_mutex());
+  if (file_ >= 0 && H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) {
+    throw InputError(destination().string(), "", "cannot flush the HDF5 file", "a writable location");
+  }
 }
 
 std::int64_t Hdf5Writer::open_or_create_object(const std::string& object_path) {

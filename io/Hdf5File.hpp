@@ -17,6 +17,26 @@
 
 namespace spikingbert::io {
 
+// Element types of extendible datasets.
+enum class Hdf5Element { F32, F64, I8, I16, I32, I64, U8, U16, U32, U64 };
+
+template <typename T>
+constexpr Hdf5Element hdf5_element_of() {
+  if constexpr (std::is_same_v<T, float>) return Hdf5Element::F32;
+  else if constexpr (std::is_same_v<T, double>) return Hdf5Element::F64;
+  else if constexpr (std::is_same_v<T, std::int8_t>) return Hdf5Element::I8;
+  else if constexpr (std::is_same_v<T, std::int16_t>) return Hdf5Element::I16;
+  else if constexpr (std::is_same_v<T, std::int32_t>) return Hdf5Element::I32;
+  else if constexpr (std::is_same_v<T, std::int64_t>) return Hdf5Element::I64;
+  else if constexpr (std::is_same_v<T, std::uint8_t>) return Hdf5Element::U8;
+  else if constexpr (std::is_same_v<T, std::uint16_t>) return Hdf5Element::U16;
+  else if constexpr (std::is_same_v<T, std::uint32_t>) return Hdf5Element::U32;
+  else {
+    static_assert(std::is_same_v<T, std::uint64_t>, "unsupported HDF5 element type");
+    return Hdf5Element::U64;
+  }
+}
+
 // Paths are absolute or relative to the root ("inputs/input_ids" == "/inputs/input_ids").
 class Hdf5Reader {
  public:
@@ -68,6 +88,19 @@ class Hdf5Writer {
                    int bytes);
   void create_group(const std::string& group_path);  // with intermediate groups; no-op if it exists
 
+  // An extendible dataset of shape [0, row_shape...] that grows along its first axis (one row per
+  // example or time step), chunked by rows_per_chunk rows and gzip-compressed (level 0 = no filter).
+  void create_extendible(const std::string& dataset_path, Hdf5Element element, const Shape& row_shape,
+                         std::int64_t rows_per_chunk, int gzip_level = 4);
+  // Appends whole rows: values.size() must be a multiple of the row size and T must match the element type.
+  template <typename T>
+  void append_rows(const std::string& dataset_path, const std::vector<T>& values) {
+    append_raw(dataset_path, hdf5_element_of<T>(), values.data(), values.size());
+  }
+  std::int64_t rows(const std::string& dataset_path);  // current length of an extendible dataset
+  // Pushes everything written so far to the (temporary) file.
+  void flush();
+
   // Attributes on a group or dataset (a missing object path is created as a group). Rewriting an
   // attribute replaces it. Strings are variable-length UTF-8 (as h5py writes them).
   void write_attribute(const std::string& object_path, const std::string& name, double value);
@@ -91,6 +124,7 @@ class Hdf5Writer {
 
  private:
   void close();
+  void append_raw(const std::string& dataset_path, Hdf5Element element, const void* data, std::size_t count);
   void write_dataset(const std::string& dataset_path, const Shape& shape, std::int64_t file_type,
                      std::int64_t memory_type, const void* data, std::size_t value_count);
   std::int64_t open_or_create_object(const std::string& object_path);

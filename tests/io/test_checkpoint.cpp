@@ -128,3 +128,10 @@ TEST_CASE("checkpoint reader rejects files that are not valid checkpoints", "[io
   });
   CHECK_THROWS_WITH(read_checkpoint(path), Catch::Contains("bad.h5:/tensors/nested: is a group, not a dataset"));
 }
+
+TEST_CASE("require_finite rejects NaN and infinite weights", "[io][checkpoint]") {
+  CHECK_NOTHROW(require_finite(Tensor{{2}, {1.0f, -3.0f}}, "w", "model.safetensors"));
+  CHECK_THROWS_WITH(require_finite(Tensor{{3}, {1.0f, NAN, 0.0f}}, "w", "model.safetensors"),
+                    "model.safetensors:tensor 'w': element 1 is NaN (expected finite values)");
+  CHECK_THROWS_WITH(require_finite(Tensor{{2}, {1.0f, -INFINITY}}, "w", "m"), Catch::Contains("element 1 is infinite"));
+}

@@ -157,3 +157,29 @@ TEST_CASE("HDF5 writer without commit leaves no file behind", "[io][hdf5]") {
   CHECK(Hdf5Reader(path).read_tensor("x").values == std::vector<float>{1.0f});
   CHECK(files_in(folder) == 1);
 }
+
+TEST_CASE("HDF5 extendible datasets grow by rows, compressed", "[io][hdf5]") {
+  const auto folder = fresh_folder("hdf5-extendible");
+  const auto path = folder / "trace.h5";
+  {
+    Hdf5Writer writer(path);
+    writer.create_extendible("spikes/00", Hdf5Element::U8, {2, 3}, 4);
+    writer.create_extendible("asr", Hdf5Element::F32, {2}, 16, 0);
+    CHECK(writer.rows("spikes/00") == 0);
+    writer.append_rows("spikes/00", std::vector<std::uint8_t>{1, 0, 1, 0, 0, 1});
+    writer.append_rows("spikes/00", std::vector<std::uint8_t>(6 * 5, 1));  // five more rows, crosses a chunk
+    writer.append_rows("asr", std::vector<float>{0.5f, 0.25f, 1.0f, 0.0f});
+    CHECK(writer.rows("spikes/00") == 6);
+    CHECK_THROWS_AS(writer.append_rows("asr", std::vector<float>{1.0f}), std::invalid_argument);  // not a whole row
+    CHECK_THROWS_AS(writer.append_rows("asr", std::vector<double>{1.0, 2.0}), std::logic_error);   // wrong type
+    writer.flush();
+    writer.commit();
+  }
+  const Hdf5Reader reader(path);
+  const auto spikes = reader.read_ints("spikes/00");
+  CHECK(spikes.shape == Shape{6, 2, 3});
+  CHECK(std::vector<std::int64_t>(spikes.values.begin(), spikes.values.begin() + 7) ==
+        std::vector<std::int64_t>{1, 0, 1, 0, 0, 1, 1});
+  CHECK(reader.read_tensor("asr").values == std::vector<float>{0.5f, 0.25f, 1.0f, 0.0f});
+  CHECK(reader.shape("asr") == Shape{2, 2});
+}
