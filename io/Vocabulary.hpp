@@ -1,0 +1,45 @@
+#pragma once
+// A WordPiece vocabulary: one token per line, the id is the 0-based line number (the format of
+// bert-base-uncased's vocab.txt). Tokens are kept as code points, which is what the tokenizer works in.
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace spikingbert::io {
+
+class Vocabulary {
+ public:
+  // Reads a vocab.txt. Throws InputError (file, line) for a missing or empty file or invalid UTF-8.
+  static Vocabulary read(const std::filesystem::path& path);
+  // From tokens in id order (for tests and tools that build a vocabulary in memory).
+  static Vocabulary from_tokens(const std::vector<std::string>& tokens);
+
+  std::optional<int> find(std::u32string_view token) const;
+  std::optional<int> find(std::string_view utf8_token) const;
+  // The id of a token the vocabulary must contain (the special tokens); throws InputError otherwise.
+  int required_id(std::string_view utf8_token) const;
+  const std::string& token(int id) const { return tokens_.at(static_cast<std::size_t>(id)); }
+  std::size_t size() const { return tokens_.size(); }
+  // The longest token, in code points (bounds the WordPiece search).
+  std::size_t longest_token_length() const { return longest_token_length_; }
+  const std::string& source() const { return source_; }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::u32string_view text) const { return std::hash<std::u32string_view>{}(text); }
+  };
+  std::string source_;               // file name for error messages
+  std::vector<std::string> tokens_;  // UTF-8, by id
+  std::unordered_map<std::u32string, int, Hash, std::equal_to<>> ids_;
+  std::size_t longest_token_length_ = 0;
+
+  void add(std::string utf8_token, std::u32string token);
+};
+
+}  // namespace spikingbert::io
