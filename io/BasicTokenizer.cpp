@@ -78,10 +78,11 @@ void reorder_canonically(std::u32string& text) {
 
 }  // namespace
 
-void BasicTokenizer::tokenize(std::u32string_view text, std::vector<std::u32string>& words) const {
+void BasicTokenizer::tokenize(std::u32string_view text, WordList& words) const {
   // Steps 1-3 in one pass: a word ends at whitespace (cleaned to ' ' or other str.split() whitespace)
   // and a CJK ideograph is a word of its own. Dropped characters vanish without splitting.
-  std::u32string word;
+  thread_local std::u32string word;
+  word.clear();
   const auto flush = [&] {
     if (!word.empty()) split_word(word, words);
     word.clear();
@@ -102,20 +103,19 @@ void BasicTokenizer::tokenize(std::u32string_view text, std::vector<std::u32stri
   flush();
 }
 
-void BasicTokenizer::split_word(std::u32string_view word, std::vector<std::u32string>& words) const {
+void BasicTokenizer::split_word(std::u32string_view word, WordList& words) const {
   if (is_special_token(word)) {
-    words.emplace_back(word);
+    words.push(word);
     return;
   }
-  // Step 4: lower-case, then NFD and drop nonspacing marks.
+  // Step 4: lower-case, then NFD and drop nonspacing marks. Scratch buffers are reused per thread.
+  thread_local std::u32string lowered, decomposed, normalized;
+  normalized.clear();
   const bool ascii = std::all_of(word.begin(), word.end(), [](char32_t c) { return c < kAsciiEnd; });
-  std::u32string normalized;
-  normalized.reserve(word.size());
   if (ascii) {
     for (const char32_t c : word) normalized.push_back(c >= U'A' && c <= U'Z' ? c + (U'a' - U'A') : c);
   } else {
-    std::u32string lowered;
-    lowered.reserve(word.size());
+    lowered.clear();
     for (std::size_t i = 0; i < word.size(); ++i) {
       if (word[i] == kCapitalSigma) {
         lowered.push_back(lower_capital_sigma(word, i));
@@ -125,8 +125,7 @@ void BasicTokenizer::split_word(std::u32string_view word, std::vector<std::u32st
       const int count = uc::lowercase(word[i], lower);
       lowered.append(lower, static_cast<std::size_t>(count));
     }
-    std::u32string decomposed;
-    decomposed.reserve(lowered.size());
+    decomposed.clear();
     for (const char32_t c : lowered) append_decomposition(c, decomposed);
     reorder_canonically(decomposed);
     for (const char32_t c : decomposed) {
@@ -134,15 +133,16 @@ void BasicTokenizer::split_word(std::u32string_view word, std::vector<std::u32st
     }
   }
   // Step 5: every punctuation character is a word; runs of other characters are words.
+  const std::u32string_view text(normalized);
   std::size_t run_start = 0;
-  for (std::size_t i = 0; i < normalized.size(); ++i) {
-    if (properties(normalized[i]) & uc::kPunctuation) {
-      if (i > run_start) words.emplace_back(normalized, run_start, i - run_start);
-      words.emplace_back(1, normalized[i]);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (properties(text[i]) & uc::kPunctuation) {
+      if (i > run_start) words.push(text.substr(run_start, i - run_start));
+      words.push(text.substr(i, 1));
       run_start = i + 1;
     }
   }
-  if (normalized.size() > run_start) words.emplace_back(normalized, run_start, normalized.size() - run_start);
+  if (text.size() > run_start) words.push(text.substr(run_start));
 }
 
 }  // namespace spikingbert::io

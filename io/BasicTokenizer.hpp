@@ -15,14 +15,31 @@
 
 namespace spikingbert::io {
 
+// Words back to back in one buffer, so tokenizing a sentence allocates nothing once warmed up.
+struct WordList {
+  std::u32string characters;
+  std::vector<std::size_t> ends;  // word i is characters[ends[i-1], ends[i])
+
+  void clear() { characters.clear(); ends.clear(); }
+  std::size_t size() const { return ends.size(); }
+  std::u32string_view operator[](std::size_t i) const {
+    const std::size_t begin = i == 0 ? 0 : ends[i - 1];
+    return std::u32string_view(characters).substr(begin, ends[i] - begin);
+  }
+  void push(std::u32string_view word) {
+    characters.append(word);
+    ends.push_back(characters.size());
+  }
+};
+
 class BasicTokenizer {
  public:
-  // Appends the words of `text` to `words` (reuses their storage).
-  void tokenize(std::u32string_view text, std::vector<std::u32string>& words) const;
+  // Appends the words of `text` to `words`.
+  void tokenize(std::u32string_view text, WordList& words) const;
 
  private:
   // Step 4 and 5 for one whitespace-separated word.
-  void split_word(std::u32string_view word, std::vector<std::u32string>& words) const;
+  void split_word(std::u32string_view word, WordList& words) const;
 };
 
 }  // namespace spikingbert::io

@@ -27,10 +27,10 @@ BertTokenizer BertTokenizer::from_file(const std::filesystem::path& vocab_txt) {
 
 void BertTokenizer::tokenize(std::u32string_view text, std::vector<int>& ids) const {
   // Per-thread scratch: tokenizing a data set calls this once per sentence.
-  thread_local std::vector<std::u32string> words;
+  thread_local WordList words;
   words.clear();
   basic_.tokenize(text, words);
-  for (const auto& word : words) wordpiece_.tokenize(word, ids);
+  for (std::size_t i = 0; i < words.size(); ++i) wordpiece_.tokenize(words[i], ids);
 }
 
 std::vector<int> BertTokenizer::tokenize(std::string_view utf8_text) const {
