@@ -117,3 +117,20 @@ TEST_CASE("spikingbert tokenize rejects bad input with one error line and no out
   CHECK(run_spikingbert("tokenize x --vocab " + quoted(folder / "no-vocab.txt")).err.find("no-vocab.txt: cannot open") !=
         std::string::npos);
 }
+
+TEST_CASE("spikingbert finds its default vocabulary in an installed tree first", "[tools][tokenize]") {
+  // A fake installation: <prefix>/bin/spikingbert and <prefix>/share/spikingbert/data/vocab/ with a
+  // tiny vocabulary, so the ids show which vocabulary was used.
+  const auto prefix = fresh_folder("installed-tree");
+  std::filesystem::create_directories(prefix / "bin");
+  std::filesystem::create_directories(prefix / "share" / "spikingbert" / "data" / "vocab");
+  std::filesystem::copy_file(SPIKINGBERT_EXECUTABLE, prefix / "bin" / "spikingbert");
+  std::ofstream(prefix / "share" / "spikingbert" / "data" / "vocab" / "bert-base-uncased.txt")
+      << "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n";
+  const auto installed = spikingbert::testing::run_shell(quoted(prefix / "bin" / "spikingbert") + " tokenize 'hello world'");
+  CHECK(installed.exit_code == 0);
+  CHECK(installed.out == "2 4 1 3\n");
+  // The build tree's executable falls back to the source tree's data/.
+  CHECK(run_spikingbert("tokenize 'hello world'").out == "101 7592 2088 102\n");
+  std::filesystem::remove_all(prefix);
+}

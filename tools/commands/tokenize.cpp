@@ -142,7 +142,7 @@ void add_tokenize_command(CLI::App& app) {
   command->add_option("--max-length", options->max_length,
                       "Maximum sequence length including [CLS]/[SEP] (default " + std::to_string(kDefaultMaxLength) +
                           "; for --input, used where a case has no max_seq_length)");
-  command->add_flag("--tokens", options->tokens, "Also print the tokens (a second line; a \"tokens\" field with --input)");
+  command->add_flag("--tokens", options->tokens, "Also print the tokens on a line of their own (last); with --input, add a \"tokens\" field");
   command->add_flag("--segments", options->segments, "Also print the segment ids on a line of their own");
   command->add_option("--input", options->input, "JSONL file of cases {text_a, text_b, max_seq_length}");
   command->add_option("--output", options->output, "JSONL file to write: each case plus input_ids, segment_ids");
