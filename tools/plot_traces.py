@@ -133,7 +133,8 @@ def main():
             times = group["timestamps"][begin:end] / dt - first_step + 1  # back to steps 1..T
             nodes = group["node_ids"][begin:end]
             fig, ax = plt.subplots(figsize=(9, 5))
-            ax.scatter(times, nodes, s=2, marker="|", color="black")
+            marker_size = max(1.0, min(20.0, 20000.0 / max(1, end - begin)))  # small marks for dense rasters
+            ax.scatter(times, nodes, s=marker_size, marker="|", color="black")
             ax.set_xlim(0.5, steps + 0.5)
             ax.set_xlabel("time step t")
             ax.set_ylabel("node id (token * width + neuron)")
