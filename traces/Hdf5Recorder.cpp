@@ -28,6 +28,8 @@ constexpr unsigned kGzipLevel = 4;
 constexpr hsize_t kExampleTableChunkRows = 1024;
 constexpr hsize_t kSpikeChunkElements = 16384;
 constexpr hsize_t kReportChunkTargetValues = 65536;
+// Hash slots of each dataset's chunk cache (a prime, HDF5's advice; few chunks are ever cached).
+constexpr std::size_t kChunkCacheSlots = 101;
 // SONATA `sorting` enum values (libsonata's Sorting enum).
 constexpr std::int8_t kSortingNone = 0, kSortingById = 1, kSortingByTime = 2;
 
@@ -119,6 +121,12 @@ void write_int_attribute(const TraceFile& file, hid_t object, const std::string&
   write_attribute(file, object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, {}, &value);
 }
 
+// Rewrites an existing int64 attribute in place (no delete and re-create once per example).
+void update_int_attribute(const TraceFile& file, hid_t object, const std::string& name, std::int64_t value) {
+  Hid attribute(file.check(H5Aopen(object, name.c_str(), H5P_DEFAULT), name, "open attribute"), H5Aclose);
+  file.check_status(H5Awrite(attribute.get(), H5T_NATIVE_INT64, &value), name, "write attribute");
+}
+
 void write_double_attribute(const TraceFile& file, hid_t object, const std::string& name, double value) {
   write_attribute(file, object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {}, &value);
 }
@@ -153,12 +161,17 @@ void write_fixed_dataset(const TraceFile& file, hid_t parent, const std::string&
   }
 }
 
-// A dataset that grows along its first axis: [rows, row_shape...], chunked, shuffled, gzip.
+// Small tables are stored uncompressed: an uncompressed chunk is allocated once at full size and
+// rewritten in place, while a compressed chunk that grows is reallocated on every append, and HDF5
+// keeps a free-space record for each abandoned copy (memory that grows with the number of examples).
+enum class Compression { gzip, none };
+
+// A dataset that grows along its first axis: [rows, row_shape...], chunked (shuffled + gzip, or plain).
 class AppendableDataset {
  public:
   AppendableDataset() = default;
   AppendableDataset(const TraceFile& file, hid_t parent, const std::string& name, hid_t file_type,
-                    std::vector<hsize_t> row_shape, hsize_t chunk_rows, hid_t fill_type = -1,
+                    std::vector<hsize_t> row_shape, hsize_t chunk_rows, Compression compression, hid_t fill_type = -1,
                     const void* fill_value = nullptr)
       : file_(&file), name_(name), row_shape_(std::move(row_shape)) {
     std::vector<hsize_t> dimensions{0}, maximum{H5S_UNLIMITED}, chunk{std::max<hsize_t>(1, chunk_rows)};
@@ -173,13 +186,23 @@ class AppendableDataset {
     Hid properties(file.check(H5Pcreate(H5P_DATASET_CREATE), name, "create properties"), H5Pclose);
     file.check_status(H5Pset_chunk(properties.get(), static_cast<int>(chunk.size()), chunk.data()), name,
                       "set chunking");
-    file.check_status(H5Pset_shuffle(properties.get()), name, "set shuffle");
-    file.check_status(H5Pset_deflate(properties.get(), kGzipLevel), name, "set gzip");
+    if (compression == Compression::gzip) {
+      file.check_status(H5Pset_shuffle(properties.get()), name, "set shuffle");
+      file.check_status(H5Pset_deflate(properties.get(), kGzipLevel), name, "set gzip");
+    }
     if (fill_value != nullptr) {
       file.check_status(H5Pset_fill_value(properties.get(), fill_type, fill_value), name, "set fill value");
     }
+    // The recorder only appends: a chunk cache of two chunks holds the one being filled, and fully
+    // written chunks leave first (w0 = 1). HDF5's default 1 MiB per dataset would instead keep up to
+    // 1 MiB of already-written small chunks per dataset, which looks like growth over a long run.
+    std::size_t chunk_bytes = H5Tget_size(file_type);
+    for (const auto extent : chunk) chunk_bytes *= extent;
+    Hid access(file.check(H5Pcreate(H5P_DATASET_ACCESS), name, "create access properties"), H5Pclose);
+    file.check_status(H5Pset_chunk_cache(access.get(), kChunkCacheSlots, 2 * chunk_bytes, 1.0), name,
+                      "set chunk cache");
     dataset_ = Hid(file.check(H5Dcreate2(parent, name.c_str(), file_type, space.get(), H5P_DEFAULT,
-                                         properties.get(), H5P_DEFAULT),
+                                         properties.get(), access.get()),
                               name, "create dataset"),
                    H5Dclose);
   }
@@ -226,6 +249,22 @@ struct PopulationDatasets {
   Hid report_time;                            // /report/<p>/mapping/time
   hsize_t report_chunk_rows = 1;
 };
+
+// File access with a metadata cache capped at kMetadataCacheBytes: HDF5's default adaptive cache may
+// grow to 32 MiB as the chunk index grows; the cap keeps the recorder's memory flat over long runs.
+constexpr std::size_t kMetadataCacheBytes = 1 << 20;
+Hid bounded_cache_access(const TraceFile& file) {
+  Hid access(file.check(H5Pcreate(H5P_FILE_ACCESS), "/", "create file access properties"), H5Pclose);
+  H5AC_cache_config_t config;
+  config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  file.check_status(H5Pget_mdc_config(access.get(), &config), "/", "read cache configuration");
+  config.max_size = kMetadataCacheBytes;
+  config.initial_size = std::min<std::size_t>(config.initial_size, kMetadataCacheBytes);
+  config.min_size = std::min<std::size_t>(config.min_size, config.initial_size);
+  config.set_initial_size = true;
+  file.check_status(H5Pset_mdc_config(access.get(), &config), "/", "set cache configuration");
+  return access;
+}
 
 void sync_and_rename(const std::filesystem::path& from, const std::filesystem::path& to) {
   const int descriptor = ::open(from.c_str(), O_RDONLY);
@@ -337,24 +376,24 @@ void Hdf5Recorder::State::create_datasets(const RunInfo& run) {
   {
     auto group = make_group(file, handle.get(), "examples");
     const hid_t g = group.get();
-    example_index = AppendableDataset(file, g, "index", H5T_STD_I64LE, {}, kExampleTableChunkRows);
-    example_tokens = AppendableDataset(file, g, "tokens", H5T_STD_I64LE, {}, kExampleTableChunkRows);
-    example_steps = AppendableDataset(file, g, "steps", H5T_STD_I64LE, {}, kExampleTableChunkRows);
-    example_first_step = AppendableDataset(file, g, "first_step", H5T_STD_I64LE, {}, kExampleTableChunkRows);
-    example_predicted = AppendableDataset(file, g, "predicted_label", H5T_STD_I64LE, {}, kExampleTableChunkRows);
-    example_label = AppendableDataset(file, g, "label", H5T_STD_I64LE, {}, kExampleTableChunkRows);
+    example_index = AppendableDataset(file, g, "index", H5T_STD_I64LE, {}, kExampleTableChunkRows, Compression::none);
+    example_tokens = AppendableDataset(file, g, "tokens", H5T_STD_I64LE, {}, kExampleTableChunkRows, Compression::none);
+    example_steps = AppendableDataset(file, g, "steps", H5T_STD_I64LE, {}, kExampleTableChunkRows, Compression::none);
+    example_first_step = AppendableDataset(file, g, "first_step", H5T_STD_I64LE, {}, kExampleTableChunkRows, Compression::none);
+    example_predicted = AppendableDataset(file, g, "predicted_label", H5T_STD_I64LE, {}, kExampleTableChunkRows, Compression::none);
+    example_label = AppendableDataset(file, g, "label", H5T_STD_I64LE, {}, kExampleTableChunkRows, Compression::none);
   }
   {
     auto group = make_group(file, handle.get(), "summary");
     const std::vector<hsize_t> row{static_cast<hsize_t>(run.populations.size()), static_cast<hsize_t>(run.steps)};
     const double not_recorded = std::numeric_limits<double>::quiet_NaN();
     // One chunk per example: [1, populations, T].
-    summary_asr = AppendableDataset(file, group.get(), "mean_asr", H5T_IEEE_F64LE, row, 1, H5T_NATIVE_DOUBLE,
+    summary_asr = AppendableDataset(file, group.get(), "mean_asr", H5T_IEEE_F64LE, row, 1, Compression::gzip, H5T_NATIVE_DOUBLE,
                                     &not_recorded);
     summary_residual_mean_abs = AppendableDataset(file, group.get(), "residual_mean_abs", H5T_IEEE_F64LE, row, 1,
-                                                  H5T_NATIVE_DOUBLE, &not_recorded);
+                                                  Compression::gzip, H5T_NATIVE_DOUBLE, &not_recorded);
     summary_residual_max = AppendableDataset(file, group.get(), "residual_max", H5T_IEEE_F64LE, row, 1,
-                                             H5T_NATIVE_DOUBLE, &not_recorded);
+                                             Compression::gzip, H5T_NATIVE_DOUBLE, &not_recorded);
   }
   populations.resize(run.populations.size());
   if (level >= TraceLevel::neurons) {
@@ -364,7 +403,8 @@ void Hdf5Recorder::State::create_datasets(const RunInfo& run) {
       auto population_group = make_group(file, group.get(), info.name);
       populations[p].final_asr =
           AppendableDataset(file, population_group.get(), "asr", H5T_IEEE_F32LE,
-                            {static_cast<hsize_t>(info.seq), static_cast<hsize_t>(info.width)}, 1);
+                            {static_cast<hsize_t>(info.seq), static_cast<hsize_t>(info.width)}, 1,
+                            Compression::gzip);
     }
   }
   if (level >= TraceLevel::spikes) {
@@ -377,11 +417,13 @@ void Hdf5Recorder::State::create_datasets(const RunInfo& run) {
         auto group = make_group(file, spikes_group.get(), info.name);
         // Appended step by step, example after example on one time axis: sorted by time.
         write_sorting_attribute(file, group.get(), kSortingByTime);
-        datasets.timestamps = AppendableDataset(file, group.get(), "timestamps", H5T_IEEE_F64LE, {}, kSpikeChunkElements);
+        datasets.timestamps = AppendableDataset(file, group.get(), "timestamps", H5T_IEEE_F64LE, {}, kSpikeChunkElements,
+                                                Compression::gzip);
         write_string_attribute(file, datasets.timestamps.id(), "units", "ms");
-        datasets.node_ids = AppendableDataset(file, group.get(), "node_ids", H5T_STD_U64LE, {}, kSpikeChunkElements);
+        datasets.node_ids = AppendableDataset(file, group.get(), "node_ids", H5T_STD_U64LE, {}, kSpikeChunkElements,
+                                                Compression::gzip);
         datasets.example_index_pointers = AppendableDataset(file, group.get(), "example_index_pointers",
-                                                            H5T_STD_U64LE, {}, kExampleTableChunkRows);
+                                                            H5T_STD_U64LE, {}, kExampleTableChunkRows, Compression::none);
         const std::uint64_t zero = 0;
         datasets.example_index_pointers.append(1, H5T_NATIVE_UINT64, &zero);
       }
@@ -390,7 +432,7 @@ void Hdf5Recorder::State::create_datasets(const RunInfo& run) {
         const auto values = static_cast<hsize_t>(info.size());
         datasets.report_chunk_rows = std::max<hsize_t>(1, kReportChunkTargetValues / values);
         datasets.report_data = AppendableDataset(file, group.get(), "data", H5T_IEEE_F32LE, {values},
-                                                 datasets.report_chunk_rows);
+                                                 datasets.report_chunk_rows, Compression::gzip);
         write_string_attribute(file, datasets.report_data.id(), "units", "1");
         write_string_attribute(file, datasets.report_data.id(), "variable_name", "asr");
         auto mapping = make_group(file, group.get(), "mapping");
@@ -416,7 +458,8 @@ void Hdf5Recorder::State::create_datasets(const RunInfo& run) {
 void Hdf5Recorder::begin_run(const RunInfo& run) {
   auto& s = *state_;
   s.buffer.begin_run(run, s.level);
-  s.handle = Hid(s.file.check(H5Fcreate(s.partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "/",
+  const auto access = bounded_cache_access(s.file);
+  s.handle = Hid(s.file.check(H5Fcreate(s.partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), "/",
                               "create the trace file"),
                  H5Fclose);
   s.write_root_attributes(run);
@@ -502,7 +545,7 @@ void Hdf5Recorder::State::write_example() {
   example_label.append(1, H5T_NATIVE_INT64, &label);
   total_steps += steps;
   ++examples_written;
-  write_int_attribute(file, handle.get(), "examples_completed", examples_written);
+  update_int_attribute(file, handle.get(), "examples_completed", examples_written);
 }
 
 void Hdf5Recorder::end_example(const ExampleOutcome& outcome) {
@@ -515,7 +558,7 @@ void Hdf5Recorder::end_example(const ExampleOutcome& outcome) {
 void Hdf5Recorder::end_run() {
   auto& s = *state_;
   s.buffer.end_run();
-  write_int_attribute(s.file, s.handle.get(), "complete", 1);
+  update_int_attribute(s.file, s.handle.get(), "complete", 1);
   // Close every dataset before the file so H5Fclose really closes (and flushes) it.
   s.example_index = {};
   s.example_tokens = {};
