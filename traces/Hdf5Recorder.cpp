@@ -266,6 +266,18 @@ Hid bounded_cache_access(const TraceFile& file) {
   return access;
 }
 
+// File creation with free-space reuse switched off (H5F_FSPACE_STRATEGY_NONE: every allocation comes
+// from the end of the file). When a compressed chunk grows, HDF5 writes it to new space and frees the
+// old copy; reusing that space before the next H5Fflush could overwrite a chunk that the last flushed
+// index still points to, so a kill in between would damage completed examples. Never reusing space
+// keeps every flushed byte intact, at the price of some dead space at the spikes level.
+Hid append_only_creation(const TraceFile& file) {
+  Hid creation(file.check(H5Pcreate(H5P_FILE_CREATE), "/", "create file creation properties"), H5Pclose);
+  file.check_status(H5Pset_file_space_strategy(creation.get(), H5F_FSPACE_STRATEGY_NONE, 0, 1), "/",
+                    "set the file space strategy");
+  return creation;
+}
+
 void sync_and_rename(const std::filesystem::path& from, const std::filesystem::path& to) {
   const int descriptor = ::open(from.c_str(), O_RDONLY);
   if (descriptor >= 0) {
@@ -459,7 +471,8 @@ void Hdf5Recorder::begin_run(const RunInfo& run) {
   auto& s = *state_;
   s.buffer.begin_run(run, s.level);
   const auto access = bounded_cache_access(s.file);
-  s.handle = Hid(s.file.check(H5Fcreate(s.partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), "/",
+  const auto creation = append_only_creation(s.file);
+  s.handle = Hid(s.file.check(H5Fcreate(s.partial.c_str(), H5F_ACC_TRUNC, creation.get(), access.get()), "/",
                               "create the trace file"),
                  H5Fclose);
   s.write_root_attributes(run);
