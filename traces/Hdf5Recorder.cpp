@@ -252,7 +252,7 @@ struct PopulationDatasets {
 
 // File access with a metadata cache capped at kMetadataCacheBytes: HDF5's default adaptive cache may
 // grow to 32 MiB as the chunk index grows; the cap keeps the recorder's memory flat over long runs.
-constexpr std::size_t kMetadataCacheBytes = 1 << 20;
+constexpr std::size_t kMetadataCacheBytes = 4 << 20;
 Hid bounded_cache_access(const TraceFile& file) {
   Hid access(file.check(H5Pcreate(H5P_FILE_ACCESS), "/", "create file access properties"), H5Pclose);
   H5AC_cache_config_t config;

@@ -101,6 +101,12 @@ TEST_CASE("the dense ANN's MACs per sub-layer follow the architecture", "[traces
   CHECK(rows[7].operations.multiply_accumulates == 8);
   CHECK(total == 464);
   CHECK(rows[1].operations.weight_bytes_read == (16 + 4) * 4);  // W_K and b_K in fp32
+
+  // SpikingBERT4 (H=768, I=3072, 12 heads, 4 layers, 2 labels) on 64 tokens:
+  // 4·(4·64·768² + 2·64²·768 + 2·64·768·3072) + 2·768 = 1,837,106,688 MACs (docs/energy.md §1).
+  std::uint64_t bert_total = 0;
+  for (const auto& row : dense_ann_operations({768, 3072, 12, 4, 2}, 64, 4)) bert_total += row.operations.multiply_accumulates;
+  CHECK(bert_total == 1837106688ULL);
 }
 
 TEST_CASE("the energy report adds counters and computes e = E_ANN / E_SNN", "[traces][energy]") {
