@@ -37,6 +37,12 @@ void draw_mask(std::vector<Scalar>& mask, std::int64_t count, double probability
   dropout_mask(mask.data(), count, probability, seed);
 }
 
+template <class Scalar>
+std::vector<Scalar>& sized(std::vector<Scalar>& buffer, std::int64_t count) {
+  buffer.resize(count);
+  return buffer;
+}
+
 // out = in * mask, or a copy when the mask is empty.
 template <class Scalar>
 void apply_mask(Scalar* out, const Scalar* in, const std::vector<Scalar>& mask, std::int64_t count) {
@@ -143,7 +149,18 @@ std::int64_t BertTeacher<Scalar>::parameter_count() const {
 
 template <class Scalar>
 void BertTeacher<Scalar>::zero_gradients() {
-  for (auto& parameter : parameters_) std::fill(parameter.gradient.begin(), parameter.gradient.end(), Scalar(0));
+  // The word table is by far the largest tensor and a batch touches few of its rows: only the rows the
+  // backward passes since the last zeroing wrote to are cleared.
+  for (std::size_t t = 0; t < parameters_.size(); ++t) {
+    if (static_cast<int>(t) == word_) continue;
+    std::fill(parameters_[t].gradient.begin(), parameters_[t].gradient.end(), Scalar(0));
+  }
+  auto& word = parameters_[word_].gradient;
+  const std::int64_t H = config_.hidden_size;
+  for (const auto token : touched_word_rows_) {
+    std::fill(word.begin() + token * H, word.begin() + (token + 1) * H, Scalar(0));
+  }
+  touched_word_rows_.clear();
 }
 
 template <class Scalar>
@@ -254,7 +271,8 @@ void BertTeacher<Scalar>::backward(const TokenBatch& batch, const BertTeacherAct
   };
 
   // d hidden_states[L], starting with the head's contribution.
-  std::vector<Scalar> d_hidden(N * H, Scalar(0));
+  auto& d_hidden = sized(scratch_.d_hidden, N * H);
+  std::fill(d_hidden.begin(), d_hidden.end(), Scalar(0));
   if (g.logits != nullptr) {
     std::vector<Scalar> d_classifier_input(B * H, Scalar(0)), d_pooled(B * H, Scalar(0));
     std::vector<Scalar> d_pooler_dense(B * H, Scalar(0)), d_pooler_input(B * H, Scalar(0));
@@ -267,9 +285,18 @@ void BertTeacher<Scalar>::backward(const TokenBatch& batch, const BertTeacherAct
     pooling_backward(d_hidden.data(), d_pooler_input.data(), batch.attention_mask.data(), B, L, H, c.pooling);
   }
 
-  std::vector<Scalar> d_residual(N * H), d_attention_output(N * H), d_intermediate(N * F),
-      d_intermediate_gelu(N * F), d_output(N * H), d_context(N * H), d_self_output(N * H), d_query(N * H),
-      d_key(N * H), d_value(N * H), d_input(N * H);
+  // Scratch buffers live in the model so that training steps reuse their memory; each is filled before use.
+  auto& d_residual = sized(scratch_.d_residual, N * H);
+  auto& d_attention_output = sized(scratch_.d_attention_output, N * H);
+  auto& d_intermediate = sized(scratch_.d_intermediate, N * F);
+  auto& d_intermediate_gelu = sized(scratch_.d_intermediate_gelu, N * F);
+  auto& d_output = sized(scratch_.d_output, N * H);
+  auto& d_context = sized(scratch_.d_context, N * H);
+  auto& d_self_output = sized(scratch_.d_self_output, N * H);
+  auto& d_query = sized(scratch_.d_query, N * H);
+  auto& d_key = sized(scratch_.d_key, N * H);
+  auto& d_value = sized(scratch_.d_value, N * H);
+  auto& d_input = sized(scratch_.d_input, N * H);
   for (std::int64_t l = c.num_hidden_layers - 1; l >= 0; --l) {
     const LayerIndex& p = layer_index_[l];
     const auto& y = a.layers[l];
@@ -324,11 +351,15 @@ void BertTeacher<Scalar>::backward(const TokenBatch& batch, const BertTeacherAct
   if (const Scalar* extra = extra_hidden(0)) {
     for (std::int64_t i = 0; i < N * H; ++i) d_hidden[i] += extra[i];
   }
-  std::vector<Scalar> d_norm(N * H, Scalar(0)), d_sum(N * H, Scalar(0));
+  auto& d_norm = d_residual;
+  auto& d_sum = d_context;
+  std::fill(d_norm.begin(), d_norm.end(), Scalar(0));
+  std::fill(d_sum.begin(), d_sum.end(), Scalar(0));
   apply_mask_backward(d_norm.data(), d_hidden.data(), a.embedding_dropout, N * H);
   layer_norm_backward(d_sum.data(), grad(embedding_norm_weight_), grad(embedding_norm_bias_), d_norm.data(),
                       a.embedding_sum.data(), a.embedding_mean.data(), a.embedding_rstd.data(),
                       value(embedding_norm_weight_), N, H);
+  touched_word_rows_.insert(touched_word_rows_.end(), batch.token_ids.begin(), batch.token_ids.end());
   embedding_backward(grad(word_), grad(position_), grad(type_), d_sum.data(), batch.token_ids.data(),
                      batch.segment_ids.data(), EmbeddingShape{B, L, H}, c.pad_token_id);
 }

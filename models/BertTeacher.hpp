@@ -62,6 +62,8 @@ class BertTeacher {
   Parameter<Scalar>& parameter(const std::string& name);
   const Parameter<Scalar>& parameter(const std::string& name) const;
   std::int64_t parameter_count() const;
+  // Clears every gradient. Gradients must only be written by backward() (the word-embedding gradient is
+  // cleared row by row, for the rows backward touched).
   void zero_gradients();
 
   void forward(const TokenBatch& batch, BertTeacherActivations<Scalar>& activations,
@@ -87,7 +89,14 @@ class BertTeacher {
   const Scalar* value(int index) const { return parameters_[index].value.data(); }
   Scalar* grad(int index) { return parameters_[index].gradient.data(); }
 
+  struct BackwardScratch {
+    std::vector<Scalar> d_hidden, d_residual, d_attention_output, d_intermediate, d_intermediate_gelu, d_output,
+        d_context, d_self_output, d_query, d_key, d_value, d_input;
+  };
+
   BertTeacherConfig config_;
+  BackwardScratch scratch_;
+  std::vector<std::int64_t> touched_word_rows_;
   std::vector<Parameter<Scalar>> parameters_;
   std::map<std::string, int> index_by_name_;
   int word_, position_, type_, embedding_norm_weight_, embedding_norm_bias_;

@@ -3,6 +3,7 @@
 // used it): gradients clipped by their global norm over all tensors, then with t = step + 1
 //   p <- p (1 - lr_t wd);  m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2
 //   p <- p - lr_t * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps),   lr_t = lr * schedule(step)
+#include "models/KernelSupport.hpp"
 #include "models/Parameter.hpp"
 #include "training/AdamSettings.hpp"
 #include "training/BertAdam.hpp"
@@ -25,7 +26,8 @@ class AdamW {
     if (settings_.max_grad_norm > 0) {
       double squares = 0;
       for (const auto& p : parameters) {
-        for (const Scalar g : p.gradient) squares += static_cast<double>(g) * static_cast<double>(g);
+        squares += static_cast<double>(
+            Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(p.gradient.data(), p.size()).squaredNorm());
       }
       const double coefficient = settings_.max_grad_norm / (std::sqrt(squares) + kClipNormEpsilon);
       if (coefficient < 1.0) clip = coefficient;
@@ -36,17 +38,20 @@ class AdamW {
     const double correction2 = 1 - std::pow(settings_.beta2, t);
     for (std::size_t k = 0; k < parameters.size(); ++k) {
       auto& p = parameters[k];
-      const double decay = p.weight_decay ? settings_.weight_decay : 0.0;
-      auto& m = first_moment_[k];
-      auto& v = second_moment_[k];
-      for (std::size_t i = 0; i < p.value.size(); ++i) {
-        const double g = static_cast<double>(p.gradient[i]) * clip;
-        double value = p.value[i] * (1 - rate * decay);
-        m[i] = static_cast<Scalar>(settings_.beta1 * m[i] + (1 - settings_.beta1) * g);
-        v[i] = static_cast<Scalar>(settings_.beta2 * v[i] + (1 - settings_.beta2) * g * g);
-        value -= rate * (m[i] / correction1) / (std::sqrt(v[i] / correction2) + settings_.epsilon);
-        p.value[i] = static_cast<Scalar>(value);
-      }
+      const Scalar shrink = static_cast<Scalar>(1 - rate * (p.weight_decay ? settings_.weight_decay : 0.0));
+      const Scalar b1 = static_cast<Scalar>(settings_.beta1), b2 = static_cast<Scalar>(settings_.beta2);
+      const Scalar one_minus_b1 = static_cast<Scalar>(1 - settings_.beta1);
+      const Scalar one_minus_b2 = static_cast<Scalar>(1 - settings_.beta2);
+      const Scalar step_size = static_cast<Scalar>(rate / correction1);
+      const Scalar inverse_correction2 = static_cast<Scalar>(1 / correction2);
+      const Scalar eps = static_cast<Scalar>(settings_.epsilon), scale = static_cast<Scalar>(clip);
+      using Array = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+      const auto count = static_cast<Eigen::Index>(p.value.size());
+      Array m(first_moment_[k].data(), count), v(second_moment_[k].data(), count), value(p.value.data(), count);
+      const Array g(p.gradient.data(), count);
+      m = b1 * m + one_minus_b1 * (g * scale);
+      v = b2 * v + one_minus_b2 * (g * scale).square();
+      value = value * shrink - step_size * m / ((v * inverse_correction2).sqrt() + eps);
     }
     ++step_;
   }

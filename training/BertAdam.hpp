@@ -5,6 +5,7 @@
 //   update = m / (sqrt(v) + eps) + weight_decay * p       decoupled decay (not for biases, LayerNorm)
 //   p <- p - lr * schedule(step) * update;  step <- step + 1   (schedule evaluated before the increment)
 // The first moments and the step count are the resumable state.
+#include "models/KernelSupport.hpp"
 #include "models/Parameter.hpp"
 #include "training/AdamSettings.hpp"
 #include "training/LinearWarmupSchedule.hpp"
@@ -30,21 +31,25 @@ class BertAdam {
       auto& p = parameters[t];
       double clip = 1.0;
       if (settings_.max_grad_norm > 0) {
-        double squares = 0;
-        for (const Scalar g : p.gradient) squares += static_cast<double>(g) * static_cast<double>(g);
+        const double squares = static_cast<double>(
+            Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(p.gradient.data(), p.size()).squaredNorm());
         const double coefficient = settings_.max_grad_norm / (std::sqrt(squares) + kClipNormEpsilon);
         if (coefficient < 1.0) clip = coefficient;
       }
-      const double decay = p.weight_decay ? settings_.weight_decay : 0.0;
-      auto& m = first_moment_[t];
-      auto& v = second_moment_[t];
-      for (std::size_t i = 0; i < p.value.size(); ++i) {
-        const double g = static_cast<double>(p.gradient[i]) * clip;
-        m[i] = static_cast<Scalar>(settings_.beta1 * m[i] + (1 - settings_.beta1) * g);
-        v[i] = static_cast<Scalar>(settings_.beta2 * v[i] + (1 - settings_.beta2) * g * g);
-        const double update = m[i] / (std::sqrt(static_cast<double>(v[i])) + settings_.epsilon) + decay * p.value[i];
-        p.value[i] = static_cast<Scalar>(p.value[i] - rate * update);
-      }
+      // The element update runs in Scalar on Eigen arrays so that it vectorises (float in training, double in tests).
+      const Scalar decay = static_cast<Scalar>(p.weight_decay ? settings_.weight_decay : 0.0);
+      const Scalar b1 = static_cast<Scalar>(settings_.beta1), b2 = static_cast<Scalar>(settings_.beta2);
+      const Scalar one_minus_b1 = static_cast<Scalar>(1 - settings_.beta1);
+      const Scalar one_minus_b2 = static_cast<Scalar>(1 - settings_.beta2);
+      const Scalar eps = static_cast<Scalar>(settings_.epsilon), lr = static_cast<Scalar>(rate);
+      const Scalar scale = static_cast<Scalar>(clip);
+      using Array = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+      const auto count = static_cast<Eigen::Index>(p.value.size());
+      Array m(first_moment_[t].data(), count), v(second_moment_[t].data(), count), value(p.value.data(), count);
+      const Array g(p.gradient.data(), count);
+      m = b1 * m + one_minus_b1 * (g * scale);
+      v = b2 * v + one_minus_b2 * (g * scale).square();
+      value -= lr * (m / (v.sqrt() + eps) + decay * value);
     }
     ++step_;
   }
