@@ -10,4 +10,7 @@ namespace spikingbert::tools {
 // arguments and fails with exit code 2 and a clear message.
 void add_placeholder_command(CLI::App& app, const std::string& name, const std::string& description);
 
+void add_convert_command(CLI::App& app);        // convert.cpp
+void add_run_teacher_command(CLI::App& app);    // run_teacher.cpp
+
 }  // namespace spikingbert::tools
