@@ -27,7 +27,7 @@ std::uint64_t site_seed(std::uint64_t seed, std::int64_t layer, DropoutSite site
 
 // Draws a mask into `mask` (training) or leaves it empty (evaluation: dropout is the identity).
 template <class Scalar>
-void draw_mask(std::vector<Scalar>& mask, std::int64_t count, double probability, bool training,
+void draw_mask(AlignedVector<Scalar>& mask, std::int64_t count, double probability, bool training,
                std::uint64_t seed) {
   if (!training || probability <= 0.0) {
     mask.clear();
@@ -38,20 +38,20 @@ void draw_mask(std::vector<Scalar>& mask, std::int64_t count, double probability
 }
 
 template <class Scalar>
-std::vector<Scalar>& sized(std::vector<Scalar>& buffer, std::int64_t count) {
+AlignedVector<Scalar>& sized(AlignedVector<Scalar>& buffer, std::int64_t count) {
   buffer.resize(count);
   return buffer;
 }
 
 // out = in * mask, or a copy when the mask is empty.
 template <class Scalar>
-void apply_mask(Scalar* out, const Scalar* in, const std::vector<Scalar>& mask, std::int64_t count) {
+void apply_mask(Scalar* out, const Scalar* in, const AlignedVector<Scalar>& mask, std::int64_t count) {
   if (mask.empty()) std::copy(in, in + count, out);
   else dropout_forward(out, in, mask.data(), count);
 }
 
 template <class Scalar>
-void apply_mask_backward(Scalar* d_in, const Scalar* d_out, const std::vector<Scalar>& mask, std::int64_t count) {
+void apply_mask_backward(Scalar* d_in, const Scalar* d_out, const AlignedVector<Scalar>& mask, std::int64_t count) {
   if (mask.empty()) {
     for (std::int64_t i = 0; i < count; ++i) d_in[i] += d_out[i];
   } else {
@@ -274,8 +274,8 @@ void BertTeacher<Scalar>::backward(const TokenBatch& batch, const BertTeacherAct
   auto& d_hidden = sized(scratch_.d_hidden, N * H);
   std::fill(d_hidden.begin(), d_hidden.end(), Scalar(0));
   if (g.logits != nullptr) {
-    std::vector<Scalar> d_classifier_input(B * H, Scalar(0)), d_pooled(B * H, Scalar(0));
-    std::vector<Scalar> d_pooler_dense(B * H, Scalar(0)), d_pooler_input(B * H, Scalar(0));
+    AlignedVector<Scalar> d_classifier_input(B * H, Scalar(0)), d_pooled(B * H, Scalar(0));
+    AlignedVector<Scalar> d_pooler_dense(B * H, Scalar(0)), d_pooler_input(B * H, Scalar(0));
     linear_backward(d_classifier_input.data(), grad(classifier_weight_), grad(classifier_bias_), g.logits,
                     a.classifier_input.data(), value(classifier_weight_), B, H, c.num_labels);
     apply_mask_backward(d_pooled.data(), d_classifier_input.data(), a.pooled_dropout, B * H);

@@ -9,6 +9,7 @@
 // The backward accumulates the gradient of every parameter; it accepts gradients on the logits and,
 // for distillation, on any hidden state or score tensor.
 // Scalar is float for speed and double for gradient checks.
+#include "models/AlignedVector.hpp"
 #include "models/BertTeacherConfig.hpp"
 #include "models/Parameter.hpp"
 #include "models/TokenBatch.hpp"
@@ -24,24 +25,24 @@ namespace spikingbert::models {
 template <class Scalar>
 struct BertTeacherActivations {
   struct Layer {
-    std::vector<Scalar> query, key, value;                  // [rows, hidden]
-    std::vector<Scalar> scores, probabilities, attention_dropout;  // [batch, heads, seq, seq]
-    std::vector<Scalar> context;                            // [rows, hidden]
-    std::vector<Scalar> self_output, self_output_dropout;   // dense output and its mask
-    std::vector<Scalar> self_residual, self_mean, self_rstd;  // LN input and statistics
-    std::vector<Scalar> attention_output;                   // LN output [rows, hidden]
-    std::vector<Scalar> intermediate, intermediate_gelu;    // [rows, intermediate]
-    std::vector<Scalar> output, output_dropout;             // dense output and its mask
-    std::vector<Scalar> output_residual, output_mean, output_rstd;
+    AlignedVector<Scalar> query, key, value;                  // [rows, hidden]
+    AlignedVector<Scalar> scores, probabilities, attention_dropout;  // [batch, heads, seq, seq]
+    AlignedVector<Scalar> context;                            // [rows, hidden]
+    AlignedVector<Scalar> self_output, self_output_dropout;   // dense output and its mask
+    AlignedVector<Scalar> self_residual, self_mean, self_rstd;  // LN input and statistics
+    AlignedVector<Scalar> attention_output;                   // LN output [rows, hidden]
+    AlignedVector<Scalar> intermediate, intermediate_gelu;    // [rows, intermediate]
+    AlignedVector<Scalar> output, output_dropout;             // dense output and its mask
+    AlignedVector<Scalar> output_residual, output_mean, output_rstd;
   };
   std::int64_t batch = 0, sequence = 0;
   bool training = false;
-  std::vector<Scalar> embedding_sum, embedding_mean, embedding_rstd, embedding_norm, embedding_dropout;
-  std::vector<std::vector<Scalar>> hidden_states;  // layers + 1 tensors [rows, hidden]; [0] = embedding output
+  AlignedVector<Scalar> embedding_sum, embedding_mean, embedding_rstd, embedding_norm, embedding_dropout;
+  std::vector<AlignedVector<Scalar>> hidden_states;  // layers + 1 tensors [rows, hidden]; [0] = embedding output
   std::vector<Layer> layers;
-  std::vector<Scalar> pooler_input, pooler_dense, pooled;  // [batch, hidden]
-  std::vector<Scalar> pooled_dropout, classifier_input;    // mask and Drop(pooled)
-  std::vector<Scalar> logits;                              // [batch, num_labels]
+  AlignedVector<Scalar> pooler_input, pooler_dense, pooled;  // [batch, hidden]
+  AlignedVector<Scalar> pooled_dropout, classifier_input;    // mask and Drop(pooled)
+  AlignedVector<Scalar> logits;                              // [batch, num_labels]
 };
 
 struct ForwardOptions {
@@ -90,7 +91,7 @@ class BertTeacher {
   Scalar* grad(int index) { return parameters_[index].gradient.data(); }
 
   struct BackwardScratch {
-    std::vector<Scalar> d_hidden, d_residual, d_attention_output, d_intermediate, d_intermediate_gelu, d_output,
+    AlignedVector<Scalar> d_hidden, d_residual, d_attention_output, d_intermediate, d_intermediate_gelu, d_output,
         d_context, d_self_output, d_query, d_key, d_value, d_input;
   };
 

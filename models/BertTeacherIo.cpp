@@ -114,7 +114,7 @@ template BertTeacher<double> teacher_from_tensors<double>(const io::ModelConfig&
 
 io::TensorMap teacher_tensors(const BertTeacher<float>& model) {
   io::TensorMap tensors;
-  for (const auto& parameter : model.parameters()) tensors[parameter.name] = io::Tensor{parameter.shape, parameter.value};
+  for (const auto& parameter : model.parameters()) tensors[parameter.name] = io::Tensor{parameter.shape, {parameter.value.begin(), parameter.value.end()}};
   return tensors;
 }
 

@@ -47,4 +47,20 @@ void for_each_chunk(std::int64_t count, std::int64_t chunk, const Body& body) {
   });
 }
 
+// Sum of squares in a fixed order (eight interleaved partial sums in double, then added in order), so the
+// result does not depend on the buffer's alignment the way a vectorised Eigen reduction does.
+template <class Scalar>
+double sum_of_squares(const Scalar* values, std::int64_t count) {
+  constexpr int kLanes = 8;
+  double lanes[kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) {
+    for (int k = 0; k < kLanes; ++k) lanes[k] += static_cast<double>(values[i + k]) * static_cast<double>(values[i + k]);
+  }
+  for (; i < count; ++i) lanes[0] += static_cast<double>(values[i]) * static_cast<double>(values[i]);
+  double total = 0;
+  for (int k = 0; k < kLanes; ++k) total += lanes[k];
+  return total;
+}
+
 }  // namespace spikingbert::models

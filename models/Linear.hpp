@@ -42,7 +42,12 @@ void linear_backward(Scalar* d_in, Scalar* d_weight, Scalar* d_bias, const Scala
     MatrixView<Scalar> dw(d_weight + begin * in_features, count, in_features);
     dw.noalias() += dy_all.middleCols(begin, count).transpose() * x_all;
     if (d_bias != nullptr) {
-      VectorView<Scalar>(d_bias + begin, count) += dy_all.middleCols(begin, count).colwise().sum();
+      // A plain loop in row order: Eigen's vectorised reductions peel by memory alignment, which would make
+      // the rounding depend on where the allocator put the buffer (different from run to run).
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const Scalar* dy = d_out + r * out_features;
+        for (std::int64_t o = begin; o < end; ++o) d_bias[o] += dy[o];
+      }
     }
   });
 }

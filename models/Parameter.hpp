@@ -1,6 +1,8 @@
 #pragma once
 // A named, trainable tensor with its gradient: the unit that checkpoints, optimisers and gradient checks
 // see. Names follow Hugging Face (bert.encoder.layer.0.attention.self.query.weight, ...).
+#include "models/AlignedVector.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,8 +13,8 @@ template <class Scalar>
 struct Parameter {
   std::string name;
   std::vector<std::int64_t> shape;
-  std::vector<Scalar> value;
-  std::vector<Scalar> gradient;  // same size as value; backward passes accumulate into it
+  AlignedVector<Scalar> value;
+  AlignedVector<Scalar> gradient;  // same size as value; backward passes accumulate into it
   bool weight_decay = true;      // false for biases and LayerNorm (method doc §6.4)
 
   std::int64_t size() const { return static_cast<std::int64_t>(value.size()); }

@@ -26,8 +26,7 @@ class AdamW {
     if (settings_.max_grad_norm > 0) {
       double squares = 0;
       for (const auto& p : parameters) {
-        squares += static_cast<double>(
-            Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(p.gradient.data(), p.size()).squaredNorm());
+        squares += models::sum_of_squares(p.gradient.data(), p.size());
       }
       const double coefficient = settings_.max_grad_norm / (std::sqrt(squares) + kClipNormEpsilon);
       if (coefficient < 1.0) clip = coefficient;

@@ -31,8 +31,7 @@ class BertAdam {
       auto& p = parameters[t];
       double clip = 1.0;
       if (settings_.max_grad_norm > 0) {
-        const double squares = static_cast<double>(
-            Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(p.gradient.data(), p.size()).squaredNorm());
+        const double squares = models::sum_of_squares(p.gradient.data(), p.size());
         const double coefficient = settings_.max_grad_norm / (std::sqrt(squares) + kClipNormEpsilon);
         if (coefficient < 1.0) clip = coefficient;
       }

@@ -21,7 +21,8 @@ constexpr double kGradientTolerance = 1e-4;
 // Below this norm a float64 gradient is rounding noise of an identically zero quantity.
 constexpr double kRoundingNoise = 1e-12;
 
-double norm(const std::vector<double>& values) {
+template <class Values>
+double norm(const Values& values) {
   double squares = 0;
   for (const double v : values) squares += v * v;
   return std::sqrt(squares);
@@ -38,7 +39,8 @@ models::TokenBatch case_batch(const io::Hdf5Reader& reader) {
   return batch;
 }
 
-double max_difference(const std::vector<float>& ours, const std::vector<float>& expected) {
+template <class Ours>
+double max_difference(const Ours& ours, const std::vector<float>& expected) {
   REQUIRE(ours.size() == expected.size());
   double worst = 0;
   for (std::size_t i = 0; i < ours.size(); ++i) worst = std::max(worst, std::abs(double(ours[i]) - expected[i]));

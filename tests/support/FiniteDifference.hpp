@@ -29,7 +29,8 @@ inline std::vector<double> numeric_gradient(std::vector<double>& values, const s
 }
 
 // ||a - b|| / max(||a||, ||b||, tiny): a norm-wise relative error, 0 when both vanish.
-inline double relative_error(const std::vector<double>& a, const std::vector<double>& b) {
+template <class A, class B>
+double relative_error(const A& a, const B& b) {
   double difference = 0, norm_a = 0, norm_b = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
     difference += (a[i] - b[i]) * (a[i] - b[i]);
@@ -49,7 +50,8 @@ inline std::vector<double> random_values(std::size_t count, double low, double h
 }
 
 // sum_i out[i] * weights[i]: a scalar loss whose gradient w.r.t. out is exactly weights.
-inline double weighted_sum(const std::vector<double>& out, const std::vector<double>& weights) {
+template <class Values>
+double weighted_sum(const Values& out, const std::vector<double>& weights) {
   double total = 0;
   for (std::size_t i = 0; i < out.size(); ++i) total += out[i] * weights[i];
   return total;

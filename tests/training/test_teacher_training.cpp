@@ -1,6 +1,10 @@
 // The teacher learns: a tiny model overfits 64 examples to 100% training accuracy; batching is seeded.
 #include "training/Batching.hpp"
 #include "training/TeacherSteps.hpp"
+#include "training/TeacherTrainer.hpp"
+
+#include <filesystem>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -76,4 +80,64 @@ TEST_CASE("batching: seeded shuffle is reproducible, covers every example once, 
       if (t >= length) CHECK(batch.token_ids[r * batch.sequence + t] == 0);
     }
   }
+}
+
+TEST_CASE("teacher trainer: a run killed after an evaluation and resumed ends bitwise where an uninterrupted run ends") {
+  models::BertTeacherConfig config;
+  config.vocab_size = 30;
+  config.hidden_size = 16;
+  config.num_hidden_layers = 1;
+  config.num_attention_heads = 2;
+  config.intermediate_size = 32;
+  config.max_position_embeddings = 16;
+  const auto train = random_examples(96, config.vocab_size, 5);
+  const auto dev = random_examples(20, config.vocab_size, 6);
+  const DevMetric metric = [&](const std::vector<float>& logits) {
+    const double value = accuracy(logits, dev, 2);
+    return DevScore{value, "accuracy " + std::to_string(value)};
+  };
+  std::int64_t best_calls = 0;
+  const BestModelSink sink = [&](const models::BertTeacher<float>&, const DevScore&, std::int64_t) { ++best_calls; };
+  const auto folder = std::filesystem::temp_directory_path() / ("teacher-resume-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(folder);
+  TeacherTrainingOptions options;
+  options.epochs = 3;
+  options.batch_size = 16;  // 6 batches per epoch, an evaluation every 3 steps
+  options.evaluations_per_epoch = 2;
+  options.adam.learning_rate = 1e-3;
+  options.quiet = true;
+
+  models::BertTeacher<float> straight(config, 7);
+  options.state_file = folder / "straight.h5";
+  const auto full = train_teacher(straight, train, dev, metric, sink, options);
+  CHECK(full.steps == 18);
+  CHECK(full.evaluations.size() == 6);
+  CHECK(best_calls >= 1);
+
+  models::BertTeacher<float> interrupted(config, 7);
+  options.state_file = folder / "interrupted.h5";
+  options.stop_after_step = 9;
+  const auto first = train_teacher(interrupted, train, dev, metric, sink, options);
+  CHECK(first.steps == 9);
+  {
+    // The same run again in the same process (buffers at other addresses) is bitwise the same.
+    models::BertTeacher<float> again(config, 7);
+    auto repeat = options;
+    repeat.state_file = folder / "again.h5";
+    train_teacher(again, train, dev, metric, sink, repeat);
+    for (std::size_t t = 0; t < again.parameters().size(); ++t) {
+      CHECK(again.parameters()[t].value == interrupted.parameters()[t].value);
+    }
+  }
+  models::BertTeacher<float> resumed(config, 123);  // different initial weights: all must come from the state
+  options.stop_after_step = -1;
+  options.resume = true;
+  const auto second = train_teacher(resumed, train, dev, metric, sink, options);
+  CHECK(second.steps == 18);
+  for (std::size_t t = 0; t < straight.parameters().size(); ++t) {
+    INFO(straight.parameters()[t].name);
+    CHECK(resumed.parameters()[t].value == straight.parameters()[t].value);
+  }
+  CHECK(second.best.selection == full.best.selection);
+  std::filesystem::remove_all(folder);
 }

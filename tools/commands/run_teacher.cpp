@@ -62,8 +62,8 @@ models::TokenBatch read_inputs(const io::Hdf5Reader& reader, std::int64_t vocab_
   return batch;
 }
 
-template <class Scalar>
-io::Tensor stacked(const std::vector<const std::vector<Scalar>*>& parts, io::Shape shape) {
+template <class Buffer>
+io::Tensor stacked(const std::vector<const Buffer*>& parts, io::Shape shape) {
   io::Tensor tensor;
   tensor.shape = std::move(shape);
   for (const auto* part : parts) tensor.values.insert(tensor.values.end(), part->begin(), part->end());
@@ -85,13 +85,13 @@ void run_on_inputs(const RunTeacherOptions& options) {
 
   io::Hdf5Writer writer(options.output);
   const std::int64_t B = batch.batch, L = batch.sequence, H = c.hidden_size;
-  std::vector<const std::vector<float>*> hidden, scores;
+  std::vector<const models::AlignedVector<float>*> hidden, scores;
   for (const auto& h : a.hidden_states) hidden.push_back(&h);
   for (const auto& layer : a.layers) scores.push_back(&layer.scores);
   writer.write_tensor("hidden_states", stacked(hidden, {c.num_hidden_layers + 1, B, L, H}));
   writer.write_tensor("attention_scores", stacked(scores, {c.num_hidden_layers, B, c.num_attention_heads, L, L}));
-  writer.write_tensor("pooled", io::Tensor{{B, H}, a.pooled});
-  writer.write_tensor("logits", io::Tensor{{B, c.num_labels}, a.logits});
+  writer.write_tensor("pooled", io::Tensor{{B, H}, {a.pooled.begin(), a.pooled.end()}});
+  writer.write_tensor("logits", io::Tensor{{B, c.num_labels}, {a.logits.begin(), a.logits.end()}});
 
   if (options.grad) {
     if (!reader.has("labels")) {
@@ -126,7 +126,7 @@ void run_on_inputs(const RunTeacherOptions& options) {
     exact.backward(batch, activations, gradients);
     writer.write_doubles("loss", {}, {loss});
     for (const auto& parameter : exact.parameters()) {
-      writer.write_doubles("grad/" + parameter.name, parameter.shape, parameter.gradient);
+      writer.write_doubles("grad/" + parameter.name, parameter.shape, {parameter.gradient.begin(), parameter.gradient.end()});
     }
   }
   writer.commit();
