@@ -20,10 +20,10 @@ int main(int argc, char** argv) {
   tools::add_placeholder_command(app, "bench", "Time the event-driven kernel against the dense twin");
   tools::add_placeholder_command(app, "sweep", "Sweep T and V_th and record accuracy, ASR and energy");
   tools::add_placeholder_command(app, "train-teacher", "Train a BERT teacher on a GLUE task");
-  tools::add_placeholder_command(app, "run-teacher", "Evaluate a BERT teacher");
+  tools::add_run_teacher_command(app);
   tools::add_placeholder_command(app, "distill", "Distil a teacher into a spiking student");
   tools::add_placeholder_command(app, "grad", "Compute training gradients of a spiking model");
-  tools::add_placeholder_command(app, "convert", "Convert a Hugging Face BERT checkpoint");
+  tools::add_convert_command(app);
   tools::add_placeholder_command(app, "inspect", "Show a model's populations, parameters and graph");
 
   try {

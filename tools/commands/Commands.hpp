@@ -10,6 +10,12 @@ namespace spikingbert::tools {
 // arguments and fails with exit code 2 and a clear message.
 void add_placeholder_command(CLI::App& app, const std::string& name, const std::string& description);
 
+// `spikingbert convert --from-hf DIR --output CKPT`: Hugging Face BERT folder -> native checkpoint.
+void add_convert_command(CLI::App& app);
+
+// `spikingbert run-teacher`: a BERT teacher on case.h5 inputs (outputs, gradients) or on a GLUE file.
+void add_run_teacher_command(CLI::App& app);
+
 // `spikingbert tokenize`: WordPiece ids of TEXT [--pair TEXT], or of every case of --input JSONL.
 void add_tokenize_command(CLI::App& app);
 
