@@ -1,0 +1,181 @@
+#pragma once
+// The steady-state ("equivalent") map of SpikingBERT, the analog network the student is trained through
+// (method doc §4; tests/data/tiny/README.md §9). With sigma(v) = clamp(v / V_th, 0, 1), the T -> infinity rate
+// of an IF neuron with subtractive reset driven by a mean current v:
+//   a_0  = sigma(E(x)),  E(x) = Drop(LN(word[x] + type[seg] + pos))                 (method doc §1.2, §4)
+//   per encoder layer k, a_in = a_0 or the previous layer's a_O, sub-layers j = 6k+1 .. 6k+6:
+//   a_K  = sigma(W_K a_in + b_K)                       a_V = sigma(W_V a_in + b_V)
+//   a_A  = sigma(concat_h softmax((W_Q a_in + b_Q)_h a_K,h^T / sqrt(d) + M) a_V,h)   (dropout on P)
+//   a_SO = sigma(LN(Drop(W_SO a_A + b_SO) + a_in))
+//   a_I  = sigma(GELU(W_I a_SO + b_I))
+//   a_O  = sigma(LN(Drop(W_O a_I + b_O) + a_SO))
+// Heads (method doc §1.4): logits = ReLU(z_O(L)[:, 0]) W_c^T + b_c; the KD adapter fit_dense (W_td) maps a
+// representation z to z W_td^T + b_td.
+//
+// Where a sub-layer takes its input from (InputSource):
+//   - chained (the reference's analog twin): each sub-layer reads the analog rates computed above it;
+//   - given rates (implicit differentiation at the simulated equilibrium): each sub-layer j reads the
+//     rates of its input populations from a caller-supplied set z (the SNN's ASR), so a_j = f_j(z) and
+//     the backward evaluates every Jacobian at z. See docs/gradients.md.
+// The backward is the same code for both: a reverse sweep over the sub-layers that accumulates the adjoint
+// of every population's rate (gradients arriving on any rate and on any score tensor are accepted) and
+// adds d loss / d parameter into every parameter's gradient (llm.c style, += ; callers zero once a step).
+//
+// Parameters carry the reference's canonical names (tests/data/tiny/config.json "parameter_roles"):
+// network_x.* (embedding), network_sN.* (sub-layer N = 1..6L; N = 6L+1 is the feedback projection
+// network_s{6L+1}.fc.weight), fit_dense.*, pooler_layer.dense.* (built, unused, as the reference), and
+// classification.*. Scalar is float for training and double for gradient checks.
+#include "io/ModelConfig.hpp"
+#include "io/Tensor.hpp"
+#include "models/AlignedVector.hpp"
+#include "models/Parameter.hpp"
+#include "models/TokenBatch.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace spikingbert::models {
+
+struct EquilibriumConfig {
+  std::int64_t vocab_size = 30522;
+  std::int64_t hidden_size = 768;
+  std::int64_t intermediate_size = 3072;
+  std::int64_t num_attention_heads = 12;
+  std::int64_t num_hidden_layers = 4;
+  std::int64_t max_position_embeddings = 512;
+  std::int64_t type_vocab_size = 2;
+  std::int64_t num_labels = 2;
+  std::int64_t pad_token_id = 0;             // word-embedding row without gradient (padding_idx)
+  double layer_norm_eps = 1e-12;             // method doc §1.1
+  double vth = 1.0;                          // V_th of sigma (method doc §2.1)
+  double hidden_dropout_prob = 0.0;          // E, SelfOutput and Output dense (method doc §1.3)
+  double attention_probs_dropout_prob = 0.0; // attention probabilities (method doc §3)
+  double initializer_range = 0.02;           // N(0, .) for weights at random init (method doc §1.1)
+
+  std::int64_t head_size() const { return hidden_size / num_attention_heads; }
+  // The embedding population plus 6 per encoder layer (method doc §1.3).
+  std::int64_t population_count() const { return 6 * num_hidden_layers + 1; }
+  std::int64_t population_width(std::int64_t population) const {
+    return population > 0 && population % 6 == 5 ? intermediate_size : hidden_size;
+  }
+};
+
+// From a model config.json; hidden_dropout_prob / attention_probs_dropout_prob / initializer_range /
+// pad_token_id are read from its extra keys when present (default 0 dropout: evaluation-like).
+EquilibriumConfig equilibrium_config(const io::ModelConfig& config);
+
+// Population (sub-layer) index of encoder layer k's sub-layers, method doc §1.3 (i % 6 convention).
+enum class SubLayer : std::int64_t { input = 0, key = 1, value = 2, attention = 3, self_output = 4,
+                                     intermediate = 5, output = 6 };
+inline std::int64_t population_index(std::int64_t layer, SubLayer sub_layer) {
+  return 6 * layer + static_cast<std::int64_t>(sub_layer);
+}
+
+template <class Scalar>
+struct EquilibriumActivations {
+  struct Layer {
+    AlignedVector<Scalar> query;                                 // W_Q a_in + b_Q  [rows, hidden]
+    AlignedVector<Scalar> scores, probabilities, attention_dropout;  // [batch, heads, seq, seq]
+    AlignedVector<Scalar> self_dense, self_dropout, self_residual, self_mean, self_rstd;
+    AlignedVector<Scalar> intermediate;                          // W_I a_SO + b_I (before GELU)
+    AlignedVector<Scalar> output_dense, output_dropout, output_residual, output_mean, output_rstd;
+  };
+  std::int64_t batch = 0, sequence = 0;
+  AlignedVector<Scalar> embedding_sum, embedding_mean, embedding_rstd, embedding_norm, embedding_dropout;
+  // currents[j]: the value sigma is applied to for population j (E(x) for j = 0); rates[j] = sigma(currents[j]).
+  std::vector<AlignedVector<Scalar>> currents, rates;
+  std::vector<Layer> layers;
+  // Empty: chained (analog twin). Otherwise population_count() pointers to the rates each sub-layer read
+  // as its inputs (owned by the caller; they must outlive backward()).
+  std::vector<const Scalar*> given_rates;
+
+  // The rates population j's consumers read: the given set if any, else the chained analog rates.
+  const Scalar* input_rates(std::int64_t population) const {
+    return given_rates.empty() ? rates[population].data() : given_rates[population];
+  }
+};
+
+struct EquilibriumOptions {
+  bool training = false;           // dropout on (masks depend only on dropout_seed)
+  std::uint64_t dropout_seed = 0;
+};
+
+template <class Scalar>
+class SpikingBertEquilibrium {
+ public:
+  // Random initialisation as the reference (method doc §1.1): weights N(0, initializer_range), biases 0,
+  // LayerNorm 1/0, feedback weight 0 (disabled).
+  SpikingBertEquilibrium(const EquilibriumConfig& config, std::uint64_t seed);
+  // Weights from tensors under the canonical names; the core (network_x.*, network_s1..6L.*) and
+  // classification.* are required; fit_dense.*, pooler_layer.* and the feedback weight are optional
+  // (random / zero when absent). Throws io::InputError naming `source` and the tensor for a missing or
+  // mis-shaped tensor.
+  SpikingBertEquilibrium(const EquilibriumConfig& config, const io::TensorMap& tensors, const std::string& source);
+
+  const EquilibriumConfig& config() const { return config_; }
+  std::vector<Parameter<Scalar>>& parameters() { return parameters_; }
+  const std::vector<Parameter<Scalar>>& parameters() const { return parameters_; }
+  Parameter<Scalar>& parameter(const std::string& name);
+  const Parameter<Scalar>& parameter(const std::string& name) const;
+  void zero_gradients();
+  io::TensorMap tensors() const;  // every parameter as float32 under its name
+
+  // The steady-state map. given_rates: empty = chained analog twin; otherwise population_count() pointers,
+  // each [rows, population_width(j)], the rates every sub-layer reads as inputs (implicit mode).
+  // rate_offsets (tests of the implicit gradient, may be empty or hold nulls): r_j added to population j's
+  // chained rate after sigma, i.e. the fixed point of the shifted map a = f(a) + r.
+  void forward(const TokenBatch& batch, EquilibriumActivations<Scalar>& activations,
+               const EquilibriumOptions& options = {}, const std::vector<const Scalar*>& given_rates = {},
+               const std::vector<const Scalar*>& rate_offsets = {}) const;
+
+  // Loss gradients arriving on the model's outputs; empty vectors or null entries mean none.
+  struct OutputGradients {
+    std::vector<const Scalar*> rates;   // population_count() entries, d loss / d a_j  [rows, width_j]
+    std::vector<const Scalar*> scores;  // num_hidden_layers entries, d loss / d S_k    [batch, heads, seq, seq]
+  };
+  // Reverse sweep: accumulates the parameter gradients. The adjoint of every population's rate (the
+  // sum of the incoming gradient and what its consumers pass back, u_j of docs/gradients.md) is left in
+  // rate_adjoints() for inspection.
+  void backward(const TokenBatch& batch, const EquilibriumActivations<Scalar>& activations,
+                const OutputGradients& gradients);
+  const std::vector<AlignedVector<Scalar>>& rate_adjoints() const { return rate_adjoints_; }
+
+  // Classifier head (method doc §1.4): logits[b] = ReLU(last_output[b, token 0]) W_c^T + b_c.
+  // last_output: [batch*seq, hidden] (the SNN ASR of the last Output population).
+  void classifier_forward(Scalar* logits, const Scalar* last_output, std::int64_t batch,
+                          std::int64_t sequence) const;
+  // Accumulates the classifier gradients and d loss / d last_output (ReLU derivative 0 at 0, README §8).
+  void classifier_backward(Scalar* d_last_output, const Scalar* d_logits, const Scalar* last_output,
+                           std::int64_t batch, std::int64_t sequence);
+  // KD adapter W_td (method doc §1.4, §6.2): out = rates W_td^T + b_td, rows x hidden.
+  void fit_dense_forward(Scalar* out, const Scalar* rates, std::int64_t rows) const;
+  void fit_dense_backward(Scalar* d_rates, const Scalar* d_out, const Scalar* rates, std::int64_t rows);
+
+ private:
+  struct LayerIndex {
+    int key_weight, key_bias, value_weight, value_bias, query_weight, query_bias;
+    int self_weight, self_bias, self_norm_weight, self_norm_bias;
+    int intermediate_weight, intermediate_bias, output_weight, output_bias, output_norm_weight, output_norm_bias;
+  };
+  void build();
+  void initialise(std::uint64_t seed);
+  int add(const std::string& name, std::vector<std::int64_t> shape);
+  const Scalar* value(int index) const { return parameters_[index].value.data(); }
+  Scalar* grad(int index) { return parameters_[index].gradient.data(); }
+
+  EquilibriumConfig config_;
+  std::vector<Parameter<Scalar>> parameters_;
+  std::map<std::string, int> index_by_name_;
+  int word_ = 0, position_ = 0, type_ = 0, embedding_norm_weight_ = 0, embedding_norm_bias_ = 0;
+  std::vector<LayerIndex> layer_index_;
+  int feedback_weight_ = 0, fit_dense_weight_ = 0, fit_dense_bias_ = 0, pooler_weight_ = 0, pooler_bias_ = 0;
+  int classifier_weight_ = 0, classifier_bias_ = 0;
+  std::vector<AlignedVector<Scalar>> rate_adjoints_;
+};
+
+extern template class SpikingBertEquilibrium<float>;
+extern template class SpikingBertEquilibrium<double>;
+
+}  // namespace spikingbert::models
