@@ -113,7 +113,9 @@ SpikingBertEquilibrium<Scalar>::SpikingBertEquilibrium(const EquilibriumConfig& 
     if (found->second.shape != parameter.shape) {
       std::string expected = "shape [";
       for (std::size_t i = 0; i < parameter.shape.size(); ++i) {
-        expected += (i ? "," : "") + std::to_string(parameter.shape[i]);
+        // Built with += : GCC 12 reports a false -Wrestrict on chained std::string operator+.
+        if (i > 0) expected += ',';
+        expected += std::to_string(parameter.shape[i]);
       }
       throw io::InputError(source, "tensor '" + parameter.name + "'", "wrong shape", expected + "]");
     }

@@ -59,12 +59,15 @@ void randomise(models::SpikingBertEquilibrium<Scalar>& model, std::uint64_t seed
   }
 }
 
-// The smallest distance of any current (the argument of sigma) to a clamp kink, 0 or V_th.
+// The smallest distance of any current (the argument of sigma) to a clamp kink, 0 or V_th. Currents of
+// exactly 0 are skipped: they are embedding entries dropped by dropout, constant 0 whatever the
+// parameters, so no finite-difference step moves them across the kink.
 template <class Scalar>
 double kink_margin(const models::EquilibriumActivations<Scalar>& activations, double vth) {
   double margin = INFINITY;
   for (const auto& currents : activations.currents) {
     for (const Scalar c : currents) {
+      if (c == Scalar(0)) continue;
       margin = std::min({margin, std::abs(static_cast<double>(c)), std::abs(static_cast<double>(c) - vth)});
     }
   }

@@ -7,7 +7,6 @@
 #include "io/Safetensors.hpp"
 #include "models/SpikingBertEquilibrium.hpp"
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -39,9 +38,8 @@ inline models::TokenBatch tiny_batch(const io::Hdf5Reader& reader) {
 }
 
 inline std::string two_digits(std::int64_t index) {
-  char name[8];
-  std::snprintf(name, sizeof name, "%02lld", static_cast<long long>(index));
-  return name;
+  const std::string digits = std::to_string(index);
+  return digits.size() < 2 ? "0" + digits : digits;
 }
 
 // forward/asr/NN for every population, widened to Scalar.
