@@ -164,20 +164,22 @@ SolveStatus solve_anderson(IterateTracker& tracker, const Eigen::VectorXd& u0, c
 // At most `broyden_memory` pairs are kept; when they are all used the method restarts from B = −I.
 SolveStatus solve_broyden(IterateTracker& tracker, Eigen::VectorXd u, const AdjointSolverOptions& options,
                           int& iterations) {
-  const Eigen::Index size = u.size();
-  const int memory = options.broyden_memory;
-  Eigen::MatrixXd left(size, memory);   // U_i
-  Eigen::MatrixXd right(size, memory);  // V_i
-  int pairs = 0;                        // pairs in use, stored in columns 0 .. pairs − 1
+  const std::size_t memory = static_cast<std::size_t>(options.broyden_memory);
+  // U_i and V_i, allocated as the solve needs them: at full memory they are 2 × 27 vectors of the
+  // adjoint's size, and most solves stop long before.
+  std::vector<Eigen::VectorXd> left, right;
+  std::size_t pairs = 0;  // pairs in use: left[0 .. pairs − 1], right[0 .. pairs − 1]
 
-  // B x = −x + U (Vᵀ x) and xᵀB = −xᵀ + (xᵀU) Vᵀ over the pairs in use.
+  // B x = −x + Σ_i U_i (V_iᵀx) and xᵀB = −xᵀ + Σ_i (xᵀU_i) V_iᵀ over the pairs in use.
   const auto inverse_jacobian_times = [&](const Eigen::VectorXd& x) -> Eigen::VectorXd {
-    if (pairs == 0) return -x;
-    return -x + left.leftCols(pairs) * (right.leftCols(pairs).transpose() * x);
+    Eigen::VectorXd result = -x;
+    for (std::size_t i = 0; i < pairs; ++i) result += right[i].dot(x) * left[i];
+    return result;
   };
   const auto times_inverse_jacobian = [&](const Eigen::VectorXd& x) -> Eigen::VectorXd {
-    if (pairs == 0) return -x;
-    return -x + right.leftCols(pairs) * (left.leftCols(pairs).transpose() * x);
+    Eigen::VectorXd result = -x;
+    for (std::size_t i = 0; i < pairs; ++i) result += left[i].dot(x) * right[i];
+    return result;
   };
 
   Eigen::VectorXd residual;
@@ -205,8 +207,13 @@ SolveStatus solve_broyden(IterateTracker& tracker, Eigen::VectorXd u, const Adjo
     // A zero or non-finite denominator gives no information about the Jacobian: skip the pair (IDEc
     // zeroes NaN pairs, which is the same).
     if (denominator != 0.0 && std::isfinite(denominator) && left_vector.allFinite() && right_vector.allFinite()) {
-      left.col(pairs) = left_vector;
-      right.col(pairs) = right_vector;
+      if (pairs == left.size()) {
+        left.push_back(left_vector);
+        right.push_back(right_vector);
+      } else {
+        left[pairs] = left_vector;
+        right[pairs] = right_vector;
+      }
       ++pairs;
     }
     update = -inverse_jacobian_times(residual);

@@ -59,7 +59,7 @@ struct AdjointSolverOptions {
   double protection_factor = 1e3;
   // β of the damped fixed-point iteration, in (0, 1] (training-anchors §1.5 item 3a).
   double damping = 1.0;
-  // Anderson: history length m and Tikhonov weight λ (DEQc `anderson` defaults m = 5..6, lam = 1e-4,
+  // Anderson: history length m and Tikhonov weight λ (DEQc `anderson` defaults m = 6, lam = 1e-4,
   // beta = 1). λ is relative to the smallest squared residual in the window, see AdjointSolver.cpp.
   int anderson_memory = 6;
   double anderson_regularisation = 1e-4;
