@@ -14,8 +14,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("spikingbert ") + SPIKINGBERT_VERSION);
   app.require_subcommand(1);
 
-  tools::add_placeholder_command(app, "tokenize", "Tokenise text with WordPiece");
-  tools::add_placeholder_command(app, "data", "Summarise a GLUE data file");
+  tools::add_tokenize_command(app);
+  tools::add_data_command(app);
   tools::add_placeholder_command(app, "run", "Simulate a spiking model on inputs or a GLUE file");
   tools::add_placeholder_command(app, "bench", "Time the event-driven kernel against the dense twin");
   tools::add_placeholder_command(app, "sweep", "Sweep T and V_th and record accuracy, ASR and energy");

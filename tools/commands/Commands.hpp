@@ -10,4 +10,10 @@ namespace spikingbert::tools {
 // arguments and fails with exit code 2 and a clear message.
 void add_placeholder_command(CLI::App& app, const std::string& name, const std::string& description);
 
+// `spikingbert tokenize`: WordPiece ids of TEXT [--pair TEXT], or of every case of --input JSONL.
+void add_tokenize_command(CLI::App& app);
+
+// `spikingbert data --task T --file F`: example count, label histogram, token length percentiles.
+void add_data_command(CLI::App& app);
+
 }  // namespace spikingbert::tools
