@@ -233,7 +233,8 @@ template <class Scalar>
 void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, EquilibriumActivations<Scalar>& a,
                                              const EquilibriumOptions& options,
                                              const std::vector<const Scalar*>& given_rates,
-                                             const std::vector<const Scalar*>& rate_offsets) const {
+                                             const std::vector<const Scalar*>& rate_offsets,
+                                             const Scalar* feedback_input) const {
   const auto& c = config_;
   const std::int64_t B = batch.batch, L = batch.sequence, N = batch.rows();
   const std::int64_t H = c.hidden_size, F = c.intermediate_size;
@@ -247,6 +248,7 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
   a.batch = B;
   a.sequence = L;
   a.given_rates = given_rates;
+  a.feedback_input = feedback_input;
   a.currents.resize(c.population_count());
   a.rates.resize(c.population_count());
   for (std::int64_t j = 0; j < c.population_count(); ++j) {
@@ -271,6 +273,11 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
   draw_mask(a.embedding_dropout, N * H, c.hidden_dropout_prob, training,
             site_seed(options.dropout_seed, -1, kEmbeddingSite));
   apply_mask(a.currents[0].data(), a.embedding_norm.data(), a.embedding_dropout, N * H);
+  if (feedback_input != nullptr) {  // + y W_fb^T (feedback projection, docs/gradients.md)
+    AlignedVector<Scalar> feedback(N * H);
+    linear_forward(feedback.data(), feedback_input, value(feedback_weight_), static_cast<const Scalar*>(nullptr), N, H, H);
+    for (std::int64_t i = 0; i < N * H; ++i) a.currents[0][i] += feedback[i];
+  }
   sigma(0);
 
   a.layers.resize(c.num_hidden_layers);
@@ -329,8 +336,19 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
 
 template <class Scalar>
 void SpikingBertEquilibrium<Scalar>::backward(const TokenBatch& batch, const EquilibriumActivations<Scalar>& a,
-                                              const OutputGradients& g) {
+                                              const OutputGradients& g, bool accumulate_parameters) {
   const auto& c = config_;
+  accumulating_ = accumulate_parameters;
+  if (!accumulating_ && sink_matrix_.empty()) {
+    std::int64_t matrix = 0, vector = 0;
+    for (int t = 0; t < static_cast<int>(parameters_.size()); ++t) {
+      if (t == word_ || t == position_ || t == type_) continue;  // the sweep stops above the embedding tables
+      auto& largest = parameters_[t].shape.size() == 2 ? matrix : vector;
+      largest = std::max(largest, parameters_[t].size());
+    }
+    sink_matrix_.assign(matrix, Scalar(0));
+    sink_vector_.assign(vector, Scalar(0));
+  }
   const std::int64_t B = a.batch, L = a.sequence, N = B * L;
   const std::int64_t H = c.hidden_size, F = c.intermediate_size;
   const AttentionShape attention{B, L, H, c.num_attention_heads};
@@ -401,8 +419,19 @@ void SpikingBertEquilibrium<Scalar>::backward(const TokenBatch& batch, const Equ
     linear_backward(rate_adjoints_[in].data(), grad(p.key_weight), grad(p.key_bias), d_current.data(),
                     a.input_rates(in), value(p.key_weight), N, H, H);
   }
-  // Embedding population: sigma, dropout, LN, tables.
+  // Embedding population: sigma, the feedback projection, dropout, LN, tables.
   sigma_backward(0);
+  if (a.feedback_input != nullptr) {
+    zeroed(feedback_adjoint_, N * H);
+    linear_backward(feedback_adjoint_.data(), grad(feedback_weight_), static_cast<Scalar*>(nullptr), d_current.data(),
+                    a.feedback_input, value(feedback_weight_), N, H, H);
+  } else {
+    feedback_adjoint_.clear();
+  }
+  if (!accumulating_) {
+    accumulating_ = true;
+    return;
+  }
   zeroed(d_residual, N * H);
   apply_mask_backward(d_residual.data(), d_current.data(), a.embedding_dropout, N * H);
   zeroed(d_dense, N * H);

@@ -90,6 +90,8 @@ struct EquilibriumActivations {
   // Empty: chained (analog twin). Otherwise population_count() pointers to the rates each sub-layer read
   // as its inputs (owned by the caller; they must outlive backward()).
   std::vector<const Scalar*> given_rates;
+  // Rates of the last Output population driving the feedback projection, or null (no feedback).
+  const Scalar* feedback_input = nullptr;
 
   // The rates population j's consumers read: the given set if any, else the chained analog rates.
   const Scalar* input_rates(std::int64_t population) const {
@@ -126,9 +128,12 @@ class SpikingBertEquilibrium {
   // each [rows, population_width(j)], the rates every sub-layer reads as inputs (implicit mode).
   // rate_offsets (tests of the implicit gradient, may be empty or hold nulls): r_j added to population j's
   // chained rate after sigma, i.e. the fixed point of the shifted map a = f(a) + r.
+  // feedback_input (null: no feedback): [rows, hidden] rates y of the last Output population fed back to the
+  // embedding population through the feedback projection (docs/gradients.md "feedback"):
+  //   a_0 = sigma(E(x) + y W_fb^T),  W_fb = network_s{6L+1}.fc.weight (no bias, as the reference SNNFC).
   void forward(const TokenBatch& batch, EquilibriumActivations<Scalar>& activations,
                const EquilibriumOptions& options = {}, const std::vector<const Scalar*>& given_rates = {},
-               const std::vector<const Scalar*>& rate_offsets = {}) const;
+               const std::vector<const Scalar*>& rate_offsets = {}, const Scalar* feedback_input = nullptr) const;
 
   // Loss gradients arriving on the model's outputs; empty vectors or null entries mean none.
   struct OutputGradients {
@@ -138,9 +143,15 @@ class SpikingBertEquilibrium {
   // Reverse sweep: accumulates the parameter gradients. The adjoint of every population's rate (the
   // sum of the incoming gradient and what its consumers pass back, u_j of docs/gradients.md) is left in
   // rate_adjoints() for inspection.
+  // With accumulate_parameters false nothing is added to the parameter gradients and the sweep stops at
+  // the embedding population's current: the transposed Jacobian-vector products of the feedback adjoint solve.
+  // With feedback, d loss / d feedback_input (what the feedback path passes back to the last Output
+  // population) is left in feedback_adjoint().
   void backward(const TokenBatch& batch, const EquilibriumActivations<Scalar>& activations,
-                const OutputGradients& gradients);
+                const OutputGradients& gradients, bool accumulate_parameters = true);
   const std::vector<AlignedVector<Scalar>>& rate_adjoints() const { return rate_adjoints_; }
+  const AlignedVector<Scalar>& feedback_adjoint() const { return feedback_adjoint_; }
+  const std::string& feedback_weight_name() const { return parameters_[feedback_weight_].name; }
 
   // Classifier head (method doc §1.4): logits[b] = ReLU(last_output[b, token 0]) W_c^T + b_c.
   // last_output: [batch*seq, hidden] (the SNN ASR of the last Output population).
@@ -163,7 +174,12 @@ class SpikingBertEquilibrium {
   void initialise(std::uint64_t seed);
   int add(const std::string& name, std::vector<std::int64_t> shape);
   const Scalar* value(int index) const { return parameters_[index].value.data(); }
-  Scalar* grad(int index) { return parameters_[index].gradient.data(); }
+  // Where backward writes parameter gradients: the parameter's buffer, or a discarded sink (one for
+  // matrices, one for vectors, so a layer's weight and bias never alias) when not accumulating.
+  Scalar* grad(int index) {
+    if (accumulating_) return parameters_[index].gradient.data();
+    return parameters_[index].shape.size() == 2 ? sink_matrix_.data() : sink_vector_.data();
+  }
 
   EquilibriumConfig config_;
   std::vector<Parameter<Scalar>> parameters_;
@@ -173,6 +189,9 @@ class SpikingBertEquilibrium {
   int feedback_weight_ = 0, fit_dense_weight_ = 0, fit_dense_bias_ = 0, pooler_weight_ = 0, pooler_bias_ = 0;
   int classifier_weight_ = 0, classifier_bias_ = 0;
   std::vector<AlignedVector<Scalar>> rate_adjoints_;
+  AlignedVector<Scalar> feedback_adjoint_;
+  bool accumulating_ = true;
+  AlignedVector<Scalar> sink_matrix_, sink_vector_;
 };
 
 extern template class SpikingBertEquilibrium<float>;

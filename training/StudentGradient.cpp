@@ -14,6 +14,7 @@ std::string to_string(GradientMode mode) {
   switch (mode) {
     case GradientMode::analog_twin: return "analog-twin";
     case GradientMode::implicit: return "implicit";
+    case GradientMode::feedback: return "feedback";
   }
   return "unknown";
 }
@@ -21,14 +22,16 @@ std::string to_string(GradientMode mode) {
 GradientMode parse_gradient_mode(const std::string& name, const std::string& place) {
   if (name == "analog-twin") return GradientMode::analog_twin;
   if (name == "implicit") return GradientMode::implicit;
-  throw io::InputError("command line", place, "unknown gradient mode '" + name + "'", "analog-twin or implicit");
+  if (name == "feedback") return GradientMode::feedback;
+  throw io::InputError("command line", place, "unknown gradient mode '" + name + "'",
+                       "analog-twin, implicit or feedback");
 }
 
 template <class Scalar>
 StudentLoss student_loss_and_gradient(models::SpikingBertEquilibrium<Scalar>& model, const models::TokenBatch& batch,
                                       const std::vector<const Scalar*>& snn_rates, const StudentTargets<Scalar>& targets,
                                       GradientMode mode, const models::EquilibriumOptions& options,
-                                      StudentStep<Scalar>& step) {
+                                      StudentStep<Scalar>& step, const AdjointSolverOptions& adjoint) {
   const auto& c = model.config();
   const std::int64_t B = batch.batch, L = batch.sequence, N = batch.rows(), H = c.hidden_size;
   const std::int64_t populations = c.population_count();
@@ -44,9 +47,13 @@ StudentLoss student_loss_and_gradient(models::SpikingBertEquilibrium<Scalar>& mo
   };
 
   // The steady-state map: chained from the tokens (analog twin) or evaluated at the SNN rates (implicit).
+  const std::int64_t last = populations - 1;
   if (mode == GradientMode::implicit) {
     for (std::int64_t j = 0; j < populations; ++j) rates(j);
     model.forward(batch, step.activations, options, snn_rates);
+  } else if (mode == GradientMode::feedback) {
+    for (std::int64_t j = 0; j < populations; ++j) rates(j);
+    model.forward(batch, step.activations, options, snn_rates, {}, rates(last));
   } else {
     model.forward(batch, step.activations, options);
   }
@@ -63,7 +70,6 @@ StudentLoss student_loss_and_gradient(models::SpikingBertEquilibrium<Scalar>& mo
   const bool has_prediction = targets.labels != nullptr || targets.regression_targets != nullptr ||
                               targets.teacher_logits != nullptr;
   if (has_prediction) {
-    const std::int64_t last = populations - 1;
     const std::int64_t C = c.num_labels;
     step.logits.assign(B * C, Scalar(0));
     model.classifier_forward(step.logits.data(), rates(last), B, L);
@@ -115,6 +121,31 @@ StudentLoss student_loss_and_gradient(models::SpikingBertEquilibrium<Scalar>& mo
   typename models::SpikingBertEquilibrium<Scalar>::OutputGradients gradients;
   for (std::int64_t j = 0; j < populations; ++j) gradients.rates.push_back(d_rates[j].empty() ? nullptr : d_rates[j].data());
   for (const auto& d : d_scores) gradients.scores.push_back(d.data());
+  if (mode == GradientMode::feedback) {
+    // u_y = J_G^T u_y + g~, g~ = g_y + (all other loss gradients swept down and through W_fb^T).
+    const std::int64_t count = N * H;
+    Eigen::VectorXd g_tilde(count);
+    auto others = gradients;
+    others.rates[last] = nullptr;
+    model.backward(batch, step.activations, others, false);
+    for (std::int64_t i = 0; i < count; ++i) {
+      const double direct = d_rates[last].empty() ? 0.0 : static_cast<double>(d_rates[last][i]);
+      g_tilde[i] = direct + static_cast<double>(model.feedback_adjoint()[i]);
+    }
+    std::vector<Scalar> seed(count);
+    typename models::SpikingBertEquilibrium<Scalar>::OutputGradients only_y;
+    only_y.rates.assign(populations, nullptr);
+    only_y.rates[last] = seed.data();
+    const auto jacobian_transpose = [&](const Eigen::VectorXd& v, Eigen::VectorXd& product) {
+      for (std::int64_t i = 0; i < count; ++i) seed[i] = static_cast<Scalar>(v[i]);
+      model.backward(batch, step.activations, only_y, false);
+      for (std::int64_t i = 0; i < count; ++i) product[i] = static_cast<double>(model.feedback_adjoint()[i]);
+    };
+    step.adjoint = AdjointSolver(adjoint).solve(jacobian_transpose, g_tilde);
+    // The final sweep: u_y at y, the loss gradients elsewhere.
+    for (std::int64_t i = 0; i < count; ++i) seed[i] = static_cast<Scalar>(step.adjoint.solution[i]);
+    gradients.rates[last] = seed.data();
+  }
   model.backward(batch, step.activations, gradients);
   step.loss = loss;
   return loss;
@@ -123,10 +154,10 @@ StudentLoss student_loss_and_gradient(models::SpikingBertEquilibrium<Scalar>& mo
 template StudentLoss student_loss_and_gradient<float>(models::SpikingBertEquilibrium<float>&, const models::TokenBatch&,
                                                       const std::vector<const float*>&, const StudentTargets<float>&,
                                                       GradientMode, const models::EquilibriumOptions&,
-                                                      StudentStep<float>&);
+                                                      StudentStep<float>&, const AdjointSolverOptions&);
 template StudentLoss student_loss_and_gradient<double>(models::SpikingBertEquilibrium<double>&, const models::TokenBatch&,
                                                        const std::vector<const double*>&, const StudentTargets<double>&,
                                                        GradientMode, const models::EquilibriumOptions&,
-                                                       StudentStep<double>&);
+                                                       StudentStep<double>&, const AdjointSolverOptions&);
 
 }  // namespace spikingbert::training

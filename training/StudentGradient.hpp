@@ -13,9 +13,16 @@
 //                uses those local Jacobians. Without feedback J_f is strictly block-lower-triangular
 //                (nilpotent), so u = (I - J_f^T)^-1 g is exactly one reverse sweep; the attention scores
 //                distilled are S_k = (W_Q z_in + b_Q) z_K^T / sqrt(d) + M, from the SNN rates.
-// Both need the full set of SNN rates (population_count() tensors) for implicit, and the rates of the
-// populations the losses read (the last Output, the encoder inputs z_6k) for analog_twin.
+//   feedback     implicit, plus the feedback projection y W_fb^T from the last Output population y into the
+//                embedding current (a_0 = sigma(E(x) + y W_fb^T)). J_f is then no longer nilpotent: the adjoint
+//                of y solves u_y = J_G^T u_y + g~ with training/AdjointSolver, where J_G^T v is one
+//                parameter-free reverse sweep from y down to the embedding current and back through W_fb^T;
+//                a final sweep seeded with u_y gives the parameter gradients. ||W_fb||_2 <= V_th keeps it a
+//                contraction (training/SpectralNorm project, to be applied after each optimiser step).
+// implicit and feedback need the full set of SNN rates (population_count() tensors); analog_twin needs the
+// rates of the populations the losses read (the last Output, the encoder inputs z_6k).
 #include "models/SpikingBertEquilibrium.hpp"
+#include "training/AdjointSolver.hpp"
 
 #include <cstdint>
 #include <string>
@@ -23,9 +30,9 @@
 
 namespace spikingbert::training {
 
-enum class GradientMode { analog_twin, implicit };
+enum class GradientMode { analog_twin, implicit, feedback };
 
-// "analog-twin", "implicit".
+// "analog-twin", "implicit", "feedback".
 std::string to_string(GradientMode mode);
 // Inverse of to_string; throws io::InputError naming `place` (e.g. "--gradient") otherwise.
 GradientMode parse_gradient_mode(const std::string& name, const std::string& place = "--gradient");
@@ -58,6 +65,7 @@ struct StudentStep {
   std::vector<Scalar> logits;                                    // [batch, num_labels], from the SNN rates
   std::vector<models::AlignedVector<Scalar>> loss_rate_gradients;  // d loss / d z_j (empty where none)
   StudentLoss loss;
+  AdjointSolution adjoint;  // feedback mode: the solve of u_y (iterations, residual, flags); else untouched
 };
 
 // Computes the loss on the SNN rates and accumulates d loss / d parameter into the model's gradients (the
@@ -67,15 +75,17 @@ template <class Scalar>
 StudentLoss student_loss_and_gradient(models::SpikingBertEquilibrium<Scalar>& model, const models::TokenBatch& batch,
                                       const std::vector<const Scalar*>& snn_rates, const StudentTargets<Scalar>& targets,
                                       GradientMode mode, const models::EquilibriumOptions& options,
-                                      StudentStep<Scalar>& step);
+                                      StudentStep<Scalar>& step, const AdjointSolverOptions& adjoint = {});
 
 extern template StudentLoss student_loss_and_gradient<float>(models::SpikingBertEquilibrium<float>&,
                                                              const models::TokenBatch&, const std::vector<const float*>&,
                                                              const StudentTargets<float>&, GradientMode,
-                                                             const models::EquilibriumOptions&, StudentStep<float>&);
+                                                             const models::EquilibriumOptions&, StudentStep<float>&,
+                                                             const AdjointSolverOptions&);
 extern template StudentLoss student_loss_and_gradient<double>(models::SpikingBertEquilibrium<double>&,
                                                               const models::TokenBatch&, const std::vector<const double*>&,
                                                               const StudentTargets<double>&, GradientMode,
-                                                              const models::EquilibriumOptions&, StudentStep<double>&);
+                                                              const models::EquilibriumOptions&, StudentStep<double>&,
+                                                              const AdjointSolverOptions&);
 
 }  // namespace spikingbert::training

@@ -9,6 +9,7 @@
 #include "io/Error.hpp"
 #include "training/CrossEntropyLoss.hpp"
 #include "training/DistillationLosses.hpp"
+#include "training/SpectralNorm.hpp"
 #include "training/StudentGradient.hpp"
 
 #include <catch2/catch.hpp>
@@ -279,6 +280,90 @@ TEST_CASE("Replace semantics: loss on SNN rates, gradient through the map with d
 TEST_CASE("gradient mode names", "[training]") {
   CHECK(training::parse_gradient_mode("analog-twin") == training::GradientMode::analog_twin);
   CHECK(training::parse_gradient_mode("implicit") == training::GradientMode::implicit);
+  CHECK(training::parse_gradient_mode("feedback") == training::GradientMode::feedback);
   CHECK(training::to_string(training::GradientMode::implicit) == "implicit");
   CHECK_THROWS_AS(training::parse_gradient_mode("bptt"), io::InputError);
+}
+
+TEST_CASE("feedback gradient matches finite differences of the steady-state map with feedback", "[training]") {
+  // As the implicit test, with the feedback projection y W_fb^T into the embedding current: the reference
+  // function is the fixed point of zeta = f(zeta; theta) + r (now a true loop), found by iterating the
+  // chained map from y = z_O(L) until it stops moving; the analytic gradient solves the adjoint with
+  // training/AdjointSolver (Anderson and Broyden).
+  constexpr double kFeedbackNorm = 0.3;        // ||W_fb||_2 / V_th: a contraction with margin
+  constexpr double kFixedPointTolerance = 1e-14;  // a few ulps: rounding floor of the iteration
+  constexpr int kMaxFixedPointSweeps = 400;
+  for (const auto method : {training::AdjointMethod::anderson, training::AdjointMethod::broyden}) {
+    auto config = testing::small_equilibrium_config(1);
+    const models::EquilibriumOptions options{false, 0};
+    const auto batch = testing::small_batch();
+    const auto teacher = random_teacher(config, batch, 21);
+    const auto targets = targets_for(teacher, Objective::labels_and_internal);
+    training::AdjointSolverOptions adjoint;
+    adjoint.method = method;
+    adjoint.tolerance = 1e-13;
+    adjoint.max_iterations = 200;
+    bool checked = false;
+    for (int seed = 1; seed <= kSeedsToTry && !checked; ++seed) {
+      models::SpikingBertEquilibrium<double> model(config, 0);
+      testing::randomise(model, static_cast<std::uint64_t>(seed));
+      auto& feedback = model.parameter(model.feedback_weight_name());
+      Eigen::Map<models::RowMatrix<double>> w(feedback.value.data(), config.hidden_size, config.hidden_size);
+      training::SpectralNorm spectral(config.hidden_size, config.hidden_size);
+      w *= kFeedbackNorm * config.vth / spectral.converge(w);  // exactly at the chosen spectral norm
+      models::EquilibriumActivations<double> analog;
+      model.forward(batch, analog, options);
+      const auto z = simulated_like_rates(analog, 500 + seed);
+      training::StudentStep<double> step;
+      model.zero_gradients();
+      training::student_loss_and_gradient(model, batch, pointers(z), targets, training::GradientMode::feedback,
+                                          options, step, adjoint);
+      if (testing::kink_margin(step.activations, config.vth) < kKinkMargin) continue;
+      checked = true;
+      INFO("adjoint " << training::to_string(method) << ": " << step.adjoint.iterations << " iterations, residual "
+                      << step.adjoint.relative_residual);
+      CHECK(step.adjoint.converged);
+      CHECK(step.adjoint.iterations > 1);  // J_f != 0: a real solve, not u = g
+      std::vector<models::AlignedVector<double>> offsets(z.size());
+      for (std::size_t j = 0; j < z.size(); ++j) {
+        offsets[j].resize(z[j].size());
+        for (std::size_t i = 0; i < z[j].size(); ++i) offsets[j][i] = z[j][i] - step.activations.rates[j][i];
+      }
+      auto shifted_fixed_point_loss = [&] {
+        models::AlignedVector<double> y = z.back();
+        models::EquilibriumActivations<double> zeta;
+        int sweeps = 0;
+        for (double change = INFINITY; change > kFixedPointTolerance; ++sweeps) {
+          REQUIRE(sweeps < kMaxFixedPointSweeps);
+          model.forward(batch, zeta, options, {}, pointers(offsets), y.data());
+          change = 0;
+          for (std::size_t i = 0; i < y.size(); ++i) change = std::max(change, std::abs(zeta.rates.back()[i] - y[i]));
+          y = zeta.rates.back();
+        }
+        // The loss value reads only the given rates (and scores from them), so implicit mode evaluates it.
+        training::StudentStep<double> probe;
+        return training::student_loss_and_gradient(model, batch, pointers(zeta.rates), targets,
+                                                   training::GradientMode::implicit, options, probe)
+            .total;
+      };
+      std::vector<std::vector<double>> analytic;
+      for (const auto& p : model.parameters()) analytic.emplace_back(p.gradient.begin(), p.gradient.end());
+      for (std::size_t t = 0; t < model.parameters().size(); ++t) {
+        auto& parameter = model.parameters()[t];
+        std::vector<double> values(parameter.value.begin(), parameter.value.end());
+        const auto numeric = testing::numeric_gradient(values, [&] {
+          std::copy(values.begin(), values.end(), parameter.value.begin());
+          return shifted_fixed_point_loss();
+        });
+        std::copy(values.begin(), values.end(), parameter.value.begin());
+        INFO("seed " << seed << ": " << parameter.name);
+        CHECK(testing::relative_error(analytic[t], numeric) <= kFiniteDifferenceTolerance);
+      }
+      // The feedback weight itself is trained.
+      CHECK(norm(model.parameter(model.feedback_weight_name()).gradient) > 0);
+      WARN("feedback adjoint, " << training::to_string(method) << ": " << step.adjoint.iterations
+                                << " iterations, relative residual " << step.adjoint.relative_residual);
+    }
+    CHECK(checked);
+  }
 }
