@@ -121,6 +121,7 @@ StudentLoss student_loss_and_gradient(models::SpikingBertEquilibrium<Scalar>& mo
   typename models::SpikingBertEquilibrium<Scalar>::OutputGradients gradients;
   for (std::int64_t j = 0; j < populations; ++j) gradients.rates.push_back(d_rates[j].empty() ? nullptr : d_rates[j].data());
   for (const auto& d : d_scores) gradients.scores.push_back(d.data());
+  std::vector<Scalar> adjoint_of_last;  // feedback: u_y, the seed of the final sweep (outlives the block)
   if (mode == GradientMode::feedback) {
     // u_y = J_G^T u_y + g~, g~ = g_y + (all other loss gradients swept down and through W_fb^T).
     const std::int64_t count = N * H;
@@ -132,7 +133,8 @@ StudentLoss student_loss_and_gradient(models::SpikingBertEquilibrium<Scalar>& mo
       const double direct = d_rates[last].empty() ? 0.0 : static_cast<double>(d_rates[last][i]);
       g_tilde[i] = direct + static_cast<double>(model.feedback_adjoint()[i]);
     }
-    std::vector<Scalar> seed(count);
+    auto& seed = adjoint_of_last;
+    seed.assign(count, Scalar(0));
     typename models::SpikingBertEquilibrium<Scalar>::OutputGradients only_y;
     only_y.rates.assign(populations, nullptr);
     only_y.rates[last] = seed.data();

@@ -356,14 +356,42 @@ TEST_CASE("feedback gradient matches finite differences of the steady-state map 
           return shifted_fixed_point_loss();
         });
         std::copy(values.begin(), values.end(), parameter.value.begin());
-        INFO("seed " << seed << ": " << parameter.name);
+        INFO("seed " << seed << ": " << parameter.name << " analytic " << norm(analytic[t]) << " numeric " << norm(numeric));
         CHECK(testing::relative_error(analytic[t], numeric) <= kFiniteDifferenceTolerance);
       }
       // The feedback weight itself is trained.
       CHECK(norm(model.parameter(model.feedback_weight_name()).gradient) > 0);
-      WARN("feedback adjoint, " << training::to_string(method) << ": " << step.adjoint.iterations
-                                << " iterations, relative residual " << step.adjoint.relative_residual);
     }
     CHECK(checked);
   }
+}
+
+TEST_CASE("T7 with the feedback path: a zero feedback weight solves u = g and equals implicit, bit for bit",
+          "[training]") {
+  auto config = testing::small_equilibrium_config(2);
+  const auto batch = testing::small_batch();
+  const auto teacher = random_teacher(config, batch, 13);
+  const auto targets = targets_for(teacher, Objective::labels_and_internal);
+  models::SpikingBertEquilibrium<double> implicit(config, 0);
+  testing::randomise(implicit, 6);
+  auto& feedback_weight = implicit.parameter(implicit.feedback_weight_name()).value;
+  std::fill(feedback_weight.begin(), feedback_weight.end(), 0.0);
+  auto feedback = implicit;
+  models::EquilibriumActivations<double> analog;
+  implicit.forward(batch, analog, {});
+  const auto z = simulated_like_rates(analog, 77);
+  training::StudentStep<double> a, b;
+  implicit.zero_gradients();
+  feedback.zero_gradients();
+  training::student_loss_and_gradient(implicit, batch, pointers(z), targets, training::GradientMode::implicit, {}, a);
+  training::student_loss_and_gradient(feedback, batch, pointers(z), targets, training::GradientMode::feedback, {}, b);
+  CHECK(b.adjoint.iterations == 0);  // J_f = 0: the initial guess u = g already solves it
+  CHECK(b.adjoint.converged);
+  for (std::size_t t = 0; t < implicit.parameters().size(); ++t) {
+    const auto& name = implicit.parameters()[t].name;
+    if (name == implicit.feedback_weight_name()) continue;  // trained only with feedback on
+    INFO(name);
+    CHECK(implicit.parameters()[t].gradient == feedback.parameters()[t].gradient);
+  }
+  CHECK(norm(feedback.parameter(feedback.feedback_weight_name()).gradient) > 0);
 }
