@@ -93,8 +93,6 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
   const auto batches_per_epoch = static_cast<std::int64_t>(
       shuffled_length_grouped_batches(train, options.batch_size, epoch_seed(options.seed, 0)).size());
   const auto total_steps = static_cast<std::int64_t>(std::llround(options.epochs * static_cast<double>(batches_per_epoch)));
-  const std::int64_t evaluation_interval =
-      std::max<std::int64_t>(1, batches_per_epoch / std::max<std::int64_t>(1, options.evaluations_per_epoch));
   TeacherOptimizer optimizer(options.optimizer, options.adam, LinearWarmupSchedule{total_steps, options.warmup_fraction});
   optimizer.initialise(model.parameters());
   TeacherTrainingReport report;
@@ -117,7 +115,7 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
       ++loss_count;
       examples_done += static_cast<std::int64_t>(batches[b].size());
       ++step;
-      const bool epoch_end = b + 1 == batches_per_epoch || step == total_steps;
+      const bool epoch_end = b + 1 == batches_per_epoch || step == total_steps;  // for the progress line
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
       const double rate = examples_done / std::max(seconds, 1e-9);
       if (!options.quiet && (step % 50 == 0 || epoch_end)) {
@@ -128,7 +126,10 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
                      loss_sum / std::max<std::int64_t>(loss_count, 1), rate,
                      duration_text(remaining_examples / std::max(rate, 1e-9)).c_str());
       }
-      if (step % evaluation_interval != 0 && !epoch_end) continue;
+      // Exactly evaluations_per_epoch evaluations per epoch, evenly spaced, the last one at the epoch's end.
+      const std::int64_t per_epoch = std::max<std::int64_t>(1, options.evaluations_per_epoch);
+      const bool scheduled = (b + 1) * per_epoch / batches_per_epoch > b * per_epoch / batches_per_epoch;
+      if (!scheduled && step != total_steps) continue;
       TeacherEvaluation evaluation;
       evaluation.step = step;
       evaluation.epoch = static_cast<double>(step) / static_cast<double>(batches_per_epoch);
