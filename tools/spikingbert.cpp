@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   tools::add_placeholder_command(app, "run", "Simulate a spiking model on inputs or a GLUE file");
   tools::add_placeholder_command(app, "bench", "Time the event-driven kernel against the dense twin");
   tools::add_placeholder_command(app, "sweep", "Sweep T and V_th and record accuracy, ASR and energy");
-  tools::add_placeholder_command(app, "train-teacher", "Train a BERT teacher on a GLUE task");
+  tools::add_train_teacher_command(app);
   tools::add_run_teacher_command(app);
   tools::add_placeholder_command(app, "distill", "Distil a teacher into a spiking student");
   tools::add_placeholder_command(app, "grad", "Compute training gradients of a spiking model");

@@ -92,9 +92,7 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
                                     const BestModelSink& on_best, const TeacherTrainingOptions& options) {
   const auto batches_per_epoch = static_cast<std::int64_t>(
       shuffled_length_grouped_batches(train, options.batch_size, epoch_seed(options.seed, 0)).size());
-  const std::int64_t total_steps = batches_per_epoch * options.epochs;
-  const std::int64_t evaluation_interval =
-      std::max<std::int64_t>(1, batches_per_epoch / std::max<std::int64_t>(1, options.evaluations_per_epoch));
+  const auto total_steps = static_cast<std::int64_t>(std::llround(options.epochs * static_cast<double>(batches_per_epoch)));
   TeacherOptimizer optimizer(options.optimizer, options.adam, LinearWarmupSchedule{total_steps, options.warmup_fraction});
   optimizer.initialise(model.parameters());
   TeacherTrainingReport report;
@@ -117,18 +115,21 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
       ++loss_count;
       examples_done += static_cast<std::int64_t>(batches[b].size());
       ++step;
-      const bool epoch_end = b + 1 == batches_per_epoch;
+      const bool epoch_end = b + 1 == batches_per_epoch || step == total_steps;  // for the progress line
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
       const double rate = examples_done / std::max(seconds, 1e-9);
       if (!options.quiet && (step % 50 == 0 || epoch_end)) {
         const double remaining_examples = static_cast<double>(total_steps - step) * options.batch_size;
-        std::fprintf(stderr, "\repoch %lld/%lld step %lld/%lld loss %.4f %.0f examples/s ETA %s   ",
-                     static_cast<long long>(epoch + 1), static_cast<long long>(options.epochs),
+        std::fprintf(stderr, "\repoch %lld/%g step %lld/%lld loss %.4f %.0f examples/s ETA %s   ",
+                     static_cast<long long>(epoch + 1), options.epochs,
                      static_cast<long long>(step), static_cast<long long>(total_steps),
                      loss_sum / std::max<std::int64_t>(loss_count, 1), rate,
                      duration_text(remaining_examples / std::max(rate, 1e-9)).c_str());
       }
-      if (step % evaluation_interval != 0 && !epoch_end) continue;
+      // Exactly evaluations_per_epoch evaluations per epoch, evenly spaced, the last one at the epoch's end.
+      const std::int64_t per_epoch = std::max<std::int64_t>(1, options.evaluations_per_epoch);
+      const bool scheduled = (b + 1) * per_epoch / batches_per_epoch > b * per_epoch / batches_per_epoch;
+      if (!scheduled && step != total_steps) continue;
       TeacherEvaluation evaluation;
       evaluation.step = step;
       evaluation.epoch = static_cast<double>(step) / static_cast<double>(batches_per_epoch);
@@ -150,6 +151,7 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
       }
       if (!options.state_file.empty()) save_state(options.state_file, model, optimizer, step, report);
       if (options.stop_after_step >= 0 && step >= options.stop_after_step) break;
+      if (step == total_steps) break;
     }
     if (options.stop_after_step >= 0 && step >= options.stop_after_step) break;
   }

@@ -17,7 +17,7 @@
 namespace spikingbert::training {
 
 struct TeacherTrainingOptions {
-  std::int64_t epochs = 2;
+  double epochs = 2;  // may be fractional: training stops after round(epochs * batches per epoch) steps
   std::int64_t batch_size = 32;
   OptimizerKind optimizer = OptimizerKind::bert_adam;
   AdamSettings adam;

@@ -16,6 +16,9 @@ void add_convert_command(CLI::App& app);
 // `spikingbert run-teacher`: a BERT teacher on case.h5 inputs (outputs, gradients) or on a GLUE file.
 void add_run_teacher_command(CLI::App& app);
 
+// `spikingbert train-teacher --task T --size S --epochs N --output CKPT`: a BERT teacher from scratch.
+void add_train_teacher_command(CLI::App& app);
+
 // `spikingbert tokenize`: WordPiece ids of TEXT [--pair TEXT], or of every case of --input JSONL.
 void add_tokenize_command(CLI::App& app);
 

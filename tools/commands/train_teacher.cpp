@@ -1,0 +1,191 @@
+// `spikingbert train-teacher --task sst2|stsb|rte --size small|medium|base --epochs N --output CKPT`:
+// trains a BERT teacher from scratch on the shipped GLUE data (issue 5; recipe in teacher-calibration.md and
+// method doc §6.4). The best dev checkpoint is kept (written atomically whenever dev improves); the training
+// state next to it (CKPT.state) lets --resume continue a killed run exactly.
+#include "commands/Commands.hpp"
+#include "commands/ShippedData.hpp"
+
+#include "io/Checkpoint.hpp"
+#include "io/Error.hpp"
+#include "io/GlueReader.hpp"
+#include "models/BertTeacherIo.hpp"
+#include "training/GlueTeacherData.hpp"
+#include "training/TeacherTrainer.hpp"
+
+#include <nlohmann/json.hpp>
+#include <tbb/global_control.h>
+
+#include <cmath>
+#include <iostream>
+#include <memory>
+
+namespace spikingbert::tools {
+
+namespace {
+
+struct TrainTeacherOptions {
+  std::string task, size = "small", output, data_dir, train_file, dev_file, vocab, optimizer = "bertadam",
+                    pooling = "mean";
+  double epochs = 1.5, learning_rate = 5e-4, warmup = 0.1, weight_decay = 0.01, dropout = 0.1, beta2 = 0.999;
+  int batch_size = 32, max_seq_length = 0, evaluations_per_epoch = 4, threads = 0;
+  std::int64_t train_limit = 0;
+  std::uint64_t seed = 42;
+  bool resume = false, no_prune = false, quiet = false;
+};
+
+models::BertTeacherConfig size_preset(const std::string& size) {
+  models::BertTeacherConfig config;
+  if (size == "tiny") {  // for tests: 1 layer, hidden 32
+    config.num_hidden_layers = 1, config.hidden_size = 32, config.num_attention_heads = 2, config.intermediate_size = 64;
+  } else if (size == "small") {  // teacher-calibration.md "small": 1.9 M parameters with a pruned SST-2 vocabulary
+    config.num_hidden_layers = 2, config.hidden_size = 128, config.num_attention_heads = 4, config.intermediate_size = 512;
+  } else if (size == "medium") {  // teacher-calibration.md "big"
+    config.num_hidden_layers = 4, config.hidden_size = 256, config.num_attention_heads = 4, config.intermediate_size = 1024;
+  } else if (size == "base") {  // BERT-base shape
+    config.num_hidden_layers = 12, config.hidden_size = 768, config.num_attention_heads = 12, config.intermediate_size = 3072;
+  } else {
+    throw io::InputError("command line", "--size", "unknown size '" + size + "'", "tiny, small, medium or base");
+  }
+  return config;
+}
+
+void train(const TrainTeacherOptions& o) {
+  const io::GlueTask task = io::parse_glue_task(o.task);
+  const auto& info = io::glue_task_info(task);
+  auto glue_file = [&](const std::string& explicit_file, const std::string& name, const std::string& option) {
+    if (!explicit_file.empty()) return std::filesystem::path(explicit_file);
+    if (!o.data_dir.empty()) return std::filesystem::path(o.data_dir) / info.folder / name;
+    return find_shipped_data("glue/" + info.folder + "/" + name, option);
+  };
+  const auto train_path = glue_file(o.train_file, "train.tsv", "--train");
+  const auto dev_path = glue_file(o.dev_file, info.dev_file, "--dev");
+  const auto vocab_path = o.vocab.empty() ? default_vocabulary_path() : std::filesystem::path(o.vocab);
+  const int max_seq_length = o.max_seq_length > 0 ? o.max_seq_length : (task == io::GlueTask::sst2 ? 64 : 128);
+  if (o.optimizer != "bertadam" && o.optimizer != "adamw") {
+    throw io::InputError("command line", "--optimizer", "unknown optimizer '" + o.optimizer + "'", "bertadam or adamw");
+  }
+  if (o.pooling != "mean" && o.pooling != "cls") {
+    throw io::InputError("command line", "--pooling", "unknown pooling '" + o.pooling + "'", "mean or cls");
+  }
+
+  const auto tokenizer = io::BertTokenizer::from_file(vocab_path);
+  auto train_examples = training::encode_glue_dataset(tokenizer, io::read_glue_file(task, train_path, io::GlueLabels::present), max_seq_length);
+  if (o.train_limit > 0 && static_cast<std::int64_t>(train_examples.size()) > o.train_limit) train_examples.resize(o.train_limit);
+  auto dev_examples = training::encode_glue_dataset(tokenizer, io::read_glue_file(task, dev_path, io::GlueLabels::present), max_seq_length);
+
+  training::VocabularyPruning pruning;
+  if (o.no_prune) {
+    pruning.kept.resize(tokenizer.vocabulary().size());
+    for (std::size_t i = 0; i < pruning.kept.size(); ++i) pruning.kept[i] = static_cast<std::int64_t>(i);
+    pruning.compact_of = pruning.kept;
+  } else {
+    pruning = training::prune_vocabulary(train_examples, tokenizer);
+  }
+  training::to_compact_ids(train_examples, pruning);
+  training::to_compact_ids(dev_examples, pruning);
+
+  models::BertTeacherConfig config = size_preset(o.size);
+  config.vocab_size = pruning.size();
+  config.max_position_embeddings = std::max(max_seq_length, 64);
+  config.num_labels = info.is_regression() ? 1 : static_cast<std::int64_t>(info.labels.size());
+  config.hidden_dropout_prob = o.dropout;
+  config.attention_probs_dropout_prob = o.dropout;
+  config.pad_token_id = tokenizer.pad_id();
+  config.pooling = o.pooling == "mean" ? models::Pooling::mean : models::Pooling::first_token;
+  models::BertTeacher<float> model(config, o.seed);
+
+  // The saved teacher has the full WordPiece vocabulary, so it takes ordinary token ids.
+  auto full_config = config;
+  full_config.vocab_size = static_cast<std::int64_t>(tokenizer.vocabulary().size());
+  const training::BestModelSink save_best = [&](const models::BertTeacher<float>& best, const training::DevScore& score,
+                                                std::int64_t step) {
+    io::Checkpoint checkpoint;
+    checkpoint.config = models::model_config(full_config, info.name);
+    checkpoint.tensors = models::teacher_tensors(best);
+    auto& word = checkpoint.tensors.at("bert.embeddings.word_embeddings.weight");
+    word.values = training::expand_word_embeddings(word.values, pruning, config.hidden_size);
+    word.shape = {full_config.vocab_size, config.hidden_size};
+    checkpoint.metadata = {{"kind", "bert-teacher"}, {"task", info.name}, {"step", std::to_string(step)},
+                           {"dev", score.summary}, {"seed", std::to_string(o.seed)}};
+    io::write_checkpoint(o.output, checkpoint);
+  };
+
+  training::TeacherTrainingOptions options;
+  options.epochs = o.epochs;
+  options.batch_size = o.batch_size;
+  options.optimizer = o.optimizer == "adamw" ? training::OptimizerKind::adamw : training::OptimizerKind::bert_adam;
+  options.adam.learning_rate = o.learning_rate;
+  options.adam.weight_decay = o.weight_decay;
+  options.adam.beta2 = o.beta2;
+  options.warmup_fraction = o.warmup;
+  options.seed = o.seed;
+  options.evaluations_per_epoch = o.evaluations_per_epoch;
+  options.state_file = o.output + ".state";
+  options.resume = o.resume;
+  options.quiet = o.quiet;
+  if (o.resume && !std::filesystem::exists(options.state_file)) {
+    throw io::InputError(options.state_file.string(), "file", "no training state to resume", "a state written by an earlier run with the same --output");
+  }
+  if (!o.quiet) {
+    std::cerr << "train-teacher: " << info.name << ", " << train_examples.size() << " training and "
+              << dev_examples.size() << " dev examples, vocabulary " << pruning.size() << " pieces, "
+              << model.parameter_count() << " parameters\n";
+  }
+  const auto report = training::train_teacher(model, train_examples, dev_examples,
+                                              training::glue_dev_metric(task, dev_examples), save_best, options);
+  nlohmann::json summary;
+  summary["command"] = "train-teacher";
+  summary["task"] = info.name;
+  summary["output"] = o.output;
+  summary["best_dev"] = report.best.summary;
+  summary["best_selection"] = report.best.selection;
+  summary["best_step"] = report.best_step;
+  summary["steps"] = report.steps;
+  summary["seconds"] = std::round(report.seconds * 10) / 10;
+  summary["examples_per_second"] = std::round(report.examples_per_second);
+  nlohmann::json evaluations = nlohmann::json::array();
+  for (const auto& evaluation : report.evaluations) {
+    evaluations.push_back({{"epoch", std::round(evaluation.epoch * 100) / 100}, {"step", evaluation.step},
+                           {"train_loss", evaluation.train_loss}, {"dev", evaluation.score.summary}});
+  }
+  summary["evaluations"] = evaluations;
+  std::cout << summary.dump() << "\n";
+}
+
+}  // namespace
+
+void add_train_teacher_command(CLI::App& app) {
+  auto* command = app.add_subcommand("train-teacher", "Train a BERT teacher from scratch on a GLUE task");
+  auto o = std::make_shared<TrainTeacherOptions>();
+  command->add_option("--task", o->task, "GLUE task: sst2, stsb, rte, ...")->required();
+  command->add_option("--size", o->size, "tiny, small (2x128), medium (4x256) or base (12x768)")->capture_default_str();
+  command->add_option("--epochs", o->epochs, "Epochs (may be fractional)")->capture_default_str();
+  command->add_option("--output", o->output, "Checkpoint to write (best dev model); CKPT.state holds the resumable state")->required();
+  command->add_option("--data-dir", o->data_dir, "GLUE folder (default: the shipped data/glue)");
+  command->add_option("--train", o->train_file, "Training TSV (default: <data-dir>/<task>/train.tsv)");
+  command->add_option("--dev", o->dev_file, "Dev TSV (default: <data-dir>/<task>/dev.tsv)");
+  command->add_option("--vocab", o->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
+  command->add_option("--max-seq-length", o->max_seq_length, "Tokens per example (default 64 for SST-2, else 128)");
+  command->add_option("--batch-size", o->batch_size, "Examples per step")->capture_default_str()->check(CLI::PositiveNumber);
+  command->add_option("--learning-rate", o->learning_rate, "Peak learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  command->add_option("--optimizer", o->optimizer, "bertadam (method doc §6.4) or adamw")->capture_default_str();
+  command->add_option("--beta2", o->beta2, "Adam beta2")->capture_default_str();
+  command->add_option("--warmup", o->warmup, "Warm-up fraction of the steps")->capture_default_str()->check(CLI::Range(0.0, 0.999));
+  command->add_option("--weight-decay", o->weight_decay, "Decoupled weight decay (not biases or LayerNorm)")->capture_default_str();
+  command->add_option("--dropout", o->dropout, "Hidden and attention dropout")->capture_default_str()->check(CLI::Range(0.0, 0.95));
+  command->add_option("--pooling", o->pooling, "mean (better from scratch) or cls (Hugging Face)")->capture_default_str();
+  command->add_option("--seed", o->seed, "Seed of initialisation, shuffling and dropout")->capture_default_str();
+  command->add_option("--evaluations-per-epoch", o->evaluations_per_epoch, "Dev evaluations per epoch")->capture_default_str()->check(CLI::PositiveNumber);
+  command->add_option("--train-limit", o->train_limit, "Use only the first N training examples (0 = all)");
+  command->add_flag("--no-prune", o->no_prune, "Keep the whole WordPiece vocabulary");
+  command->add_flag("--resume", o->resume, "Continue from CKPT.state");
+  command->add_flag("--quiet", o->quiet, "No progress lines");
+  command->add_option("--threads", o->threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  command->callback([o] {
+    std::unique_ptr<tbb::global_control> limit;
+    if (o->threads > 0) limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, o->threads);
+    train(*o);
+  });
+}
+
+}  // namespace spikingbert::tools
