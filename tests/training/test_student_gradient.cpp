@@ -102,23 +102,26 @@ training::StudentTargets<double> targets_for(const Teacher& t, Objective objecti
 
 }  // namespace
 
-TEST_CASE("analog-twin gradient reproduces the reference gradients of the tiny case", "[training]") {
+template <class Scalar>
+void check_tiny_analog_twin() {
   const io::Hdf5Reader reader(testing::tiny_path("case.h5"));
-  auto model = testing::tiny_model<double>();
+  auto model = testing::tiny_model<Scalar>();
   const auto batch = testing::tiny_batch(reader);
-  const auto snn = testing::tiny_snn_rates<double>(reader, model.config().population_count());
+  const auto snn = testing::tiny_snn_rates<Scalar>(reader, model.config().population_count());
+  std::vector<const Scalar*> rates;
+  for (const auto& r : snn) rates.push_back(r.data());
   const auto labels = reader.read_ints("inputs/labels").values;
-  training::StudentTargets<double> targets;
+  training::StudentTargets<Scalar> targets;
   targets.labels = labels.data();
-  training::StudentStep<double> step;
+  training::StudentStep<Scalar> step;
   model.zero_gradients();
-  const auto loss = training::student_loss_and_gradient(model, batch, pointers(snn), targets,
+  const auto loss = training::student_loss_and_gradient(model, batch, rates, targets,
                                                         training::GradientMode::analog_twin, {}, step);
   CHECK(loss.total == Approx(reader.read_doubles("train/loss")[0]).epsilon(1e-6));
   // Replace semantics: the logits are the SNN's (forward/logits), not the analog twin's.
   const auto expected_logits = reader.read_doubles("forward/logits");
   for (std::size_t i = 0; i < expected_logits.size(); ++i) CHECK(step.logits[i] == Approx(expected_logits[i]).margin(1e-6));
-  std::vector<double> analog_logits(step.logits.size());
+  std::vector<Scalar> analog_logits(step.logits.size());
   model.classifier_forward(analog_logits.data(), step.activations.rates.back().data(), batch.batch, batch.sequence);
   CHECK(testing::relative_error(analog_logits, step.logits) > 1e-3);
 
@@ -136,6 +139,11 @@ TEST_CASE("analog-twin gradient reproduces the reference gradients of the tiny c
     ++compared;
   }
   CHECK(compared == 44);
+}
+
+TEST_CASE("analog-twin gradient reproduces the reference gradients of the tiny case", "[training]") {
+  SECTION("double") { check_tiny_analog_twin<double>(); }
+  SECTION("float") { check_tiny_analog_twin<float>(); }
 }
 
 TEST_CASE("implicit gradient matches finite differences of the steady-state map through the SNN rates",
