@@ -12,6 +12,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 
@@ -96,8 +97,10 @@ class DenseSimulation {
   }
 
   RunResult run() {
+    const auto start = std::chrono::steady_clock::now();
     for (int t = 0; t < steps_; ++t)
       for (const PopulationId p : network_.update_order()) update_step(p, t);
+    result_.simulation_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result_;
   }
 

@@ -9,6 +9,8 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
 #include <stdexcept>
 
 namespace spikingbert::sim {
@@ -54,12 +56,13 @@ class EventSimulation {
     }
     for (std::size_t i = 0; i < count; ++i) position_[static_cast<std::size_t>(network.update_order()[i])] =
         static_cast<int>(i);
-    current_.resize(largest);
-    extra_current_.resize(largest);
+    current_.reset(new float[largest]);  // scratch, fully written before it is read
+    largest_block_ = largest;
   }
 
   RunResult run() {
     if (steps_ <= 0) return result_;
+    const auto start = std::chrono::steady_clock::now();
     const std::int64_t blocks = (steps_ + block_ - 1) / block_;
     for (const PopulationId p : network_.update_order())
       if (network_.population(p).has_drive()) schedule_update(p, 0);
@@ -81,6 +84,7 @@ class EventSimulation {
       if (event.block + 1 < blocks && (population.has_drive() || !quiescent_[static_cast<std::size_t>(p)]))
         schedule_update(p, event.block + 1);
     }
+    result_.simulation_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result_;
   }
 
@@ -120,7 +124,7 @@ class EventSimulation {
     const int frames = step_count * rows_;
     const auto frame_size = static_cast<std::size_t>(width);
     const auto block_size = static_cast<std::size_t>(frames) * frame_size;
-    float* current = current_.data();
+    float* current = current_.get();
     std::vector<OperationCounts> step_counts(static_cast<std::size_t>(step_count));
 
     // 1. Dense projections: the first writes the current, later ones are summed separately and added.
@@ -142,12 +146,13 @@ class EventSimulation {
         step_counts[static_cast<std::size_t>(s)].synaptic_events += step_spikes * static_cast<std::uint64_t>(width);
         expected_events += step_spikes * static_cast<std::uint64_t>(width);
       }
-      float* destination = have_current ? extra_current_.data() : current;
+      if (have_current && !extra_current_) extra_current_.reset(new float[largest_block_]);
+      float* destination = have_current ? extra_current_.get() : current;
       const std::uint64_t events = sparse_product(frame_spikes.data(), frames, projection.weights->data(), inputs,
                                                   width, rows_, destination);
       if (events != expected_events) throw std::logic_error("synaptic event count disagrees with the spikes");
       if (have_current) {
-        const float* extra = extra_current_.data();
+        const float* extra = extra_current_.get();
         parallel_frames(frames, [&](int f) {
           const auto base = static_cast<std::size_t>(f) * frame_size;
           for (std::size_t j = 0; j < frame_size; ++j) current[base + j] += extra[base + j];
@@ -280,7 +285,8 @@ class EventSimulation {
   std::vector<char> quiescent_, pending_;
   std::vector<std::int64_t> queued_block_;
   std::vector<std::vector<int>> outgoing_;
-  std::vector<float> current_, extra_current_;
+  std::unique_ptr<float[]> current_, extra_current_;
+  std::size_t largest_block_ = 0;
   EventHeap heap_;
   std::uint64_t sequence_ = 0;
 };

@@ -153,7 +153,10 @@ void Network::finalize() {
       boost::make_iterator_property_map(colors.begin(), boost::get(boost::vertex_index, zero_delay)));
   if (!cycle.empty()) {
     std::string names;
-    for (std::size_t i = 0; i < cycle.size(); ++i) names += (i ? " -> " : "") + populations_[cycle[i]].name;
+    for (std::size_t i = 0; i < cycle.size(); ++i) {
+      if (i) names += " -> ";
+      names += populations_[cycle[i]].name;
+    }
     throw io::InputError("network", "zero-delay projections",
                          "cycle without delay: " + names + " (no population can be updated first)",
                          "zero-delay projections forming a DAG; close a loop with a delay >= 1 step");

@@ -31,41 +31,10 @@ struct ThresholdStatistics {
 
 // One step of `width` neurons (method doc §2.1, in the reference order):
 //   v = u + I;  s = (v >= V_th);  u = (v - V_th*s) * leak     (or u = 0 if s, for kToZero).
-// Writes the indices of the neurons that fired, ascending, to `fired` and returns how many.
-// Branch-free so the 15%-ish firing pattern causes no mispredictions.
-inline std::uint32_t update_neurons(const NeuronModel& neuron, const float* current, float* membrane,
-                                    std::uint32_t* fired, int width, ThresholdStatistics& statistics) {
-  const float threshold = neuron.threshold;
-  const float leak = neuron.leak;
-  std::uint32_t fired_count = 0;
-  std::uint64_t near_ties = 0;
-  float smallest_margin = statistics.smallest_margin;
-  if (neuron.reset == ResetMode::kSubtract) {
-    for (int j = 0; j < width; ++j) {
-      const float v = membrane[j] + current[j];
-      const bool spike = v >= threshold;
-      const float margin = v >= threshold ? v - threshold : threshold - v;
-      near_ties += margin < kNearThresholdMargin;
-      smallest_margin = margin < smallest_margin ? margin : smallest_margin;
-      membrane[j] = (spike ? v - threshold : v) * leak;
-      fired[fired_count] = static_cast<std::uint32_t>(j);
-      fired_count += spike;
-    }
-  } else {
-    for (int j = 0; j < width; ++j) {
-      const float v = membrane[j] + current[j];
-      const bool spike = v >= threshold;
-      const float margin = v >= threshold ? v - threshold : threshold - v;
-      near_ties += margin < kNearThresholdMargin;
-      smallest_margin = margin < smallest_margin ? margin : smallest_margin;
-      membrane[j] = spike ? 0.0f : v * leak;
-      fired[fired_count] = static_cast<std::uint32_t>(j);
-      fired_count += spike;
-    }
-  }
-  statistics.near_ties += near_ties;
-  statistics.smallest_margin = smallest_margin;
-  return fired_count;
-}
+// Writes the indices of the neurons that fired, ascending, to `fired` (room for `width`) and returns
+// how many. With AVX-512, 16 neurons per instruction and a compress-store of the fired indices; the
+// arithmetic is the same IEEE float32 operations in both paths, so results are bit-identical.
+std::uint32_t update_neurons(const NeuronModel& neuron, const float* current, float* membrane, std::uint32_t* fired,
+                             int width, ThresholdStatistics& statistics);
 
 }  // namespace spikingbert::sim

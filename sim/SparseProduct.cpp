@@ -5,6 +5,8 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
+#include <utility>
 #include <cstring>
 #include <vector>
 
@@ -16,11 +18,12 @@ namespace {
 // registers elsewhere. aligned(4) allows loads from any float address.
 using Lanes16 = float __attribute__((vector_size(64), aligned(4)));
 constexpr int kLaneWidth = 16;
-// Column block of the event kernel: up to 8 x 16 floats accumulate in registers while the weight
-// block (inputs x 96 floats, 288 KB for 768 inputs) stays in L2 across a chunk of frames.
-constexpr int kMaxLanes = 8;
-// Frames per partition: enough work per task, and enough tasks for load balance.
-constexpr int kFrameChunk = 32;
+// Column block of the event kernel: up to 12 x 16 floats accumulate in registers. A task sweeps
+// its frames once per depth block, so the weight panel (depth block x 192 floats, about 600 KB) stays
+// in L2 while all frames of the chunk use it.
+constexpr int kMaxLanes = 12;
+// Frames per partition: enough reuse of the weight panel, and enough tasks for load balance.
+constexpr int kFrameChunk = 64;
 
 // The widest column block (a multiple of 16 floats, at most kMaxLanes vectors) dividing a dense partition.
 int column_block_width() {
@@ -30,56 +33,60 @@ int column_block_width() {
   return kLaneWidth;
 }
 
-// Sums the spiking weight rows of one frame for `Lanes` x 16 columns starting at `column`.
+// current[f][column .. column + 16*Lanes) for frames [frame_begin, frame_end): per depth block, the
+// ascending sum of the spiking rows, added to the running total in block order.
 template <int Lanes>
-void accumulate_frame(const FrameSpikes& frame, const float* weights, int inputs, int outputs, int column,
-                      int depth_block, float* destination) {
-  Lanes16 total[Lanes];
-  for (int l = 0; l < Lanes; ++l) total[l] = Lanes16{} ;
-  const std::uint32_t* spike = frame.index;
-  const std::uint32_t* const end = frame.index + frame.count;
-  for (int block_start = 0; block_start < inputs && spike != end; block_start += depth_block) {
+void accumulate_columns(const FrameSpikes* frames, int frame_begin, int frame_end, const float* weights, int inputs,
+                        int outputs, int column, int depth_block, float* current) {
+  const std::uint32_t* cursor[kFrameChunk];
+  for (int f = frame_begin; f < frame_end; ++f) cursor[f - frame_begin] = frames[f].index;
+  for (int block_start = 0; block_start < inputs; block_start += depth_block) {
     const auto block_end = static_cast<std::uint32_t>(std::min(inputs, block_start + depth_block));
-    Lanes16 partial[Lanes];
-    for (int l = 0; l < Lanes; ++l) partial[l] = Lanes16{};
-    for (; spike != end && *spike < block_end; ++spike) {
-      const float* row = weights + static_cast<std::size_t>(*spike) * static_cast<std::size_t>(outputs) + column;
-      for (int l = 0; l < Lanes; ++l) partial[l] += *reinterpret_cast<const Lanes16*>(row + l * kLaneWidth);
+    for (int f = frame_begin; f < frame_end; ++f) {
+      Lanes16 partial[Lanes];
+      for (int l = 0; l < Lanes; ++l) partial[l] = Lanes16{};
+      const std::uint32_t* spike = cursor[f - frame_begin];
+      const std::uint32_t* const end = frames[f].index + frames[f].count;
+      for (; spike != end && *spike < block_end; ++spike) {
+        const float* row = weights + static_cast<std::size_t>(*spike) * static_cast<std::size_t>(outputs) + column;
+        for (int l = 0; l < Lanes; ++l) partial[l] += *reinterpret_cast<const Lanes16*>(row + l * kLaneWidth);
+      }
+      cursor[f - frame_begin] = spike;
+      auto* destination = reinterpret_cast<Lanes16*>(current + static_cast<std::size_t>(f) * static_cast<std::size_t>(outputs) + column);
+      if (block_start == 0) {
+        for (int l = 0; l < Lanes; ++l) destination[l] = partial[l];  // 0 + first block sum, exactly
+      } else {
+        for (int l = 0; l < Lanes; ++l) destination[l] += partial[l];
+      }
     }
-    // Block sums are added to the running total in order, as the GEMM adds them to its result.
-    for (int l = 0; l < Lanes; ++l) total[l] += partial[l];
   }
-  std::memcpy(destination + column, total, sizeof(float) * Lanes * kLaneWidth);
 }
 
 // Columns beyond the last multiple of 16: the same sums, one column at a time.
-void accumulate_frame_tail(const FrameSpikes& frame, const float* weights, int inputs, int outputs, int column,
-                           int column_end, int depth_block, float* destination) {
-  for (int o = column; o < column_end; ++o) {
-    float total = 0.0f;
-    const std::uint32_t* spike = frame.index;
-    const std::uint32_t* const end = frame.index + frame.count;
-    for (int block_start = 0; block_start < inputs && spike != end; block_start += depth_block) {
-      const auto block_end = static_cast<std::uint32_t>(std::min(inputs, block_start + depth_block));
-      float partial = 0.0f;
-      for (; spike != end && *spike < block_end; ++spike)
-        partial += weights[static_cast<std::size_t>(*spike) * static_cast<std::size_t>(outputs) + o];
-      total += partial;
+void accumulate_columns_tail(const FrameSpikes* frames, int frame_begin, int frame_end, const float* weights,
+                             int inputs, int outputs, int column, int column_end, int depth_block, float* current) {
+  for (int f = frame_begin; f < frame_end; ++f)
+    for (int o = column; o < column_end; ++o) {
+      float total = 0.0f;
+      const std::uint32_t* spike = frames[f].index;
+      const std::uint32_t* const end = frames[f].index + frames[f].count;
+      for (int block_start = 0; block_start < inputs; block_start += depth_block) {
+        const auto block_end = static_cast<std::uint32_t>(std::min(inputs, block_start + depth_block));
+        float partial = 0.0f;
+        for (; spike != end && *spike < block_end; ++spike)
+          partial += weights[static_cast<std::size_t>(*spike) * static_cast<std::size_t>(outputs) + o];
+        total += partial;
+      }
+      current[static_cast<std::size_t>(f) * static_cast<std::size_t>(outputs) + o] = total;
     }
-    destination[o] = total;
-  }
 }
 
-using FrameKernel = void (*)(const FrameSpikes&, const float*, int, int, int, int, float*);
-constexpr FrameKernel kKernels[kMaxLanes + 1] = {nullptr,
-                                                 accumulate_frame<1>,
-                                                 accumulate_frame<2>,
-                                                 accumulate_frame<3>,
-                                                 accumulate_frame<4>,
-                                                 accumulate_frame<5>,
-                                                 accumulate_frame<6>,
-                                                 accumulate_frame<7>,
-                                                 accumulate_frame<8>};
+using ColumnKernel = void (*)(const FrameSpikes*, int, int, const float*, int, int, int, int, float*);
+template <std::size_t... L>
+constexpr auto make_kernels(std::index_sequence<L...>) {
+  return std::array<ColumnKernel, sizeof...(L)>{(L == 0 ? nullptr : accumulate_columns<static_cast<int>(L == 0 ? 1 : L)>)...};
+}
+constexpr auto kKernels = make_kernels(std::make_index_sequence<kMaxLanes + 1>{});
 
 struct ColumnBlock {
   int begin = 0, end = 0;  // target neurons [begin, end)
@@ -112,16 +119,16 @@ std::uint64_t sparse_product(const FrameSpikes* frames, int frame_count, const f
           const int frame_end = std::min(frame_count, (chunk + 1) * kFrameChunk);
           const int vector_end = block.begin + (block.end - block.begin) / kLaneWidth * kLaneWidth;
           const int lanes = (vector_end - block.begin) / kLaneWidth;
+          const int frame_begin = chunk * kFrameChunk;
+          if (lanes > 0)
+            kKernels[static_cast<std::size_t>(lanes)](frames, frame_begin, frame_end, weights, inputs, outputs,
+                                                      block.begin, block.depth_block, current);
+          if (vector_end < block.end)
+            accumulate_columns_tail(frames, frame_begin, frame_end, weights, inputs, outputs, vector_end, block.end,
+                                    block.depth_block, current);
           std::uint64_t performed = 0;
-          for (int f = chunk * kFrameChunk; f < frame_end; ++f) {
-            float* destination = current + static_cast<std::size_t>(f) * static_cast<std::size_t>(outputs);
-            if (lanes > 0)
-              kKernels[lanes](frames[f], weights, inputs, outputs, block.begin, block.depth_block, destination);
-            if (vector_end < block.end)
-              accumulate_frame_tail(frames[f], weights, inputs, outputs, vector_end, block.end, block.depth_block,
-                                    destination);
+          for (int f = frame_begin; f < frame_end; ++f)
             performed += static_cast<std::uint64_t>(frames[f].count) * static_cast<std::uint64_t>(block.end - block.begin);
-          }
           events[static_cast<std::size_t>(task)] = performed;
         }
       },

@@ -5,6 +5,7 @@
 #include "sim/SpikeList.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace spikingbert::sim {
@@ -19,11 +20,11 @@ class SpikeRing {
   SpikeList spikes(int step, int row) const {
     if (step < 0) return {};
     const auto slot = slot_of(step, row);
-    return {index_.data() + slot * static_cast<std::size_t>(width_), counts_[slot]};
+    return {index_.get() + slot * static_cast<std::size_t>(width_), counts_[slot]};
   }
   // Storage for `width` indices of (step, row); the writer then calls set_count.
   std::uint32_t* slot(int step, int row) {
-    return index_.data() + slot_of(step, row) * static_cast<std::size_t>(width_);
+    return index_.get() + slot_of(step, row) * static_cast<std::size_t>(width_);
   }
   void set_count(int step, int row, std::uint32_t count) { counts_[slot_of(step, row)] = count; }
 
@@ -33,7 +34,7 @@ class SpikeRing {
   }
   int capacity_ = 0, rows_ = 0, width_ = 0;
   std::vector<std::uint32_t> counts_;
-  std::vector<std::uint32_t> index_;
+  std::unique_ptr<std::uint32_t[]> index_;  // not zero-filled: only the first count entries of a slot are read
 };
 
 }  // namespace spikingbert::sim

@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   tools::add_placeholder_command(app, "tokenize", "Tokenise text with WordPiece");
   tools::add_placeholder_command(app, "data", "Summarise a GLUE data file");
   tools::add_placeholder_command(app, "run", "Simulate a spiking model on inputs or a GLUE file");
-  tools::add_placeholder_command(app, "bench", "Time the event-driven kernel against the dense twin");
+  tools::add_bench_command(app);
   tools::add_placeholder_command(app, "sweep", "Sweep T and V_th and record accuracy, ASR and energy");
   tools::add_placeholder_command(app, "train-teacher", "Train a BERT teacher on a GLUE task");
   tools::add_placeholder_command(app, "run-teacher", "Evaluate a BERT teacher");

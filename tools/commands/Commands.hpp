@@ -10,4 +10,7 @@ namespace spikingbert::tools {
 // arguments and fails with exit code 2 and a clear message.
 void add_placeholder_command(CLI::App& app, const std::string& name, const std::string& description);
 
+// `spikingbert bench`: event kernel vs dense twin on a random SpikingBERT (tools/commands/bench.cpp).
+void add_bench_command(CLI::App& app);
+
 }  // namespace spikingbert::tools
