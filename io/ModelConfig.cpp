@@ -1,0 +1,199 @@
+#include "io/ModelConfig.hpp"
+
+#include "io/AtomicFile.hpp"
+#include "io/Error.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <sstream>
+
+namespace spikingbert::io {
+namespace {
+// Hugging Face BertConfig defaults for the optional keys.
+constexpr int kDefaultMaxPositionEmbeddings = 512;
+constexpr int kDefaultTypeVocabSize = 2;
+constexpr int kDefaultNumLabels = 2;
+constexpr double kDefaultLayerNormEps = 1e-12;
+
+std::string key_place(const std::string& key) { return "key '" + key + "'"; }
+
+std::string describe(const nlohmann::json& value) {
+  if (value.is_number()) return "the number " + value.dump();
+  if (value.is_string()) return "the string " + value.dump();
+  const std::string type = value.type_name();
+  return (type == "array" || type == "object" ? "an " : "a ") + type;
+}
+
+int read_positive_int(const nlohmann::json& json, const std::string& key, const std::string& source) {
+  const auto& value = json.at(key);
+  if (!value.is_number_integer()) {
+    throw InputError(source, key_place(key), "is " + describe(value), "a positive integer");
+  }
+  if (value.is_number_unsigned() ? value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<int>::max())
+                                 : value.get<std::int64_t>() > std::numeric_limits<int>::max()) {
+    throw InputError(source, key_place(key), value.dump() + " is too large", "a positive integer below 2^31");
+  }
+  const auto number = value.get<std::int64_t>();
+  if (number <= 0) throw InputError(source, key_place(key), "is " + value.dump(), "a positive integer");
+  return static_cast<int>(number);
+}
+
+double read_number(const nlohmann::json& json, const std::string& key, const std::string& source) {
+  const auto& value = json.at(key);
+  if (!value.is_number()) throw InputError(source, key_place(key), "is " + describe(value), "a number");
+  return value.get<double>();
+}
+
+std::string format_number(double value) {
+  std::ostringstream stream;
+  stream << value;
+  return stream.str();
+}
+
+const char* const kKnownKeys[] = {"vocab_size",  "hidden_size",     "intermediate_size", "num_attention_heads",
+                                  "num_hidden_layers", "max_position_embeddings", "type_vocab_size",
+                                  "num_labels",  "layer_norm_eps",  "vth", "leak", "t_conv", "task"};
+}  // namespace
+
+void validate_model_config(const ModelConfig& config, const std::string& source) {
+  const std::pair<const char*, int> sizes[] = {
+      {"vocab_size", config.vocab_size},
+      {"hidden_size", config.hidden_size},
+      {"intermediate_size", config.intermediate_size},
+      {"num_attention_heads", config.num_attention_heads},
+      {"num_hidden_layers", config.num_hidden_layers},
+      {"max_position_embeddings", config.max_position_embeddings},
+      {"type_vocab_size", config.type_vocab_size},
+      {"num_labels", config.num_labels},
+      {"t_conv", config.t_conv},
+  };
+  for (const auto& [key, value] : sizes) {
+    if (value <= 0) throw InputError(source, key_place(key), "is " + std::to_string(value), "a positive integer");
+  }
+  if (config.hidden_size % config.num_attention_heads != 0) {
+    throw InputError(source, key_place("hidden_size"),
+                     std::to_string(config.hidden_size) + " is not divisible by num_attention_heads " +
+                         std::to_string(config.num_attention_heads),
+                     "a multiple of num_attention_heads");
+  }
+  // method doc: the neuron fires when v >= V_th and resets by subtracting V_th; V_th <= 0 would fire always.
+  if (!std::isfinite(config.vth) || config.vth <= 0) {
+    throw InputError(source, key_place("vth"), "is " + format_number(config.vth), "a finite number > 0");
+  }
+  // method doc: u <- (v - V_th s) * leak; leak outside (0, 1] would grow or erase the membrane.
+  if (!std::isfinite(config.leak) || config.leak <= 0 || config.leak > 1) {
+    throw InputError(source, key_place("leak"), "is " + format_number(config.leak), "a number in (0, 1]");
+  }
+  if (!std::isfinite(config.layer_norm_eps) || config.layer_norm_eps <= 0) {
+    throw InputError(source, key_place("layer_norm_eps"), "is " + format_number(config.layer_norm_eps),
+                     "a finite number > 0");
+  }
+}
+
+ModelConfig parse_model_config(const nlohmann::json& json, const std::string& source) {
+  if (!json.is_object()) throw InputError(source, "", "config is " + describe(json), "a JSON object");
+  ModelConfig config;
+  for (const char* key : {"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"}) {
+    if (!json.contains(key)) throw InputError(source, key_place(key), "missing", "a positive integer");
+  }
+  config.vocab_size = read_positive_int(json, "vocab_size", source);
+  config.hidden_size = read_positive_int(json, "hidden_size", source);
+  config.num_hidden_layers = read_positive_int(json, "num_hidden_layers", source);
+  config.num_attention_heads = read_positive_int(json, "num_attention_heads", source);
+  config.intermediate_size = read_positive_int(json, "intermediate_size", source);
+  config.max_position_embeddings = json.contains("max_position_embeddings")
+                                       ? read_positive_int(json, "max_position_embeddings", source)
+                                       : kDefaultMaxPositionEmbeddings;
+  config.type_vocab_size =
+      json.contains("type_vocab_size") ? read_positive_int(json, "type_vocab_size", source) : kDefaultTypeVocabSize;
+  config.layer_norm_eps =
+      json.contains("layer_norm_eps") ? read_number(json, "layer_norm_eps", source) : kDefaultLayerNormEps;
+
+  // Hugging Face configs often carry the classes as id2label instead of num_labels.
+  std::optional<int> labels_from_map;
+  if (json.contains("id2label")) {
+    const auto& map = json.at("id2label");
+    if (!map.is_object() || map.empty()) {
+      throw InputError(source, key_place("id2label"), "is " + describe(map), "a non-empty object");
+    }
+    labels_from_map = static_cast<int>(map.size());
+  }
+  if (json.contains("num_labels")) {
+    config.num_labels = read_positive_int(json, "num_labels", source);
+    if (labels_from_map && *labels_from_map != config.num_labels) {
+      throw InputError(source, key_place("num_labels"),
+                       std::to_string(config.num_labels) + " disagrees with id2label (" +
+                           std::to_string(*labels_from_map) + " entries)",
+                       "num_labels equal to the size of id2label");
+    }
+  } else {
+    config.num_labels = labels_from_map.value_or(kDefaultNumLabels);
+  }
+
+  if (json.contains("vth")) config.vth = read_number(json, "vth", source);
+  if (json.contains("leak")) config.leak = read_number(json, "leak", source);
+  if (json.contains("t_conv")) config.t_conv = read_positive_int(json, "t_conv", source);
+  if (json.contains("task")) {
+    const auto& task = json.at("task");
+    if (!task.is_string()) throw InputError(source, key_place("task"), "is " + describe(task), "a string");
+    config.task = task.get<std::string>();
+  } else if (json.contains("finetuning_task") && json.at("finetuning_task").is_string()) {
+    config.task = json.at("finetuning_task").get<std::string>();
+  }
+
+  for (const auto& [key, value] : json.items()) {
+    if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) == std::end(kKnownKeys)) config.extra[key] = value;
+  }
+  validate_model_config(config, source);
+  return config;
+}
+
+ModelConfig read_model_config(const std::filesystem::path& config_json) {
+  const std::string source = config_json.string();
+  std::ifstream stream(config_json, std::ios::binary);
+  if (!stream || std::filesystem::is_directory(config_json)) {
+    throw InputError(source, "", "cannot open", "a readable config.json");
+  }
+  std::stringstream buffer;
+  buffer << stream.rdbuf();
+  const std::string text = buffer.str();
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    const auto byte = std::min<std::size_t>(error.byte, text.size());
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(byte > 0 ? byte - 1 : 0), '\n');
+    std::string detail = error.what();
+    const auto bracket = detail.find("] ");
+    if (detail.starts_with("[json.exception") && bracket != std::string::npos) detail = detail.substr(bracket + 2);
+    throw InputError(source, "line " + std::to_string(line), "not valid JSON: " + detail, "a JSON object");
+  }
+  return parse_model_config(json, source);
+}
+
+nlohmann::json to_json(const ModelConfig& config) {
+  nlohmann::json json = config.extra.is_object() ? config.extra : nlohmann::json::object();
+  json["vocab_size"] = config.vocab_size;
+  json["hidden_size"] = config.hidden_size;
+  json["intermediate_size"] = config.intermediate_size;
+  json["num_attention_heads"] = config.num_attention_heads;
+  json["num_hidden_layers"] = config.num_hidden_layers;
+  json["max_position_embeddings"] = config.max_position_embeddings;
+  json["type_vocab_size"] = config.type_vocab_size;
+  json["num_labels"] = config.num_labels;
+  json["layer_norm_eps"] = config.layer_norm_eps;
+  json["vth"] = config.vth;
+  json["leak"] = config.leak;
+  json["t_conv"] = config.t_conv;
+  json["task"] = config.task;
+  return json;
+}
+
+void write_model_config(const std::filesystem::path& config_json, const ModelConfig& config) {
+  write_text_atomically(config_json, to_json(config).dump(2) + "\n");
+}
+
+}  // namespace spikingbert::io

@@ -1,0 +1,51 @@
+#pragma once
+// The model configuration: a Hugging Face BERT config.json plus the spiking keys of SpikingBERT
+// (vth, leak, t_conv, num_labels, task). Readers validate everything a model relies on and report
+// the file and key of the first problem as an InputError.
+//
+// Required keys: vocab_size, hidden_size, num_hidden_layers, num_attention_heads, intermediate_size.
+// Defaults for missing optional keys (Hugging Face BertConfig defaults where HF has the key):
+//   max_position_embeddings 512, type_vocab_size 2, layer_norm_eps 1e-12,
+//   num_labels 2 (or the number of entries of id2label if only that is given),
+//   vth 1.0, leak 1.0 (integrate-and-fire, as the reference), t_conv 100 (method doc: T),
+//   task "" (falls back to HF's "finetuning_task" if that is a string).
+// Every other key is kept verbatim in `extra` and written back by to_json.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace spikingbert::io {
+
+struct ModelConfig {
+  int vocab_size = 0;
+  int hidden_size = 0;
+  int intermediate_size = 0;
+  int num_attention_heads = 0;
+  int num_hidden_layers = 0;
+  int max_position_embeddings = 512;
+  int type_vocab_size = 2;
+  int num_labels = 2;
+  double layer_norm_eps = 1e-12;
+  double vth = 1.0;   // firing threshold V_th (> 0)
+  double leak = 1.0;  // membrane leak factor in (0, 1]; 1 = no leak (IF neuron)
+  int t_conv = 100;   // simulation time steps T (> 0)
+  std::string task;   // e.g. "sst2"; empty if unknown
+  nlohmann::json extra = nlohmann::json::object();  // every other key of the file
+
+  int attention_head_size() const { return hidden_size / num_attention_heads; }
+};
+
+// Reads and validates a config.json.
+ModelConfig read_model_config(const std::filesystem::path& config_json);
+// Validates a parsed JSON object; `source` names it in errors (a file, or "model.h5:attribute 'config'").
+ModelConfig parse_model_config(const nlohmann::json& json, const std::string& source);
+// Checks a config built or changed in code (e.g. after a --vth option): sizes > 0, hidden % heads == 0,
+// vth > 0, 0 < leak <= 1, t_conv > 0, layer_norm_eps > 0, num_labels >= 1.
+void validate_model_config(const ModelConfig& config, const std::string& source);
+
+nlohmann::json to_json(const ModelConfig& config);
+// Writes to_json(config), pretty-printed, atomically.
+void write_model_config(const std::filesystem::path& config_json, const ModelConfig& config);
+
+}  // namespace spikingbert::io
