@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
 
   tools::add_placeholder_command(app, "tokenize", "Tokenise text with WordPiece");
   tools::add_placeholder_command(app, "data", "Summarise a GLUE data file");
-  tools::add_placeholder_command(app, "run", "Simulate a spiking model on inputs or a GLUE file");
+  tools::add_run_command(app);
   tools::add_bench_command(app);
   tools::add_placeholder_command(app, "sweep", "Sweep T and V_th and record accuracy, ASR and energy");
   tools::add_placeholder_command(app, "train-teacher", "Train a BERT teacher on a GLUE task");
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   tools::add_placeholder_command(app, "distill", "Distil a teacher into a spiking student");
   tools::add_placeholder_command(app, "grad", "Compute training gradients of a spiking model");
   tools::add_placeholder_command(app, "convert", "Convert a Hugging Face BERT checkpoint");
-  tools::add_placeholder_command(app, "inspect", "Show a model's populations, parameters and graph");
+  tools::add_inspect_command(app);
 
   try {
     app.parse(argc, argv);

@@ -12,5 +12,9 @@ void add_placeholder_command(CLI::App& app, const std::string& name, const std::
 
 // `spikingbert bench`: event kernel vs dense twin on a random SpikingBERT (tools/commands/bench.cpp).
 void add_bench_command(CLI::App& app);
+// `spikingbert run --model DIR --inputs FILE.h5 --output OUT.h5` (tools/commands/run.cpp).
+void add_run_command(CLI::App& app);
+// `spikingbert inspect --model DIR [--dot FILE]` (tools/commands/inspect.cpp).
+void add_inspect_command(CLI::App& app);
 
 }  // namespace spikingbert::tools
