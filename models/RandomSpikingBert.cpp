@@ -95,7 +95,7 @@ SpikingBert make_random_spiking_bert(const SpikingBertConfig& config, double tar
   auto linear = [&](int inputs, int outputs, double bias_mean, double spread) {
     return LinearWeights{inputs, outputs,
                          shared(generator.normal(static_cast<std::size_t>(inputs) * outputs, 0.0, spread)),
-                         shared(generator.normal(static_cast<std::size_t>(outputs), bias_mean, 0.05))};
+                         shared(generator.normal(static_cast<std::size_t>(outputs), bias_mean, 0.05)), nullptr};
   };
   w.embedding_norm = norm(beta);
   for (int k = 0; k < config.num_hidden_layers; ++k) {
@@ -122,6 +122,7 @@ SpikingBert make_random_spiking_bert(const SpikingBertConfig& config, double tar
   options.threads = threads;
   for (int round = 0; round < calibration_rounds; ++round) {
     const SpikingBert model(config, w);
+    w = model.weights();  // keeps the packed weights; calibration only moves biases and betas
     const auto result = model.forward(batch, options, KernelKind::kEvent);
     auto shift = [&](SharedFloats& values, int sublayer) {
       const auto rates = result.asr(sublayer);

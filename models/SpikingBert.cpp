@@ -20,6 +20,13 @@ SpikingBert::SpikingBert(SpikingBertConfig config, SpikingBertWeights weights)
   if (static_cast<int>(weights_.layers.size()) != config_.num_hidden_layers)
     throw io::InputError("model", "weights", "have " + std::to_string(weights_.layers.size()) + " encoder layers",
                          std::to_string(config_.num_hidden_layers));
+  // Pack every projection once per model for the event kernel (sim/SparseProduct.hpp).
+  for (auto& layer : weights_.layers)
+    for (LinearWeights* linear : {&layer.key, &layer.value, &layer.query, &layer.self_output, &layer.intermediate,
+                                  &layer.output})
+      if (!linear->packed)
+        linear->packed = std::make_shared<const sim::PackedWeights>(
+            sim::pack_weights(linear->weight->data(), linear->inputs, linear->outputs));
 }
 
 std::vector<std::string> SpikingBert::sublayer_names(int layers) {
@@ -103,10 +110,10 @@ SpikingBertNetwork SpikingBert::build_network(const TokenBatch& batch) const {
     return p;
   };
   auto dense = [&](sim::PopulationId from, sim::PopulationId to, const LinearWeights& linear) {
-    network.add_projection({from, to, sim::ProjectionKind::kDense, 0, linear.weight});
+    network.add_projection(sim::Projection::dense(from, to, linear.weight, 0, linear.packed));
   };
   auto identity = [&](sim::PopulationId from, sim::PopulationId to) {
-    network.add_projection({from, to, sim::ProjectionKind::kIdentity, 0, nullptr, 1.0f});
+    network.add_projection(sim::Projection::identity(from, to));
   };
 
   // Sub-layer 0: embedding neurons with the constant current E (method doc §1.2).

@@ -37,7 +37,7 @@ LinearWeights linear(const io::TensorMap& tensors, const std::string& prefix, in
   for (int o = 0; o < outputs; ++o)
     for (int i = 0; i < inputs; ++i)
       (*transposed)[static_cast<std::size_t>(i) * outputs + o] = weight.values[static_cast<std::size_t>(o) * inputs + i];
-  return {inputs, outputs, std::move(transposed), copy_of(bias)};
+  return {inputs, outputs, std::move(transposed), copy_of(bias), nullptr};
 }
 
 LayerNormWeights layer_norm(const io::TensorMap& tensors, const std::string& prefix, int hidden,

@@ -4,6 +4,7 @@
 // reference stores them [out][in] (tiny README §3). Tensors are shared, never copied per batch.
 #include "io/Tensor.hpp"
 #include "models/SpikingBertConfig.hpp"
+#include "sim/SparseProduct.hpp"
 
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@ struct LinearWeights {
   int inputs = 0, outputs = 0;
   SharedFloats weight;  // [inputs][outputs]
   SharedFloats bias;    // [outputs]
+  std::shared_ptr<const sim::PackedWeights> packed;  // `weight` packed for the event kernel (SpikingBert packs once)
 };
 
 struct LayerNormWeights {

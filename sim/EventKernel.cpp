@@ -57,6 +57,15 @@ class EventSimulation {
     for (std::size_t i = 0; i < count; ++i) position_[static_cast<std::size_t>(network.update_order()[i])] =
         static_cast<int>(i);
     current_.reset(new float[largest]);  // scratch, fully written before it is read
+    packed_.resize(network.projections().size());
+    for (std::size_t e = 0; e < network.projections().size(); ++e) {
+      const auto& projection = network.projections()[e];
+      if (projection.kind != ProjectionKind::kDense) continue;
+      packed_[e] = projection.packed;
+      if (!packed_[e])
+        packed_[e] = std::make_shared<const PackedWeights>(pack_weights(
+            projection.weights->data(), network.population(projection.source).width, network.population(projection.target).width));
+    }
     largest_block_ = largest;
   }
 
@@ -148,8 +157,10 @@ class EventSimulation {
       }
       if (have_current && !extra_current_) extra_current_.reset(new float[largest_block_]);
       float* destination = have_current ? extra_current_.get() : current;
-      const std::uint64_t events = sparse_product(frame_spikes.data(), frames, projection.weights->data(), inputs,
-                                                  width, rows_, destination);
+      const auto& packed = *packed_[static_cast<std::size_t>(e)];
+      if (packed.inputs != inputs || packed.outputs != width)
+        throw std::logic_error("packed weights do not match the projection");
+      const std::uint64_t events = sparse_product(frame_spikes.data(), frames, packed, rows_, destination);
       if (events != expected_events) throw std::logic_error("synaptic event count disagrees with the spikes");
       if (have_current) {
         const float* extra = extra_current_.get();
@@ -287,6 +298,7 @@ class EventSimulation {
   std::vector<std::vector<int>> outgoing_;
   std::unique_ptr<float[]> current_, extra_current_;
   std::size_t largest_block_ = 0;
+  std::vector<std::shared_ptr<const PackedWeights>> packed_;
   EventHeap heap_;
   std::uint64_t sequence_ = 0;
 };

@@ -123,7 +123,7 @@ void Network::finalize() {
         const bool present = std::any_of(projections_.begin(), projections_.end(), [&](const Projection& p) {
           return p.kind == ProjectionKind::kTransformInput && p.source == input && p.target == id;
         });
-        if (!present) add_projection(Projection{input, id, ProjectionKind::kTransformInput, 0, nullptr, 1.0f});
+        if (!present) add_projection(Projection::transform_input(input, id));
       }
 
   const auto count = static_cast<std::size_t>(population_count());

@@ -6,6 +6,7 @@
 // round identically. The work is one contiguous row add per (spike, column block): one synaptic
 // event per (spike, target).
 #include <cstdint>
+#include <vector>
 
 namespace spikingbert::sim {
 
@@ -14,12 +15,21 @@ struct FrameSpikes {
   std::uint32_t count = 0;
 };
 
-// Computes `current` ([frames][outputs], row-major) for `frames` frames of a projection with weights
-// [inputs][outputs] (row-major). `rows` is the token count the dense twin multiplies per step (it fixes
+// The weights of a dense projection rearranged for the event kernel: column panels of up to 192
+// target neurons, each [inputs][panel width] contiguous, so a spike reads one short contiguous row
+// and a panel stays in L2 (and in few TLB pages) while a chunk of frames uses it. Same values.
+struct PackedWeights {
+  int inputs = 0, outputs = 0;
+  std::vector<float> values;
+};
+PackedWeights pack_weights(const float* weights, int inputs, int outputs);  // weights [inputs][outputs]
+
+// Computes `current` ([frames][outputs], row-major) for `frames` frames of a projection with the
+// packed weights. `rows` is the token count the dense twin multiplies per step (it fixes
 // the depth blocks). Runs fixed (frame chunk x column block) partitions with oneTBB in the calling
 // arena; every output element is written by exactly one partition in a fixed order, so the result is
 // the same for any thread count. Returns the synaptic events performed.
-std::uint64_t sparse_product(const FrameSpikes* frames, int frame_count, const float* weights, int inputs,
-                             int outputs, int rows, float* current);
+std::uint64_t sparse_product(const FrameSpikes* frames, int frame_count, const PackedWeights& weights, int rows,
+                             float* current);
 
 }  // namespace spikingbert::sim

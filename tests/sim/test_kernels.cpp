@@ -69,13 +69,13 @@ Network random_network(std::uint32_t seed, int rows, bool feedback = false) {
   c_population.transforms.push_back(std::make_shared<GroupNormalize>(a));
   const auto c = network.add_population(c_population);
   const auto d = network.add_population(make("D", 600, false));
-  network.add_projection({in, a, ProjectionKind::kDense, 0, random_weights(rng, 37, 300, 1.5f)});
-  network.add_projection({a, b, ProjectionKind::kDense, 0, random_weights(rng, 300, 300, 1.8f)});
-  network.add_projection({in, b, ProjectionKind::kDense, 0, random_weights(rng, 37, 300, 1.0f)});
-  network.add_projection({a, b, ProjectionKind::kIdentity, 0, nullptr, 0.5f});
-  network.add_projection({b, c, ProjectionKind::kDense, 0, random_weights(rng, 300, 53, 2.0f)});
-  network.add_projection({c, d, ProjectionKind::kDense, 2, random_weights(rng, 53, 600, 3.0f)});
-  if (feedback) network.add_projection({c, a, ProjectionKind::kDense, 1, random_weights(rng, 53, 300, 2.0f)});
+  network.add_projection(Projection::dense(in, a, random_weights(rng, 37, 300, 1.5f), 0));
+  network.add_projection(Projection::dense(a, b, random_weights(rng, 300, 300, 1.8f), 0));
+  network.add_projection(Projection::dense(in, b, random_weights(rng, 37, 300, 1.0f), 0));
+  network.add_projection(Projection::identity(a, b, 0.5f));
+  network.add_projection(Projection::dense(b, c, random_weights(rng, 300, 53, 2.0f), 0));
+  network.add_projection(Projection::dense(c, d, random_weights(rng, 53, 600, 3.0f), 2));
+  if (feedback) network.add_projection(Projection::dense(c, a, random_weights(rng, 53, 300, 2.0f), 1));
   network.finalize();
   return network;
 }
@@ -177,9 +177,9 @@ TEST_CASE("A zero-delay cycle is rejected with an error naming it", "[sim][graph
     network.add_population(p);
   }
   auto weights = std::make_shared<std::vector<float>>(16, 0.1f);
-  network.add_projection({0, 1, ProjectionKind::kDense, 0, weights});
-  network.add_projection({1, 2, ProjectionKind::kDense, 0, weights});
-  network.add_projection({2, 1, ProjectionKind::kDense, 0, weights});
+  network.add_projection(Projection::dense(0, 1, weights));
+  network.add_projection(Projection::dense(1, 2, weights));
+  network.add_projection(Projection::dense(2, 1, weights));
   try {
     network.finalize();
     FAIL("no error for a zero-delay cycle");
@@ -231,7 +231,7 @@ TEST_CASE("Linear layer driven by spikes has an O(1/T) rate residual", "[sim][co
   network.add_population(input);
   network.add_population(layer);
   const auto weights = random_weights(rng, inputs, outputs, 1.0f);
-  network.add_projection({0, 1, ProjectionKind::kDense, 0, weights});
+  network.add_projection(Projection::dense(0, 1, weights));
   network.finalize();
   std::vector<double> scaled;
   for (const int steps : {16, 64, 256, 1024}) {

@@ -28,6 +28,7 @@ struct BenchOptions {
   unsigned seed = 1;
   bool json = false;
   bool heaps = false;
+  bool event_only = false;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -63,6 +64,11 @@ void run_bench(const BenchOptions& o) {
   auto start = std::chrono::steady_clock::now();
   auto cpu_start = std::clock();
   const auto event = model.forward(batch, options, models::KernelKind::kEvent);
+  if (o.event_only) {
+    std::printf("event kernel %.4f s simulation, %llu synaptic events\n", event.run.simulation_seconds,
+                static_cast<unsigned long long>(event.run.total_counts().synaptic_events));
+    return;
+  }
   const double event_forward_seconds = seconds_since(start);
   const double event_seconds = event.run.simulation_seconds;
   const double event_cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
@@ -151,6 +157,7 @@ void add_bench_command(CLI::App& app) {
   command->add_option("--block", options->block_steps, "Event kernel time block in steps")->capture_default_str();
   command->add_option("--seed", options->seed, "Random seed of the model and input")->capture_default_str();
   command->add_flag("--json", options->json, "Print one JSON line");
+  command->add_flag("--event-only", options->event_only, "Time only the event kernel (for profiling)");
   command->add_flag("--heaps", options->heaps, "Measure the Boost.Heap candidates for the event queue instead");
   command->callback([options] { run_bench(*options); });
 }
