@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <stdexcept>
 
@@ -98,9 +99,11 @@ class DenseSimulation {
 
   RunResult run() {
     const auto start = std::chrono::steady_clock::now();
+    const auto cpu_start = std::clock();
     for (int t = 0; t < steps_; ++t)
       for (const PopulationId p : network_.update_order()) update_step(p, t);
     result_.simulation_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result_.simulation_cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     return result_;
   }
 

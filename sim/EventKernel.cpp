@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <stdexcept>
 
@@ -72,6 +73,7 @@ class EventSimulation {
   RunResult run() {
     if (steps_ <= 0) return result_;
     const auto start = std::chrono::steady_clock::now();
+    const auto cpu_start = std::clock();
     const std::int64_t blocks = (steps_ + block_ - 1) / block_;
     for (const PopulationId p : network_.update_order())
       if (network_.population(p).has_drive()) schedule_update(p, 0);
@@ -94,6 +96,7 @@ class EventSimulation {
         schedule_update(p, event.block + 1);
     }
     result_.simulation_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result_.simulation_cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     return result_;
   }
 

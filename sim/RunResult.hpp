@@ -29,7 +29,8 @@ struct PopulationResult {
 struct RunResult {
   int steps = 0;
   int rows = 0;
-  double simulation_seconds = 0.0;  // wall time of the simulation proper (after allocating state)
+  double simulation_seconds = 0.0;      // wall time of the simulation proper (after allocating state)
+  double simulation_cpu_seconds = 0.0;  // process CPU time (all threads) over the same interval
   std::vector<PopulationResult> populations;  // indexed by PopulationId
 
   // ASR = count * float32(1/T): the reference multiplies by the float32 value of 1/T rather than
