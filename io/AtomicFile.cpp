@@ -14,8 +14,13 @@ namespace spikingbert::io {
 namespace {
 std::filesystem::path make_temporary_name(const std::filesystem::path& destination) {
   static std::atomic<unsigned> counter{0};
-  auto name = "." + destination.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
-              std::to_string(counter.fetch_add(1));
+  // Built with += : GCC 12 reports a false -Wrestrict on chained std::string operator+.
+  std::string name = ".";
+  name += destination.filename().string();
+  name += ".tmp.";
+  name += std::to_string(::getpid());
+  name += ".";
+  name += std::to_string(counter.fetch_add(1));
   return destination.parent_path() / name;
 }
 

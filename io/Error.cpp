@@ -5,9 +5,17 @@ namespace {
 std::string format_message(const std::string& file, const std::string& place, const std::string& problem,
                            const std::string& expected) {
   std::string message = file;
-  if (!place.empty()) message += ":" + place;
-  message += ": " + problem;
-  if (!expected.empty()) message += " (expected " + expected + ")";
+  if (!place.empty()) {
+    message += ':';
+    message += place;
+  }
+  message += ": ";
+  message += problem;
+  if (!expected.empty()) {
+    message += " (expected ";
+    message += expected;
+    message += ')';
+  }
   return message;
 }
 }  // namespace

@@ -1,32 +1,70 @@
 #pragma once
-// TF-style LayerNorm over one row (method doc §1.1; tiny README §2):
-//   y = gamma * ((x - mean) / sqrt(var + eps)) + beta,   var biased (divided by n).
-// Used for the embedding (once) and as the per-step current transform of SelfOutput and Output
-// (method doc §1.3). The mean and variance sums are accumulated in double and rounded to float32,
-// so they are the correctly rounded float32 values whatever the reference's vectorised order was.
-#include "sim/CurrentTransform.hpp"
+// TF-style LayerNorm over the last dimension (method doc §1.1):
+//   out = (x - mean) / sqrt(var + eps) * gamma + beta,  var biased (divided by width, not width - 1).
+// eps comes from the model config (layer_norm_eps, 1e-12 for BERT). The forward keeps each row's mean
+// and reciprocal standard deviation for the backward.
+#include "models/KernelSupport.hpp"
 
-#include <memory>
-#include <vector>
+#include <cmath>
 
 namespace spikingbert::models {
 
-// Normalises `row` (n floats) in place and adds the operations performed to `counts`.
-void layer_norm_row(float* row, int n, const float* gamma, const float* beta, float eps, sim::OperationCounts& counts);
+template <class Scalar>
+void layer_norm_forward(Scalar* out, Scalar* mean, Scalar* rstd, const Scalar* in, const Scalar* gamma,
+                        const Scalar* beta, std::int64_t rows, std::int64_t width, double eps) {
+  for_each_chunk(rows, kRowsPerChunk, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t r = begin; r < end; ++r) {
+      const Scalar* x = in + r * width;
+      Scalar sum = 0;
+      for (std::int64_t i = 0; i < width; ++i) sum += x[i];
+      const Scalar m = sum / static_cast<Scalar>(width);
+      Scalar squares = 0;
+      for (std::int64_t i = 0; i < width; ++i) squares += (x[i] - m) * (x[i] - m);
+      const Scalar variance = squares / static_cast<Scalar>(width);
+      const Scalar s = Scalar(1) / std::sqrt(variance + static_cast<Scalar>(eps));
+      Scalar* y = out + r * width;
+      for (std::int64_t i = 0; i < width; ++i) y[i] = (x[i] - m) * s * gamma[i] + beta[i];
+      mean[r] = m;
+      rstd[r] = s;
+    }
+  });
+}
 
-class LayerNormTransform : public sim::CurrentTransform {
- public:
-  LayerNormTransform(std::shared_ptr<const std::vector<float>> gamma, std::shared_ptr<const std::vector<float>> beta,
-                     float eps)
-      : gamma_(std::move(gamma)), beta_(std::move(beta)), eps_(eps) {}
-  std::string name() const override { return "LayerNorm"; }
-  void apply(const sim::TransformContext& context, float* current, sim::OperationCounts& counts) const override {
-    layer_norm_row(current, context.width, gamma_->data(), beta_->data(), eps_, counts);
+// With xhat = (x - mean) * rstd and g = d_out * gamma:
+//   d_in += rstd * (g - mean(g) - xhat * mean(g * xhat));  d_gamma += sum_rows d_out * xhat;  d_beta += sum_rows d_out.
+template <class Scalar>
+void layer_norm_backward(Scalar* d_in, Scalar* d_gamma, Scalar* d_beta, const Scalar* d_out, const Scalar* in,
+                         const Scalar* mean, const Scalar* rstd, const Scalar* gamma, std::int64_t rows,
+                         std::int64_t width) {
+  for_each_chunk(rows, kRowsPerChunk, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t r = begin; r < end; ++r) {
+      const Scalar* x = in + r * width;
+      const Scalar* dy = d_out + r * width;
+      Scalar mean_g = 0, mean_g_xhat = 0;
+      for (std::int64_t i = 0; i < width; ++i) {
+        const Scalar xhat = (x[i] - mean[r]) * rstd[r];
+        const Scalar g = dy[i] * gamma[i];
+        mean_g += g;
+        mean_g_xhat += g * xhat;
+      }
+      mean_g /= static_cast<Scalar>(width);
+      mean_g_xhat /= static_cast<Scalar>(width);
+      Scalar* dx = d_in + r * width;
+      for (std::int64_t i = 0; i < width; ++i) {
+        const Scalar xhat = (x[i] - mean[r]) * rstd[r];
+        dx[i] += rstd[r] * (dy[i] * gamma[i] - mean_g - xhat * mean_g_xhat);
+      }
+    }
+  });
+  // The parameter gradients sum over rows; done in one pass in row order so the sum is reproducible.
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const Scalar* x = in + r * width;
+    const Scalar* dy = d_out + r * width;
+    for (std::int64_t i = 0; i < width; ++i) {
+      d_gamma[i] += dy[i] * (x[i] - mean[r]) * rstd[r];
+      d_beta[i] += dy[i];
+    }
   }
-
- private:
-  std::shared_ptr<const std::vector<float>> gamma_, beta_;
-  float eps_;
-};
+}
 
 }  // namespace spikingbert::models

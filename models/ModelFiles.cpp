@@ -71,7 +71,7 @@ TokenBatch read_token_batch(const std::filesystem::path& inputs_h5) {
   const io::Hdf5Reader reader(inputs_h5);
   TokenBatch batch;
   const char* names[] = {"inputs/input_ids", "inputs/segment_ids", "inputs/attention_mask"};
-  std::vector<std::int64_t>* targets[] = {&batch.input_ids, &batch.segment_ids, &batch.attention_mask};
+  std::vector<std::int64_t>* targets[] = {&batch.token_ids, &batch.segment_ids, &batch.attention_mask};
   io::Shape first_shape;
   for (int i = 0; i < 3; ++i) {
     if (!reader.has(names[i]))
@@ -87,8 +87,8 @@ TokenBatch read_token_batch(const std::filesystem::path& inputs_h5) {
                            "has shape " + io::shape_to_string(ints.shape), io::shape_to_string(first_shape));
     *targets[i] = std::move(ints.values);
   }
-  batch.batch = static_cast<int>(first_shape[0]);
-  batch.sequence = static_cast<int>(first_shape[1]);
+  batch.batch = first_shape[0];
+  batch.sequence = first_shape[1];
   return batch;
 }
 

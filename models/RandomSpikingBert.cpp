@@ -155,7 +155,7 @@ TokenBatch make_random_batch(const SpikingBertConfig& config, int batch, int seq
   for (int b = 0; b < batch; ++b)
     for (int s = 0; s < sequence; ++s) {
       const bool padded = s >= sequence - padding;
-      tokens.input_ids.push_back(padded ? 0 : token(rng));
+      tokens.token_ids.push_back(padded ? 0 : token(rng));
       tokens.segment_ids.push_back(config.type_vocab_size > 1 && s >= sequence / 2 && !padded ? 1 : 0);
       tokens.attention_mask.push_back(padded ? 0 : 1);
     }

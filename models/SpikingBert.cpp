@@ -2,7 +2,7 @@
 
 #include "io/Error.hpp"
 #include "models/GeluTransform.hpp"
-#include "models/LayerNorm.hpp"
+#include "models/LayerNormTransform.hpp"
 #include "models/SpikingAttention.hpp"
 #include "sim/DenseKernel.hpp"
 #include "sim/EventKernel.hpp"
@@ -49,7 +49,7 @@ void SpikingBert::validate(const TokenBatch& batch, const std::string& source) c
                          "<= max_position_embeddings = " + std::to_string(config_.max_position_embeddings));
   const auto tokens = static_cast<std::size_t>(batch.batch) * static_cast<std::size_t>(batch.sequence);
   const std::pair<const char*, const std::vector<std::int64_t>*> fields[] = {
-      {"inputs/input_ids", &batch.input_ids},
+      {"inputs/input_ids", &batch.token_ids},
       {"inputs/segment_ids", &batch.segment_ids},
       {"inputs/attention_mask", &batch.attention_mask}};
   for (const auto& [name, values] : fields)
@@ -57,9 +57,9 @@ void SpikingBert::validate(const TokenBatch& batch, const std::string& source) c
       throw io::InputError(source, name, "has " + std::to_string(values->size()) + " values",
                            std::to_string(tokens) + " ([batch, seq])");
   for (std::size_t i = 0; i < tokens; ++i) {
-    if (batch.input_ids[i] < 0 || batch.input_ids[i] >= config_.vocab_size)
+    if (batch.token_ids[i] < 0 || batch.token_ids[i] >= config_.vocab_size)
       throw io::InputError(source, "inputs/input_ids[" + std::to_string(i) + "]",
-                           "token id " + std::to_string(batch.input_ids[i]) + " outside the vocabulary",
+                           "token id " + std::to_string(batch.token_ids[i]) + " outside the vocabulary",
                            "0 <= id < " + std::to_string(config_.vocab_size));
     if (batch.segment_ids[i] < 0 || batch.segment_ids[i] >= config_.type_vocab_size)
       throw io::InputError(source, "inputs/segment_ids[" + std::to_string(i) + "]",
@@ -78,7 +78,7 @@ std::vector<float> SpikingBert::embedding_current(const TokenBatch& batch) const
   for (int b = 0; b < batch.batch; ++b)
     for (int s = 0; s < batch.sequence; ++s) {
       const auto token = static_cast<std::size_t>(b) * batch.sequence + static_cast<std::size_t>(s);
-      const float* word = weights_.word_embeddings->data() + static_cast<std::size_t>(batch.input_ids[token]) * hidden;
+      const float* word = weights_.word_embeddings->data() + static_cast<std::size_t>(batch.token_ids[token]) * hidden;
       // Position ids are 0..S-1 for every sequence, padding included (tiny README §4).
       const float* position = weights_.position_embeddings->data() + static_cast<std::size_t>(s) * hidden;
       const float* type = weights_.token_type_embeddings->data() + static_cast<std::size_t>(batch.segment_ids[token]) * hidden;
@@ -92,7 +92,7 @@ std::vector<float> SpikingBert::embedding_current(const TokenBatch& batch) const
 
 SpikingBertNetwork SpikingBert::build_network(const TokenBatch& batch) const {
   validate(batch, "inputs");
-  const int rows = batch.batch * batch.sequence;
+  const int rows = static_cast<int>(batch.batch * batch.sequence);
   SpikingBertNetwork built{sim::Network(rows), {}};
   auto& network = built.network;
   sim::NeuronModel neuron;
@@ -137,7 +137,7 @@ SpikingBertNetwork SpikingBert::build_network(const TokenBatch& batch) const {
     // Attention: Q = W_Q s_in + b_Q as the current, then the attention transform (method doc §3).
     auto attention_population = population(base + 3, &w.query);
     attention_population.transforms.push_back(std::make_shared<SpikingAttention>(
-        key, value, config_.num_attention_heads, config_.head_size(), batch.sequence, mask));
+        key, value, config_.num_attention_heads, config_.head_size(), static_cast<int>(batch.sequence), mask));
     const auto attention = network.add_population(std::move(attention_population));
     dense(input, attention, w.query);
     // SelfOutput: LN(W s_A + b + s_in) (i%6 = 3).
@@ -185,12 +185,12 @@ ForwardResult SpikingBert::forward(const TokenBatch& batch, const sim::KernelOpt
   auto built = build_network(batch);
   ForwardResult result;
   result.steps = options.steps;
-  result.batch = batch.batch;
-  result.sequence = batch.sequence;
+  result.batch = static_cast<int>(batch.batch);
+  result.sequence = static_cast<int>(batch.sequence);
   result.sublayers = built.sublayers;
   result.run = kernel == KernelKind::kEvent ? sim::run_event_kernel(built.network, options)
                                             : sim::run_dense_kernel(built.network, options);
-  result.logits = classify(result.asr(6 * config_.num_hidden_layers), batch.batch, batch.sequence);
+  result.logits = classify(result.asr(6 * config_.num_hidden_layers), result.batch, result.sequence);
   return result;
 }
 

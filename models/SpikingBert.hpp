@@ -6,6 +6,7 @@
 // reads ReLU of the last Output's ASR at token 0 (method doc §1.4).
 #include "models/SpikingBertConfig.hpp"
 #include "models/SpikingBertWeights.hpp"
+#include "models/TokenBatch.hpp"
 #include "sim/Network.hpp"
 #include "sim/RunResult.hpp"
 
@@ -14,13 +15,6 @@
 #include <vector>
 
 namespace spikingbert::models {
-
-// Token inputs of a batch: [batch][sequence] row-major (as `inputs/*` of the conformance case.h5).
-struct TokenBatch {
-  int batch = 0;
-  int sequence = 0;
-  std::vector<std::int64_t> input_ids, segment_ids, attention_mask;
-};
 
 enum class KernelKind { kEvent, kDense };
 

@@ -14,16 +14,16 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("spikingbert ") + SPIKINGBERT_VERSION);
   app.require_subcommand(1);
 
-  tools::add_placeholder_command(app, "tokenize", "Tokenise text with WordPiece");
-  tools::add_placeholder_command(app, "data", "Summarise a GLUE data file");
+  tools::add_tokenize_command(app);
+  tools::add_data_command(app);
   tools::add_run_command(app);
   tools::add_bench_command(app);
   tools::add_placeholder_command(app, "sweep", "Sweep T and V_th and record accuracy, ASR and energy");
   tools::add_placeholder_command(app, "train-teacher", "Train a BERT teacher on a GLUE task");
-  tools::add_placeholder_command(app, "run-teacher", "Evaluate a BERT teacher");
+  tools::add_run_teacher_command(app);
   tools::add_placeholder_command(app, "distill", "Distil a teacher into a spiking student");
   tools::add_placeholder_command(app, "grad", "Compute training gradients of a spiking model");
-  tools::add_placeholder_command(app, "convert", "Convert a Hugging Face BERT checkpoint");
+  tools::add_convert_command(app);
   tools::add_inspect_command(app);
 
   try {

@@ -109,7 +109,7 @@ TEST_CASE("Padded keys get no attention: changing a padded token changes nothing
   const auto first = model.forward(batch, options, models::KernelKind::kEvent);
   // A padded position's token changes its own (query) row but, masked at -10000, nothing it feeds
   // as a key: the real tokens' sub-layers must be unchanged.
-  batch.input_ids[5] = 17;
+  batch.token_ids[5] = 17;
   const auto second = model.forward(batch, options, models::KernelKind::kEvent);
   const int width = config.hidden_size;
   for (int j = 0; j < config.sublayer_count(); ++j) {
@@ -148,6 +148,6 @@ TEST_CASE("Checkpoint round trip and loader errors name the tensor", "[models][f
     CHECK_THAT(std::string(error.what()), Catch::Contains("network_s9.query.weight") && Catch::Contains("missing"));
   }
   models::TokenBatch bad = batch;
-  bad.input_ids[0] = config.vocab_size;
+  bad.token_ids[0] = config.vocab_size;
   CHECK_THROWS_AS(model.forward(bad, options, models::KernelKind::kEvent), io::InputError);
 }

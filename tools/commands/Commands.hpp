@@ -17,4 +17,16 @@ void add_run_command(CLI::App& app);
 // `spikingbert inspect --model DIR [--dot FILE]` (tools/commands/inspect.cpp).
 void add_inspect_command(CLI::App& app);
 
+// `spikingbert convert --from-hf DIR --output CKPT`: Hugging Face BERT folder -> native checkpoint.
+void add_convert_command(CLI::App& app);
+
+// `spikingbert run-teacher`: a BERT teacher on case.h5 inputs (outputs, gradients) or on a GLUE file.
+void add_run_teacher_command(CLI::App& app);
+
+// `spikingbert tokenize`: WordPiece ids of TEXT [--pair TEXT], or of every case of --input JSONL.
+void add_tokenize_command(CLI::App& app);
+
+// `spikingbert data --task T --file F`: example count, label histogram, token length percentiles.
+void add_data_command(CLI::App& app);
+
 }  // namespace spikingbert::tools

@@ -25,7 +25,7 @@ void inspect_model(const std::string& model_path, const std::string& dot_path, i
   models::TokenBatch batch;
   batch.batch = 1;
   batch.sequence = sequence;
-  batch.input_ids.assign(static_cast<std::size_t>(sequence), 0);
+  batch.token_ids.assign(static_cast<std::size_t>(sequence), 0);
   batch.segment_ids.assign(static_cast<std::size_t>(sequence), 0);
   batch.attention_mask.assign(static_cast<std::size_t>(sequence), 1);
   const auto built = model.build_network(batch);

@@ -77,7 +77,8 @@ void run_model(const RunOptions& o) {
   out.commit();
 
   const auto total = result.run.total_counts();
-  std::printf("simulated %d x %d tokens for T = %d steps with the %s kernel in %.3f s\n", batch.batch, batch.sequence,
+  std::printf("simulated %lld x %lld tokens for T = %d steps with the %s kernel in %.3f s\n",
+              static_cast<long long>(batch.batch), static_cast<long long>(batch.sequence),
               options.steps, o.kernel.c_str(), result.run.simulation_seconds);
   std::printf("spikes %llu, synaptic events %llu; wrote %s\n", static_cast<unsigned long long>(total.spikes),
               static_cast<unsigned long long>(total.synaptic_events), o.output.c_str());
@@ -90,7 +91,7 @@ void add_run_command(CLI::App& app) {
   auto* command = app.add_subcommand("run", "Simulate a spiking model on token inputs");
   command->add_option("--model", options->model, "Model directory (config.json + model.safetensors) or checkpoint")
       ->required();
-  command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{input_ids,segment_ids,attention_mask}")
+  command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{token_ids,segment_ids,attention_mask}")
       ->required();
   command->add_option("--output", options->output, "HDF5 file to write (forward/asr/NN, forward/spike_count/NN, ...)")
       ->required();

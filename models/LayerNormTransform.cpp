@@ -1,4 +1,4 @@
-#include "models/LayerNorm.hpp"
+#include "models/LayerNormTransform.hpp"
 
 #include <cmath>
 

@@ -1,0 +1,111 @@
+#pragma once
+// A standard BERT encoder with a sequence head, Hugging Face semantics (BertForSequenceClassification):
+//   h_0 = Drop(LN(word[x] + type[seg] + pos))                                  (method doc §1.2)
+//   per layer: a = LN(Drop(W_SO Attn(h) + b_SO) + h);  h' = LN(Drop(W_O GELU(W_I a + b_I) + b_O) + a)
+//   pooled = tanh(W_P pool(h_L) + b_P);  logits = W_C Drop(pooled) + b_C
+// where pool is the [CLS] position (Hugging Face) or the masked mean (config.pooling).
+// The forward keeps everything distillation needs (method doc §6.1): the embedding output and every
+// layer's hidden state, every layer's scaled masked pre-softmax scores, the pooled output and the logits.
+// The backward accumulates the gradient of every parameter; it accepts gradients on the logits and,
+// for distillation, on any hidden state or score tensor.
+// Scalar is float for speed and double for gradient checks.
+#include "models/AlignedVector.hpp"
+#include "models/BertTeacherConfig.hpp"
+#include "models/Parameter.hpp"
+#include "models/TokenBatch.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace spikingbert::models {
+
+// Everything one forward pass computes and its backward needs, for one batch.
+template <class Scalar>
+struct BertTeacherActivations {
+  struct Layer {
+    AlignedVector<Scalar> query, key, value;                  // [rows, hidden]
+    AlignedVector<Scalar> scores, probabilities, attention_dropout;  // [batch, heads, seq, seq]
+    AlignedVector<Scalar> context;                            // [rows, hidden]
+    AlignedVector<Scalar> self_output, self_output_dropout;   // dense output and its mask
+    AlignedVector<Scalar> self_residual, self_mean, self_rstd;  // LN input and statistics
+    AlignedVector<Scalar> attention_output;                   // LN output [rows, hidden]
+    AlignedVector<Scalar> intermediate, intermediate_gelu;    // [rows, intermediate]
+    AlignedVector<Scalar> output, output_dropout;             // dense output and its mask
+    AlignedVector<Scalar> output_residual, output_mean, output_rstd;
+  };
+  std::int64_t batch = 0, sequence = 0;
+  bool training = false;
+  AlignedVector<Scalar> embedding_sum, embedding_mean, embedding_rstd, embedding_norm, embedding_dropout;
+  std::vector<AlignedVector<Scalar>> hidden_states;  // layers + 1 tensors [rows, hidden]; [0] = embedding output
+  std::vector<Layer> layers;
+  AlignedVector<Scalar> pooler_input, pooler_dense, pooled;  // [batch, hidden]
+  AlignedVector<Scalar> pooled_dropout, classifier_input;    // mask and Drop(pooled)
+  AlignedVector<Scalar> logits;                              // [batch, num_labels]
+};
+
+struct ForwardOptions {
+  bool training = false;            // dropout on
+  std::uint64_t dropout_seed = 0;   // masks are a function of this seed only
+};
+
+template <class Scalar>
+class BertTeacher {
+ public:
+  // Parameters initialised as Hugging Face: weights N(0, initializer_range), biases 0, LayerNorm 1/0,
+  // the padding row of the word embeddings 0.
+  BertTeacher(const BertTeacherConfig& config, std::uint64_t seed);
+
+  const BertTeacherConfig& config() const { return config_; }
+  std::vector<Parameter<Scalar>>& parameters() { return parameters_; }
+  const std::vector<Parameter<Scalar>>& parameters() const { return parameters_; }
+  Parameter<Scalar>& parameter(const std::string& name);
+  const Parameter<Scalar>& parameter(const std::string& name) const;
+  std::int64_t parameter_count() const;
+  // Clears every gradient. Gradients must only be written by backward() (the word-embedding gradient is
+  // cleared row by row, for the rows backward touched).
+  void zero_gradients();
+
+  void forward(const TokenBatch& batch, BertTeacherActivations<Scalar>& activations,
+               const ForwardOptions& options = {}) const;
+
+  // Extra gradients arriving from outside the head, for distillation; empty vectors mean none.
+  struct OutputGradients {
+    const Scalar* logits = nullptr;                      // [batch, num_labels]
+    std::vector<const Scalar*> hidden_states;            // layers + 1 entries, each [rows, hidden] or null
+    std::vector<const Scalar*> scores;                   // layers entries, each [batch, heads, seq, seq] or null
+  };
+  // Accumulates d loss / d parameter into every parameter's gradient.
+  void backward(const TokenBatch& batch, const BertTeacherActivations<Scalar>& activations,
+                const OutputGradients& gradients);
+
+ private:
+  struct LayerIndex {
+    int query_weight, query_bias, key_weight, key_bias, value_weight, value_bias;
+    int self_output_weight, self_output_bias, self_norm_weight, self_norm_bias;
+    int intermediate_weight, intermediate_bias, output_weight, output_bias, output_norm_weight, output_norm_bias;
+  };
+  int add(const std::string& name, std::vector<std::int64_t> shape);
+  const Scalar* value(int index) const { return parameters_[index].value.data(); }
+  Scalar* grad(int index) { return parameters_[index].gradient.data(); }
+
+  struct BackwardScratch {
+    AlignedVector<Scalar> d_hidden, d_residual, d_attention_output, d_intermediate, d_intermediate_gelu, d_output,
+        d_context, d_self_output, d_query, d_key, d_value, d_input;
+  };
+
+  BertTeacherConfig config_;
+  BackwardScratch scratch_;
+  std::vector<std::int64_t> touched_word_rows_;
+  std::vector<Parameter<Scalar>> parameters_;
+  std::map<std::string, int> index_by_name_;
+  int word_, position_, type_, embedding_norm_weight_, embedding_norm_bias_;
+  std::vector<LayerIndex> layer_index_;
+  int pooler_weight_, pooler_bias_, classifier_weight_, classifier_bias_;
+};
+
+extern template class BertTeacher<float>;
+extern template class BertTeacher<double>;
+
+}  // namespace spikingbert::models

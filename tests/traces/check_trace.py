@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Opens a spikingbert trace with h5py and checks the schema of docs/traces.md: names, dtypes,
+shapes and attributes, and every value against the synthetic IF-neuron run of
+tests/traces/SyntheticRun.hpp (recomputed here independently). Exit code 0 = all checks passed."""
+import argparse
+import sys
+
+import h5py
+import numpy as np
+
+POPULATIONS = [("embedding", 3, 4), ("L0_key", 3, 4), ("L0_intermediate", 3, 8)]
+
+
+def synthetic_example(example, steps):
+    """Per population: spike list [(step, node)], running counts per step [steps, N], currents."""
+    result = []
+    for p, (_, seq, width) in enumerate(POPULATIONS):
+        size = seq * width
+        current = np.array([((node * 7 + p * 3 + example * 5) % 11) / 10.0 for node in range(size)])
+        membrane = np.zeros(size)
+        counts = np.zeros(size, dtype=np.int64)
+        spikes, frames = [], []
+        for step in range(steps):
+            for node in range(size):
+                membrane[node] += current[node]
+                if membrane[node] >= 1.0:
+                    membrane[node] -= 1.0
+                    counts[node] += 1
+                    spikes.append((step, node))
+            frames.append(counts.copy())
+        result.append((spikes, np.array(frames), current))
+    return result
+
+
+def check(condition, what):
+    if not condition:
+        raise AssertionError(what)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("trace")
+    parser.add_argument("--level", required=True, choices=["summary", "neurons", "spikes"])
+    parser.add_argument("--steps", type=int, required=True)
+    parser.add_argument("--examples", type=int, help="exact number of completed examples expected")
+    parser.add_argument("--min-examples", type=int, default=0)
+    parser.add_argument("--complete", type=int, choices=[0, 1], required=True)
+    args = parser.parse_args()
+    T = args.steps
+    levels = ["summary", "neurons", "spikes"]
+    level = levels.index(args.level)
+
+    with h5py.File(args.trace, "r") as f:
+        a = f.attrs
+        check(int(a["magic"]) == 0x0A7A, "magic")
+        check(a["magic"].dtype == np.uint32, "magic dtype %s" % a["magic"].dtype)
+        check(a["version"].shape == (2,) and a["version"].dtype == np.uint32, "version")
+        check(a["trace_format"] == "spikingbert-trace", "trace_format")
+        check(int(a["trace_schema_version"]) == 1, "trace_schema_version")
+        check(a["trace_level"] == args.level, "trace_level")
+        check(a["model"] == "synthetic-if-neurons", "model")
+        check(a["task"] == "synthetic", "task")
+        check(int(a["t_conv"]) == T, "t_conv")
+        check(float(a["vth"]) == 1.0 and float(a["leak"]) == 1.0, "vth/leak")
+        check(a["command_line"] == "tests_traces synthetic", "command_line")
+        check(isinstance(a["program_version"], str) and a["program_version"] != "", "program_version")
+        check(float(a["dt"]) == 1.0 and a["time_units"] == "ms", "dt")
+        check(int(a["complete"]) == args.complete, "complete = %s" % a["complete"])
+
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["populations/name"][()]]
+        check(names == [p[0] for p in POPULATIONS], "population names %s" % names)
+        check(list(f["populations/seq"][()]) == [p[1] for p in POPULATIONS], "seq")
+        check(list(f["populations/width"][()]) == [p[2] for p in POPULATIONS], "width")
+
+        n = f["examples/index"].shape[0]
+        check(int(a["examples_completed"]) == n, "examples_completed %s vs %d" % (a["examples_completed"], n))
+        if args.examples is not None:
+            check(n == args.examples, "examples %d, expected %d" % (n, args.examples))
+        check(n >= args.min_examples, "examples %d < %d" % (n, args.min_examples))
+        for name in ["index", "tokens", "steps", "first_step", "predicted_label", "label"]:
+            d = f["examples/" + name]
+            check(d.dtype == np.int64 and d.shape == (n,), "examples/" + name)
+        check((f["examples/index"][()] == np.arange(n)).all(), "example indices")
+        check((f["examples/steps"][()] == T).all(), "example steps")
+        check((f["examples/first_step"][()] == np.arange(n) * T).all(), "first_step")
+        check((f["examples/predicted_label"][()] == np.arange(n) % 2).all(), "predicted_label")
+        check((f["examples/label"][()] == (np.arange(n) // 2) % 2).all(), "label")
+
+        P = len(POPULATIONS)
+        for name in ["mean_asr", "residual_mean_abs", "residual_max"]:
+            d = f["summary/" + name]
+            check(d.dtype == np.float64 and d.shape == (n, P, T), "summary/%s %s" % (name, d.shape))
+            check(d.chunks == (1, P, T) and d.compression == "gzip", "summary chunking")
+
+        for name, _, _ in POPULATIONS:
+            check((name in f.get("neurons", {})) == (level >= 1), "neurons group presence")
+            check((name in f.get("spikes", {})) == (level >= 2), "spikes group presence")
+            check((name in f.get("report", {})) == (level >= 2), "report group presence")
+
+        for e in range(n):
+            expected = synthetic_example(e, T)
+            for p, (name, seq, width) in enumerate(POPULATIONS):
+                spikes, frames, current = expected[p]
+                asr = frames / np.arange(1, T + 1)[:, None]
+                target = np.minimum(current, 1.0)
+                np.testing.assert_allclose(f["summary/mean_asr"][e, p], asr.mean(axis=1), rtol=0, atol=1e-12)
+                np.testing.assert_allclose(f["summary/residual_mean_abs"][e, p],
+                                           np.abs(asr - target).mean(axis=1), rtol=0, atol=1e-12)
+                np.testing.assert_allclose(f["summary/residual_max"][e, p],
+                                           np.abs(asr - target).max(axis=1), rtol=0, atol=1e-12)
+                if level >= 1:
+                    d = f["neurons/%s/asr" % name]
+                    check(d.dtype == np.float32 and d.shape == (n, seq, width), "neurons shape")
+                    final = (frames[-1].astype(np.float32) / np.float32(T)).reshape(seq, width)
+                    check(np.array_equal(d[e], final), "final ASR of %s example %d" % (name, e))
+                if level >= 2:
+                    g = f["spikes/" + name]
+                    sorting = g.attrs["sorting"]
+                    mapping = h5py.check_enum_dtype(g.attrs.get_id("sorting").dtype)
+                    check(mapping == {"none": 0, "by_id": 1, "by_time": 2}, "sorting enum %s" % mapping)
+                    check(int(sorting) == 2, "sorting by_time")
+                    ts, ids = g["timestamps"], g["node_ids"]
+                    check(ts.dtype == np.float64 and ts.attrs["units"] == "ms", "timestamps")
+                    check(ids.dtype == np.uint64, "node_ids dtype")
+                    ptr = g["example_index_pointers"][()]
+                    check(ptr.dtype == np.uint64 and ptr.shape[0] >= n + 1, "example_index_pointers")
+                    got = list(zip(ts[ptr[e]:ptr[e + 1]], ids[ptr[e]:ptr[e + 1]]))
+                    want = [(float(e * T + s), node) for s, node in spikes]
+                    check(got == want, "spikes of %s example %d" % (name, e))
+                    r = f["report/" + name]
+                    data = r["data"]
+                    check(data.dtype == np.float32 and data.shape[1] == seq * width, "report data")
+                    check(data.attrs["units"] == "1", "report units")
+                    frame_rows = data[e * T:(e + 1) * T]
+                    want_frames = frames.astype(np.float32) / np.arange(1, T + 1, dtype=np.float32)[:, None]
+                    check(np.array_equal(frame_rows, want_frames), "report frames of %s example %d" % (name, e))
+                    m = r["mapping"]
+                    check(m["node_ids"].dtype == np.uint64 and (m["node_ids"][()] == np.arange(seq * width)).all(),
+                          "mapping/node_ids")
+                    check(m["index_pointers"].dtype == np.uint64 and
+                          (m["index_pointers"][()] == np.arange(seq * width + 1)).all(), "mapping/index_pointers")
+                    check(m["element_ids"].dtype == np.uint32 and m["element_ids"].shape == (seq * width,),
+                          "mapping/element_ids")
+                    check(m["time"].dtype == np.float64 and m["time"].shape == (3,) and
+                          m["time"].attrs["units"] == "ms", "mapping/time")
+        if level >= 2 and args.complete == 1:
+            for name, seq, width in POPULATIONS:
+                check(f["report/%s/data" % name].shape[0] == n * T, "report frames count")
+                check(list(f["report/%s/mapping/time" % name][()]) == [0.0, float(n * T), 1.0], "mapping/time")
+                check(f["spikes/%s/timestamps" % name].shape[0] == f["spikes/%s/example_index_pointers" % name][n],
+                      "spike count")
+    print("OK %d examples" % n)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as error:
+        print("check_trace: FAILED: %s" % error, file=sys.stderr)
+        sys.exit(1)

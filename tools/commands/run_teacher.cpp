@@ -1,0 +1,161 @@
+// `spikingbert run-teacher --model CKPT|HF_DIR --inputs case.h5 --output OUT.h5 [--grad]`: the teacher's
+// forward on given token ids, written in the layout of tests/data/teacher-tiny/case.h5:
+//   hidden_states [layers+1, batch, seq, hidden] (embedding output first), attention_scores
+//   [layers, batch, heads, seq, seq] (scaled, masked, pre-softmax), pooled [batch, hidden], logits
+//   [batch, labels], all float32; with --grad, also loss (cross-entropy on `labels`, mean over the batch,
+//   dropout off) and grad/<parameter name>, computed in float64.
+#include "commands/Commands.hpp"
+
+#include "io/Error.hpp"
+#include "io/Hdf5File.hpp"
+#include "models/BertTeacherIo.hpp"
+#include "training/CrossEntropyLoss.hpp"
+#include "training/MseLoss.hpp"
+
+#include <tbb/global_control.h>
+
+#include <iostream>
+#include <memory>
+
+namespace spikingbert::tools {
+
+namespace {
+
+struct RunTeacherOptions {
+  std::string model, inputs, output, task, data;
+  bool grad = false, json = false;
+  int threads = 0;
+  int batch_size = 64;
+};
+
+models::TokenBatch read_inputs(const io::Hdf5Reader& reader, std::int64_t vocab_size) {
+  models::TokenBatch batch;
+  const auto ids = reader.read_ints("input_ids");
+  if (ids.shape.size() != 2) {
+    throw io::InputError(reader.path().string(), "dataset 'input_ids'", "shape " + io::shape_to_string(ids.shape),
+                         "[batch, sequence]");
+  }
+  batch.batch = ids.shape[0];
+  batch.sequence = ids.shape[1];
+  batch.token_ids = ids.values;
+  for (std::size_t i = 0; i < ids.values.size(); ++i) {
+    if (ids.values[i] < 0 || ids.values[i] >= vocab_size) {
+      throw io::InputError(reader.path().string(), "dataset 'input_ids'",
+                           "element " + std::to_string(i) + " is token " + std::to_string(ids.values[i]),
+                           "ids in [0, " + std::to_string(vocab_size) + ")");
+    }
+  }
+  auto optional = [&](const std::vector<std::string>& names, std::int64_t fallback) {
+    for (const auto& name : names) {
+      if (!reader.has(name)) continue;
+      const auto values = reader.read_ints(name);
+      if (values.shape != ids.shape) {
+        throw io::InputError(reader.path().string(), "dataset '" + name + "'",
+                             "shape " + io::shape_to_string(values.shape), io::shape_to_string(ids.shape));
+      }
+      return values.values;
+    }
+    return std::vector<std::int64_t>(ids.values.size(), fallback);
+  };
+  batch.segment_ids = optional({"segment_ids", "token_type_ids"}, 0);
+  batch.attention_mask = optional({"attention_mask"}, 1);
+  return batch;
+}
+
+template <class Buffer>
+io::Tensor stacked(const std::vector<const Buffer*>& parts, io::Shape shape) {
+  io::Tensor tensor;
+  tensor.shape = std::move(shape);
+  for (const auto* part : parts) tensor.values.insert(tensor.values.end(), part->begin(), part->end());
+  return tensor;
+}
+
+void run_on_inputs(const RunTeacherOptions& options) {
+  const auto files = models::read_teacher_files(options.model);
+  const auto model = models::teacher_from_tensors<float>(files.config, files.tensors, files.source);
+  const auto& c = model.config();
+  const io::Hdf5Reader reader(options.inputs);
+  const auto batch = read_inputs(reader, c.vocab_size);
+  if (batch.sequence > c.max_position_embeddings) {
+    throw io::InputError(options.inputs, "dataset 'input_ids'", "sequence length " + std::to_string(batch.sequence),
+                         "at most max_position_embeddings = " + std::to_string(c.max_position_embeddings));
+  }
+  models::BertTeacherActivations<float> a;
+  model.forward(batch, a);
+
+  io::Hdf5Writer writer(options.output);
+  const std::int64_t B = batch.batch, L = batch.sequence, H = c.hidden_size;
+  std::vector<const models::AlignedVector<float>*> hidden, scores;
+  for (const auto& h : a.hidden_states) hidden.push_back(&h);
+  for (const auto& layer : a.layers) scores.push_back(&layer.scores);
+  writer.write_tensor("hidden_states", stacked(hidden, {c.num_hidden_layers + 1, B, L, H}));
+  writer.write_tensor("attention_scores", stacked(scores, {c.num_hidden_layers, B, c.num_attention_heads, L, L}));
+  writer.write_tensor("pooled", io::Tensor{{B, H}, {a.pooled.begin(), a.pooled.end()}});
+  writer.write_tensor("logits", io::Tensor{{B, c.num_labels}, {a.logits.begin(), a.logits.end()}});
+
+  if (options.grad) {
+    if (!reader.has("labels")) {
+      throw io::InputError(options.inputs, "dataset 'labels'", "missing", "labels [batch] for --grad");
+    }
+    const auto labels = reader.read_ints("labels");
+    if (labels.shape != io::Shape{B}) {
+      throw io::InputError(options.inputs, "dataset 'labels'", "shape " + io::shape_to_string(labels.shape),
+                           "[" + std::to_string(B) + "]");
+    }
+    auto exact = models::teacher_from_tensors<double>(files.config, files.tensors, files.source);
+    models::BertTeacherActivations<double> activations;
+    exact.forward(batch, activations);
+    std::vector<double> d_logits(activations.logits.size(), 0.0);
+    double loss = 0;
+    if (c.num_labels == 1) {
+      const std::vector<double> targets(labels.values.begin(), labels.values.end());
+      loss = training::mse_loss(activations.logits.data(), targets.data(), B, d_logits.data());
+    } else {
+      for (std::size_t i = 0; i < labels.values.size(); ++i) {
+        if (labels.values[i] < 0 || labels.values[i] >= c.num_labels) {
+          throw io::InputError(options.inputs, "dataset 'labels'", "element " + std::to_string(i) + " is " +
+                               std::to_string(labels.values[i]), "class indices in [0, num_labels)");
+        }
+      }
+      loss = training::cross_entropy_loss(activations.logits.data(), labels.values.data(), B, c.num_labels,
+                                          d_logits.data());
+    }
+    exact.zero_gradients();
+    models::BertTeacher<double>::OutputGradients gradients;
+    gradients.logits = d_logits.data();
+    exact.backward(batch, activations, gradients);
+    writer.write_doubles("loss", {}, {loss});
+    for (const auto& parameter : exact.parameters()) {
+      writer.write_doubles("grad/" + parameter.name, parameter.shape, {parameter.gradient.begin(), parameter.gradient.end()});
+    }
+  }
+  writer.commit();
+  std::cout << "run-teacher: " << B << " sequences of length " << L << " -> " << options.output << "\n";
+}
+
+}  // namespace
+
+void add_run_teacher_command(CLI::App& app) {
+  auto* command = app.add_subcommand("run-teacher", "Evaluate a BERT teacher");
+  auto options = std::make_shared<RunTeacherOptions>();
+  command->add_option("--model", options->model, "Native checkpoint or Hugging Face folder")->required();
+  command->add_option("--inputs", options->inputs, "HDF5 file with input_ids, segment_ids, attention_mask[, labels]");
+  command->add_option("--output", options->output, "HDF5 file to write the outputs to (with --inputs)");
+  command->add_flag("--grad", options->grad, "Also write loss and grad/<name> (float64, dropout off)");
+  command->add_option("--threads", options->threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  command->callback([options] {
+    std::unique_ptr<tbb::global_control> limit;
+    if (options->threads > 0) {
+      limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, options->threads);
+    }
+    if (options->inputs.empty()) {
+      throw io::InputError("command line", "--inputs", "no inputs given", "--inputs case.h5 --output OUT.h5");
+    }
+    if (options->output.empty()) {
+      throw io::InputError("command line", "--output", "missing", "--output OUT.h5 with --inputs");
+    }
+    run_on_inputs(*options);
+  });
+}
+
+}  // namespace spikingbert::tools

@@ -1,0 +1,59 @@
+#pragma once
+// A Recorder that keeps every example in memory: for tests, and for callers that want the numbers
+// (e.g. convergence analysis right after a short run). Memory grows with the number of examples, so
+// long runs use Hdf5Recorder instead.
+#include "traces/ExampleBuffer.hpp"
+#include "traces/Recorder.hpp"
+
+#include <vector>
+
+namespace spikingbert::traces {
+
+struct RecordedExample {
+  std::int64_t example_index = -1, tokens = 0, steps = 0, predicted_label = -1, label = -1;
+  std::vector<double> mean_asr, residual_mean_abs, residual_max;  // [populations, T], NaN = not recorded
+  std::vector<PopulationSpikes> spikes;                           // per population (spikes level)
+  std::vector<std::vector<float>> final_asr;                      // per population (neurons level)
+};
+
+class MemoryRecorder final : public Recorder {
+ public:
+  explicit MemoryRecorder(TraceLevel level = TraceLevel::spikes) : level_(level) {}
+
+  TraceLevel level() const override { return level_; }
+  void begin_run(const RunInfo& run) override { buffer_.begin_run(run, level_); }
+  void begin_example(std::int64_t example_index, std::int64_t tokens) override {
+    buffer_.begin_example(example_index, tokens);
+  }
+  void record_step(std::size_t population, std::int64_t step, const StepStatistics& statistics) override {
+    buffer_.record_step(population, step, statistics);
+  }
+  void record_spikes(std::size_t population, std::int64_t step, std::span<const std::uint32_t> node_ids) override {
+    buffer_.record_spikes(population, step, node_ids);
+  }
+  void record_final_asr(std::size_t population, std::span<const float> asr) override {
+    buffer_.record_final_asr(population, asr);
+  }
+  void end_example(const ExampleOutcome& outcome) override;
+  void end_run() override {
+    buffer_.end_run();
+    finished_ = true;
+  }
+
+  const RunInfo& run() const { return buffer_.run(); }
+  const std::vector<RecordedExample>& examples() const { return examples_; }
+  bool finished() const { return finished_; }
+  // Mean ASR series of one population in one example, steps [0, steps).
+  std::vector<double> mean_asr_series(std::size_t example, std::size_t population) const;
+  std::vector<double> residual_series(std::size_t example, std::size_t population) const;
+
+ private:
+  std::vector<double> series(const std::vector<double>& table, std::size_t example, std::size_t population) const;
+
+  TraceLevel level_;
+  ExampleBuffer buffer_;
+  std::vector<RecordedExample> examples_;
+  bool finished_ = false;
+};
+
+}  // namespace spikingbert::traces

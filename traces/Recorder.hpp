@@ -1,0 +1,89 @@
+#pragma once
+// The one recording interface of spikingbert, in the spirit of NEST's recording backends: the
+// simulator hands plain data (numbers, spans) to a Recorder and knows nothing about files. Backends:
+// Hdf5Recorder (streams a trace file, docs/traces.md) and MemoryRecorder (keeps everything, for tests).
+//
+// Call order for one run (the simulator's side of the contract):
+//   begin_run(RunInfo)
+//   for each example:
+//     begin_example(example_index, tokens)
+//     for each step s = 0 .. steps-1, for each population p (in any order within the step):
+//       record_spikes(p, s, node_ids)        // only if level() >= spikes; may be skipped when no spike
+//       record_step(p, s, StepStatistics)    // every step, every population
+//     record_final_asr(p, asr)               // only if level() >= neurons; once per population
+//     end_example(ExampleOutcome)
+//   end_run()
+// Steps are 0-based: step s is the (s+1)-th update of method doc §2.1 (t = s+1 there).
+// A population is one spiking sub-layer laid out as [seq, width] (method doc §1.3); the node id of
+// neuron n of token k is k*width + n.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace spikingbert::traces {
+
+// Each level records everything of the levels before it.
+enum class TraceLevel { summary = 0, neurons = 1, spikes = 2 };
+
+// "summary" | "neurons" | "spikes"; anything else is an InputError naming `option`.
+TraceLevel parse_trace_level(std::string_view text, std::string_view option = "--trace-level");
+std::string_view to_string(TraceLevel level);
+
+struct PopulationInfo {
+  std::string name;        // e.g. "embedding", "L0_key" (the sub-layer names of tests/data/tiny/config.json)
+  std::int64_t seq = 0;    // tokens (rows) simulated per example
+  std::int64_t width = 0;  // neurons per token
+  std::int64_t size() const { return seq * width; }
+};
+
+struct RunInfo {
+  std::string model;            // model folder or checkpoint path, as given
+  std::int64_t steps = 0;       // T (or T_max for adaptive runs): the most steps any example may run
+  double vth = 1.0;             // V_th, method doc §2.1
+  double leak = 1.0;            // leak factor γ applied after reset, method doc §2.1 (1 = IF)
+  std::string command_line;     // the full command line that produced the run
+  std::string program_version;  // SPIKINGBERT_VERSION
+  std::string task;             // e.g. "sst2" (may be empty)
+  std::vector<PopulationInfo> populations;
+};
+
+// What the simulator knows about one population after one step. Residuals are the convergence
+// residual r_j(t) = ‖a_j(t) − f_j(a(t))‖ of issue 4 item 2 (mean absolute value and max); NaN when
+// the caller does not compute them.
+struct StepStatistics {
+  double mean_asr = 0.0;  // running mean ASR over all neurons of the population after this step
+  double residual_mean_abs = std::numeric_limits<double>::quiet_NaN();
+  double residual_max = std::numeric_limits<double>::quiet_NaN();
+};
+
+struct ExampleOutcome {
+  std::int64_t steps = 0;            // steps actually simulated; 0 = infer from the last recorded step + 1
+  std::int64_t predicted_label = -1; // -1 when there is no classifier output
+  std::int64_t label = -1;           // -1 when the gold label is unknown
+};
+
+class Recorder {
+ public:
+  virtual ~Recorder() = default;
+
+  virtual TraceLevel level() const = 0;
+  bool wants_final_asr() const { return level() >= TraceLevel::neurons; }
+  bool wants_spikes() const { return level() >= TraceLevel::spikes; }
+
+  virtual void begin_run(const RunInfo& run) = 0;
+  // example_index: position of the example in the input; tokens: real (unpadded) tokens, <= seq.
+  virtual void begin_example(std::int64_t example_index, std::int64_t tokens) = 0;
+  virtual void record_step(std::size_t population, std::int64_t step, const StepStatistics& statistics) = 0;
+  // node_ids: the neurons of `population` that spiked at `step` (token*width + neuron).
+  virtual void record_spikes(std::size_t population, std::int64_t step, std::span<const std::uint32_t> node_ids) = 0;
+  // asr: the final ASR of every neuron, row-major [seq, width] (method doc §2.2).
+  virtual void record_final_asr(std::size_t population, std::span<const float> asr) = 0;
+  virtual void end_example(const ExampleOutcome& outcome) = 0;
+  virtual void end_run() = 0;
+};
+
+}  // namespace spikingbert::traces

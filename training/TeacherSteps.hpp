@@ -1,0 +1,26 @@
+#pragma once
+// The teacher's training step and prediction, independent of files: what train-teacher loops over.
+#include "models/BertTeacher.hpp"
+#include "training/EncodedExample.hpp"
+#include "training/TeacherOptimizer.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace spikingbert::training {
+
+// One optimisation step on the examples `indices`: forward with dropout (masks from dropout_seed),
+// cross-entropy (classification) or MSE (regression, num_labels == 1) against the labels, backward, update.
+// Returns the batch loss.
+float teacher_train_step(models::BertTeacher<float>& model, TeacherOptimizer& optimizer,
+                         const std::vector<EncodedExample>& examples, const std::vector<std::int64_t>& indices,
+                         std::uint64_t dropout_seed, models::BertTeacherActivations<float>& workspace);
+
+// Logits for every example, dropout off: [examples, num_labels].
+std::vector<float> teacher_predict(const models::BertTeacher<float>& model, const std::vector<EncodedExample>& examples,
+                                   std::int64_t batch_size);
+
+// Fraction of examples whose arg-max logit equals the label.
+double accuracy(const std::vector<float>& logits, const std::vector<EncodedExample>& examples, std::int64_t classes);
+
+}  // namespace spikingbert::training

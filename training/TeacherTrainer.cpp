@@ -1,0 +1,162 @@
+#include "training/TeacherTrainer.hpp"
+
+#include "io/Checkpoint.hpp"
+#include "io/Error.hpp"
+#include "models/BertTeacherIo.hpp"
+#include "models/Dropout.hpp"
+#include "training/Batching.hpp"
+#include "training/TeacherSteps.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace spikingbert::training {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Seed of epoch e's batch order, and of step s's dropout masks.
+std::uint64_t epoch_seed(std::uint64_t seed, std::int64_t epoch) {
+  return models::derive_seed(seed, 0x1000 + static_cast<std::uint64_t>(epoch));
+}
+std::uint64_t step_seed(std::uint64_t seed, std::int64_t step) {
+  return models::derive_seed(seed ^ 0x5DEECE66DULL, static_cast<std::uint64_t>(step));
+}
+
+std::string duration_text(double seconds) {
+  const auto total = static_cast<long>(std::max(0.0, seconds));
+  char text[32];
+  std::snprintf(text, sizeof text, "%ldh%02ldm%02lds", total / 3600, (total / 60) % 60, total % 60);
+  return text;
+}
+
+// Training state: parameters, both moments and the counters, as a native checkpoint with prefixed names.
+void save_state(const std::filesystem::path& path, const models::BertTeacher<float>& model,
+                TeacherOptimizer& optimizer, std::int64_t step, const TeacherTrainingReport& report) {
+  io::Checkpoint state;
+  state.config = models::model_config(model.config(), "");
+  const auto& parameters = model.parameters();
+  for (std::size_t t = 0; t < parameters.size(); ++t) {
+    const auto& p = parameters[t];
+    state.tensors["parameter." + p.name] = io::Tensor{p.shape, {p.value.begin(), p.value.end()}};
+    state.tensors["adam_m." + p.name] = io::Tensor{p.shape, optimizer.first_moment()[t]};
+    state.tensors["adam_v." + p.name] = io::Tensor{p.shape, optimizer.second_moment()[t]};
+  }
+  state.metadata["kind"] = "bert-teacher-training-state";
+  state.metadata["step"] = std::to_string(step);
+  state.metadata["best_step"] = std::to_string(report.best_step);
+  char best[64];
+  std::snprintf(best, sizeof best, "%.17g", report.best.selection);
+  state.metadata["best_selection"] = best;
+  state.metadata["best_summary"] = report.best.summary;
+  io::write_checkpoint(path, state);
+}
+
+std::int64_t load_state(const std::filesystem::path& path, models::BertTeacher<float>& model,
+                        TeacherOptimizer& optimizer, TeacherTrainingReport& report) {
+  const auto state = io::read_checkpoint(path);
+  auto& parameters = model.parameters();
+  optimizer.initialise(parameters);
+  for (std::size_t t = 0; t < parameters.size(); ++t) {
+    auto& p = parameters[t];
+    const auto& value = io::require_tensor(state.tensors, "parameter." + p.name, p.shape, path.string());
+    const auto& m = io::require_tensor(state.tensors, "adam_m." + p.name, p.shape, path.string());
+    const auto& v = io::require_tensor(state.tensors, "adam_v." + p.name, p.shape, path.string());
+    p.value.assign(value.values.begin(), value.values.end());
+    optimizer.first_moment()[t] = m.values;
+    optimizer.second_moment()[t] = v.values;
+  }
+  auto metadata = [&](const std::string& key) {
+    const auto found = state.metadata.find(key);
+    if (found == state.metadata.end()) {
+      throw io::InputError(path.string(), "metadata '" + key + "'", "missing", "a training state written by train-teacher");
+    }
+    return found->second;
+  };
+  const std::int64_t step = std::stoll(metadata("step"));
+  report.best_step = std::stoll(metadata("best_step"));
+  report.best.selection = std::stod(metadata("best_selection"));
+  report.best.summary = metadata("best_summary");
+  optimizer.set_steps(step);
+  return step;
+}
+
+}  // namespace
+
+TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std::vector<EncodedExample>& train,
+                                    const std::vector<EncodedExample>& dev, const DevMetric& metric,
+                                    const BestModelSink& on_best, const TeacherTrainingOptions& options) {
+  const auto batches_per_epoch = static_cast<std::int64_t>(
+      shuffled_length_grouped_batches(train, options.batch_size, epoch_seed(options.seed, 0)).size());
+  const std::int64_t total_steps = batches_per_epoch * options.epochs;
+  const std::int64_t evaluation_interval =
+      std::max<std::int64_t>(1, batches_per_epoch / std::max<std::int64_t>(1, options.evaluations_per_epoch));
+  TeacherOptimizer optimizer(options.optimizer, options.adam, LinearWarmupSchedule{total_steps, options.warmup_fraction});
+  optimizer.initialise(model.parameters());
+  TeacherTrainingReport report;
+  report.best.selection = -std::numeric_limits<double>::infinity();
+  std::int64_t step = 0;
+  if (options.resume) step = load_state(options.state_file, model, optimizer, report);
+
+  models::BertTeacherActivations<float> workspace;
+  const auto start = Clock::now();
+  std::int64_t examples_done = 0;
+  double loss_sum = 0;
+  std::int64_t loss_count = 0;
+  while (step < total_steps) {
+    const std::int64_t epoch = step / batches_per_epoch;
+    const auto batches = shuffled_length_grouped_batches(train, options.batch_size, epoch_seed(options.seed, epoch));
+    for (std::int64_t b = step % batches_per_epoch; b < batches_per_epoch; ++b) {
+      const float loss = teacher_train_step(model, optimizer, train, batches[b], step_seed(options.seed, step), workspace);
+      if (!std::isfinite(loss)) throw std::runtime_error("train-teacher: the loss became " + std::to_string(loss));
+      loss_sum += loss;
+      ++loss_count;
+      examples_done += static_cast<std::int64_t>(batches[b].size());
+      ++step;
+      const bool epoch_end = b + 1 == batches_per_epoch;
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      const double rate = examples_done / std::max(seconds, 1e-9);
+      if (!options.quiet && (step % 50 == 0 || epoch_end)) {
+        const double remaining_examples = static_cast<double>(total_steps - step) * options.batch_size;
+        std::fprintf(stderr, "\repoch %lld/%lld step %lld/%lld loss %.4f %.0f examples/s ETA %s   ",
+                     static_cast<long long>(epoch + 1), static_cast<long long>(options.epochs),
+                     static_cast<long long>(step), static_cast<long long>(total_steps),
+                     loss_sum / std::max<std::int64_t>(loss_count, 1), rate,
+                     duration_text(remaining_examples / std::max(rate, 1e-9)).c_str());
+      }
+      if (step % evaluation_interval != 0 && !epoch_end) continue;
+      TeacherEvaluation evaluation;
+      evaluation.step = step;
+      evaluation.epoch = static_cast<double>(step) / static_cast<double>(batches_per_epoch);
+      evaluation.train_loss = loss_sum / std::max<std::int64_t>(loss_count, 1);
+      evaluation.score = metric(teacher_predict(model, dev, 128));
+      loss_sum = 0;
+      loss_count = 0;
+      const bool best = evaluation.score.selection > report.best.selection;
+      if (best) {
+        report.best = evaluation.score;
+        report.best_step = step;
+        on_best(model, evaluation.score, step);
+      }
+      report.evaluations.push_back(evaluation);
+      if (!options.quiet) {
+        std::fprintf(stderr, "\repoch %.2f step %lld train loss %.4f dev %s%s, %.0f examples/s\n", evaluation.epoch,
+                     static_cast<long long>(step), evaluation.train_loss, evaluation.score.summary.c_str(),
+                     best ? " (best)" : "", rate);
+      }
+      if (!options.state_file.empty()) save_state(options.state_file, model, optimizer, step, report);
+      if (options.stop_after_step >= 0 && step >= options.stop_after_step) break;
+    }
+    if (options.stop_after_step >= 0 && step >= options.stop_after_step) break;
+  }
+  report.steps = step;
+  report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  report.examples_per_second = examples_done / std::max(report.seconds, 1e-9);
+  return report;
+}
+
+}  // namespace spikingbert::training
