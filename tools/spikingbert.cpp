@@ -16,15 +16,15 @@ int main(int argc, char** argv) {
 
   tools::add_tokenize_command(app);
   tools::add_data_command(app);
-  tools::add_placeholder_command(app, "run", "Simulate a spiking model on inputs or a GLUE file");
-  tools::add_placeholder_command(app, "bench", "Time the event-driven kernel against the dense twin");
+  tools::add_run_command(app);
+  tools::add_bench_command(app);
   tools::add_placeholder_command(app, "sweep", "Sweep T and V_th and record accuracy, ASR and energy");
   tools::add_train_teacher_command(app);
   tools::add_run_teacher_command(app);
   tools::add_placeholder_command(app, "distill", "Distil a teacher into a spiking student");
   tools::add_placeholder_command(app, "grad", "Compute training gradients of a spiking model");
   tools::add_convert_command(app);
-  tools::add_placeholder_command(app, "inspect", "Show a model's populations, parameters and graph");
+  tools::add_inspect_command(app);
 
   try {
     app.parse(argc, argv);

@@ -10,6 +10,13 @@ namespace spikingbert::tools {
 // arguments and fails with exit code 2 and a clear message.
 void add_placeholder_command(CLI::App& app, const std::string& name, const std::string& description);
 
+// `spikingbert bench`: event kernel vs dense twin on a random SpikingBERT (tools/commands/bench.cpp).
+void add_bench_command(CLI::App& app);
+// `spikingbert run --model DIR --inputs FILE.h5 --output OUT.h5` (tools/commands/run.cpp).
+void add_run_command(CLI::App& app);
+// `spikingbert inspect --model DIR [--dot FILE]` (tools/commands/inspect.cpp).
+void add_inspect_command(CLI::App& app);
+
 // `spikingbert convert --from-hf DIR --output CKPT`: Hugging Face BERT folder -> native checkpoint.
 void add_convert_command(CLI::App& app);
 

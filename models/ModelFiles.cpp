@@ -1,0 +1,95 @@
+#include "models/ModelFiles.hpp"
+
+#include "io/Checkpoint.hpp"
+#include "io/Error.hpp"
+#include "io/Hdf5File.hpp"
+#include "io/Safetensors.hpp"
+
+namespace spikingbert::models {
+
+SpikingBertConfig config_from(const io::ModelConfig& c) {
+  SpikingBertConfig config;
+  config.vocab_size = c.vocab_size;
+  config.hidden_size = c.hidden_size;
+  config.intermediate_size = c.intermediate_size;
+  config.num_attention_heads = c.num_attention_heads;
+  config.num_hidden_layers = c.num_hidden_layers;
+  config.max_position_embeddings = c.max_position_embeddings;
+  config.type_vocab_size = c.type_vocab_size;
+  config.num_labels = c.num_labels;
+  config.layer_norm_eps = c.layer_norm_eps;
+  config.vth = c.vth;
+  config.leak = c.leak;
+  config.t_conv = c.t_conv;
+  return config;
+}
+
+io::ModelConfig model_config_from(const SpikingBertConfig& config) {
+  io::ModelConfig c;
+  c.vocab_size = config.vocab_size;
+  c.hidden_size = config.hidden_size;
+  c.intermediate_size = config.intermediate_size;
+  c.num_attention_heads = config.num_attention_heads;
+  c.num_hidden_layers = config.num_hidden_layers;
+  c.max_position_embeddings = config.max_position_embeddings;
+  c.type_vocab_size = config.type_vocab_size;
+  c.num_labels = config.num_labels;
+  c.layer_norm_eps = config.layer_norm_eps;
+  c.vth = config.vth;
+  c.leak = config.leak;
+  c.t_conv = config.t_conv;
+  return c;
+}
+
+SpikingBert load_spiking_bert(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  if (!fs::exists(path)) throw io::InputError(path.string(), "model", "does not exist", "a model directory or checkpoint");
+  fs::path checkpoint;
+  if (fs::is_directory(path)) {
+    if (fs::exists(path / "model.safetensors")) {
+      const auto config = config_from(io::read_model_config(path / "config.json"));
+      const auto tensors = io::read_safetensors(path / "model.safetensors");
+      return SpikingBert(config, weights_from_tensors(config, tensors, (path / "model.safetensors").string()));
+    }
+    if (!fs::exists(path / "model.h5"))
+      throw io::InputError(path.string(), "model directory", "holds neither model.safetensors nor model.h5",
+                           "config.json + model.safetensors, or a native checkpoint model.h5");
+    checkpoint = path / "model.h5";
+  } else {
+    checkpoint = path;
+  }
+  const auto loaded = io::read_checkpoint(checkpoint);
+  const auto config = config_from(loaded.config);
+  return SpikingBert(config, weights_from_tensors(config, loaded.tensors, checkpoint.string()));
+}
+
+void save_spiking_bert_checkpoint(const std::filesystem::path& file, const SpikingBert& model) {
+  io::write_checkpoint(file, model_config_from(model.config()), weights_to_tensors(model.config(), model.weights()));
+}
+
+TokenBatch read_token_batch(const std::filesystem::path& inputs_h5) {
+  const io::Hdf5Reader reader(inputs_h5);
+  TokenBatch batch;
+  const char* names[] = {"inputs/input_ids", "inputs/segment_ids", "inputs/attention_mask"};
+  std::vector<std::int64_t>* targets[] = {&batch.token_ids, &batch.segment_ids, &batch.attention_mask};
+  io::Shape first_shape;
+  for (int i = 0; i < 3; ++i) {
+    if (!reader.has(names[i]))
+      throw io::InputError(inputs_h5.string(), std::string("dataset '") + names[i] + "'", "missing",
+                           "[batch, seq] integers");
+    auto ints = reader.read_ints(names[i]);
+    if (ints.shape.size() != 2)
+      throw io::InputError(inputs_h5.string(), std::string("dataset '") + names[i] + "'",
+                           "has shape " + io::shape_to_string(ints.shape), "[batch, seq]");
+    if (i == 0) first_shape = ints.shape;
+    else if (ints.shape != first_shape)
+      throw io::InputError(inputs_h5.string(), std::string("dataset '") + names[i] + "'",
+                           "has shape " + io::shape_to_string(ints.shape), io::shape_to_string(first_shape));
+    *targets[i] = std::move(ints.values);
+  }
+  batch.batch = first_shape[0];
+  batch.sequence = first_shape[1];
+  return batch;
+}
+
+}  // namespace spikingbert::models

@@ -1,0 +1,22 @@
+#pragma once
+// Loading SpikingBERTs and token batches from files (through the io layer).
+#include "io/ModelConfig.hpp"
+#include "models/SpikingBert.hpp"
+
+#include <filesystem>
+
+namespace spikingbert::models {
+
+SpikingBertConfig config_from(const io::ModelConfig& config);
+io::ModelConfig model_config_from(const SpikingBertConfig& config);
+
+// `path` is either a directory holding config.json + model.safetensors (the reference's parameter
+// names, as tests/data/tiny), a directory holding a native checkpoint model.h5, or a native
+// checkpoint file (io/Checkpoint.hpp). Throws io::InputError naming the file on any problem.
+SpikingBert load_spiking_bert(const std::filesystem::path& path);
+void save_spiking_bert_checkpoint(const std::filesystem::path& file, const SpikingBert& model);
+
+// inputs/input_ids, inputs/segment_ids, inputs/attention_mask: [batch, seq] integers (as case.h5).
+TokenBatch read_token_batch(const std::filesystem::path& inputs_h5);
+
+}  // namespace spikingbert::models

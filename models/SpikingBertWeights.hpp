@@ -1,0 +1,51 @@
+#pragma once
+// SpikingBERT parameters in the layouts the kernel uses. Linear weights are stored transposed,
+// [in][out] row-major, so one spike of input i adds one contiguous row (sim/Projection.hpp); the
+// reference stores them [out][in] (tiny README §3). Tensors are shared, never copied per batch.
+#include "io/Tensor.hpp"
+#include "models/SpikingBertConfig.hpp"
+#include "sim/SparseProduct.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace spikingbert::models {
+
+using SharedFloats = std::shared_ptr<const std::vector<float>>;
+
+struct LinearWeights {
+  int inputs = 0, outputs = 0;
+  SharedFloats weight;  // [inputs][outputs]
+  SharedFloats bias;    // [outputs]
+  std::shared_ptr<const sim::PackedWeights> packed;  // `weight` packed for the event kernel (SpikingBert packs once)
+};
+
+struct LayerNormWeights {
+  SharedFloats gamma, beta;  // [hidden]
+};
+
+struct EncoderLayerWeights {
+  LinearWeights key, value, query, self_output, intermediate, output;
+  LayerNormWeights self_output_norm, output_norm;
+};
+
+struct SpikingBertWeights {
+  SharedFloats word_embeddings;         // [vocab][hidden]
+  SharedFloats position_embeddings;     // [max_position][hidden]
+  SharedFloats token_type_embeddings;   // [type_vocab][hidden]
+  LayerNormWeights embedding_norm;
+  std::vector<EncoderLayerWeights> layers;
+  SharedFloats classifier_weight;       // [labels][hidden] (reference layout: logits = a W_c^T + b_c)
+  SharedFloats classifier_bias;         // [labels]
+};
+
+// Reads the reference's canonical names (`network_x.*`, `network_sN.*`, `classification.*`; tiny
+// config.json "parameter_roles"); alias copies (snn_func.*, ...) and unused tensors are ignored.
+// Throws io::InputError naming `source` and the tensor if one is missing or has the wrong shape.
+SpikingBertWeights weights_from_tensors(const SpikingBertConfig& config, const io::TensorMap& tensors,
+                                        const std::string& source);
+// The inverse: canonical reference names and layouts (for writing checkpoints of random models).
+io::TensorMap weights_to_tensors(const SpikingBertConfig& config, const SpikingBertWeights& weights);
+
+}  // namespace spikingbert::models

@@ -1,0 +1,36 @@
+#pragma once
+// The extension point through which a model adds non-spiking, per-step work to a population's input
+// current (LayerNorm, GELU, spiking attention, ...). The kernel computes the current from projections
+// (dense + bias + drive + identity), then applies the population's transforms in order, then updates
+// the neurons. sim/ knows nothing about what a transform computes.
+#include "sim/OperationCounts.hpp"
+#include "sim/SpikeList.hpp"
+
+#include <string>
+#include <vector>
+
+namespace spikingbert::sim {
+
+struct TransformContext {
+  int step = 0;              // simulation step being computed
+  int first_row = 0;         // first row (token) of the group passed in `current`
+  int width = 0;             // neurons per row of the population
+  const SpikeSource* spikes = nullptr;  // same-step spikes of every population of lower rank
+};
+
+class CurrentTransform {
+ public:
+  virtual ~CurrentTransform() = default;
+  virtual std::string name() const = 0;
+  // Populations whose spikes of the same step this transform reads; the network adds zero-delay edges
+  // for them, so they are updated before the population that owns the transform.
+  virtual std::vector<int> input_populations() const { return {}; }
+  // Number of consecutive rows transformed together (1: each row alone; a sentence for attention).
+  virtual int row_group() const { return 1; }
+  // Transforms in place the current of `row_group()` rows starting at context.first_row, stored
+  // row-major with `context.width` floats per row, and adds the operations it performed to `counts`.
+  // Must be deterministic and must not touch anything else (it is called concurrently for disjoint groups).
+  virtual void apply(const TransformContext& context, float* current, OperationCounts& counts) const = 0;
+};
+
+}  // namespace spikingbert::sim

@@ -1,0 +1,320 @@
+#include "sim/EventKernel.hpp"
+
+#include "io/Error.hpp"
+#include "sim/EventScheduler.hpp"
+#include "sim/SparseProduct.hpp"
+#include "sim/SpikeRing.hpp"
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <stdexcept>
+
+namespace spikingbert::sim {
+
+namespace {
+
+class RingSource : public SpikeSource {
+ public:
+  explicit RingSource(const std::vector<SpikeRing>& rings) : rings_(rings) {}
+  SpikeList spikes(int population, int step, int row) const override {
+    return rings_[static_cast<std::size_t>(population)].spikes(step, row);
+  }
+
+ private:
+  const std::vector<SpikeRing>& rings_;
+};
+
+class EventSimulation {
+ public:
+  EventSimulation(const Network& network, const KernelOptions& options)
+      : network_(network), options_(options), rows_(network.rows()), source_(rings_) {
+    steps_ = options.steps;
+    block_ = std::clamp(options.block_steps, 1, std::max(1, steps_));
+    if (network.smallest_feedback_delay() > 0) block_ = std::min(block_, network.smallest_feedback_delay());
+    const auto count = static_cast<std::size_t>(network.population_count());
+    result_.steps = steps_;
+    result_.rows = rows_;
+    result_.populations.resize(count);
+    rings_.resize(count);
+    position_.resize(count);
+    quiescent_.assign(count, 1);
+    pending_.assign(count, 0);
+    queued_block_.assign(count, -1);
+    std::size_t largest = 0;
+    for (std::size_t p = 0; p < count; ++p) {
+      const auto& population = network.population(static_cast<PopulationId>(p));
+      const auto size = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(population.width);
+      result_.populations[p].spike_count.assign(size, 0);
+      result_.populations[p].membrane.assign(size, 0.0f);
+      rings_[p] = SpikeRing(block_ + network.max_outgoing_delay(static_cast<PopulationId>(p)), rows_,
+                            population.width);
+      largest = std::max(largest, size * static_cast<std::size_t>(block_));
+    }
+    for (std::size_t i = 0; i < count; ++i) position_[static_cast<std::size_t>(network.update_order()[i])] =
+        static_cast<int>(i);
+    current_.reset(new float[largest]);  // scratch, fully written before it is read
+    packed_.resize(network.projections().size());
+    for (std::size_t e = 0; e < network.projections().size(); ++e) {
+      const auto& projection = network.projections()[e];
+      if (projection.kind != ProjectionKind::kDense) continue;
+      packed_[e] = projection.packed;
+      if (!packed_[e])
+        packed_[e] = std::make_shared<const PackedWeights>(pack_weights(
+            projection.weights->data(), network.population(projection.source).width, network.population(projection.target).width));
+    }
+    largest_block_ = largest;
+  }
+
+  RunResult run() {
+    if (steps_ <= 0) return result_;
+    const auto start = std::chrono::steady_clock::now();
+    const auto cpu_start = std::clock();
+    const std::int64_t blocks = (steps_ + block_ - 1) / block_;
+    for (const PopulationId p : network_.update_order())
+      if (network_.population(p).has_drive()) schedule_update(p, 0);
+    while (!heap_.empty()) {
+      const Event event = heap_.top();
+      heap_.pop();
+      if (event.kind == Event::Kind::kSpikePacket) {
+        pending_[static_cast<std::size_t>(event.population)] = 1;
+        schedule_update(event.population, event.block);
+        continue;
+      }
+      const PopulationId p = event.population;
+      const auto& population = network_.population(p);
+      const bool touched = pending_[static_cast<std::size_t>(p)] || population.has_drive() ||
+                           !quiescent_[static_cast<std::size_t>(p)];
+      pending_[static_cast<std::size_t>(p)] = 0;
+      if (touched) update_block(p, event.block);
+      // A driven (or still excitable) population schedules its own next block; others wait for packets.
+      if (event.block + 1 < blocks && (population.has_drive() || !quiescent_[static_cast<std::size_t>(p)]))
+        schedule_update(p, event.block + 1);
+    }
+    result_.simulation_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result_.simulation_cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+    return result_;
+  }
+
+ private:
+  void schedule_update(PopulationId p, std::int64_t block) {
+    if (queued_block_[static_cast<std::size_t>(p)] >= block) return;
+    queued_block_[static_cast<std::size_t>(p)] = block;
+    heap_.push(Event{block, position_[static_cast<std::size_t>(p)], Event::Kind::kUpdate,
+                     static_cast<std::int32_t>(block * block_), sequence_++, p, -1});
+  }
+
+  void send_packets(PopulationId p, int step) {
+    for (const int e : outgoing(p)) {
+      const auto& projection = network_.projections()[static_cast<std::size_t>(e)];
+      const int arrival = step + projection.delay;
+      if (arrival >= steps_) continue;
+      heap_.push(Event{arrival / block_, position_[static_cast<std::size_t>(projection.target)],
+                       Event::Kind::kSpikePacket, arrival, sequence_++, projection.target, p});
+    }
+  }
+
+  const std::vector<int>& outgoing(PopulationId p) {
+    if (outgoing_.empty()) {
+      outgoing_.resize(static_cast<std::size_t>(network_.population_count()));
+      for (std::size_t e = 0; e < network_.projections().size(); ++e)
+        outgoing_[static_cast<std::size_t>(network_.projections()[e].source)].push_back(static_cast<int>(e));
+    }
+    return outgoing_[static_cast<std::size_t>(p)];
+  }
+
+  // Integrates population p over all steps of time block `block` (method doc §2.1 per step).
+  void update_block(PopulationId p, std::int64_t block) {
+    const auto& population = network_.population(p);
+    const int width = population.width;
+    const int first_step = static_cast<int>(block * block_);
+    const int step_count = std::min(block_, steps_ - first_step);
+    const int frames = step_count * rows_;
+    const auto frame_size = static_cast<std::size_t>(width);
+    const auto block_size = static_cast<std::size_t>(frames) * frame_size;
+    float* current = current_.get();
+    std::vector<OperationCounts> step_counts(static_cast<std::size_t>(step_count));
+
+    // 1. Dense projections: the first writes the current, later ones are summed separately and added.
+    bool have_current = false;
+    std::vector<FrameSpikes> frame_spikes(static_cast<std::size_t>(frames));
+    for (const int e : network_.incoming(p)) {
+      const auto& projection = network_.projections()[static_cast<std::size_t>(e)];
+      if (projection.kind != ProjectionKind::kDense) continue;
+      const auto& ring = rings_[static_cast<std::size_t>(projection.source)];
+      const int inputs = network_.population(projection.source).width;
+      std::uint64_t expected_events = 0;
+      for (int s = 0; s < step_count; ++s) {
+        std::uint64_t step_spikes = 0;
+        for (int r = 0; r < rows_; ++r) {
+          const auto list = ring.spikes(first_step + s - projection.delay, r);
+          frame_spikes[static_cast<std::size_t>(s * rows_ + r)] = {list.data(), static_cast<std::uint32_t>(list.size())};
+          step_spikes += list.size();
+        }
+        step_counts[static_cast<std::size_t>(s)].synaptic_events += step_spikes * static_cast<std::uint64_t>(width);
+        expected_events += step_spikes * static_cast<std::uint64_t>(width);
+      }
+      if (have_current && !extra_current_) extra_current_.reset(new float[largest_block_]);
+      float* destination = have_current ? extra_current_.get() : current;
+      const auto& packed = *packed_[static_cast<std::size_t>(e)];
+      if (packed.inputs != inputs || packed.outputs != width)
+        throw std::logic_error("packed weights do not match the projection");
+      const std::uint64_t events = sparse_product(frame_spikes.data(), frames, packed, rows_, destination);
+      if (events != expected_events) throw std::logic_error("synaptic event count disagrees with the spikes");
+      if (have_current) {
+        const float* extra = extra_current_.get();
+        parallel_frames(frames, [&](int f) {
+          const auto base = static_cast<std::size_t>(f) * frame_size;
+          for (std::size_t j = 0; j < frame_size; ++j) current[base + j] += extra[base + j];
+        });
+      }
+      have_current = true;
+    }
+    if (!have_current) std::fill(current, current + block_size, 0.0f);
+
+    // 2. Bias, constant drive, identity (residual) spikes; in this order in both kernels.
+    const bool has_bias = !population.bias.empty();
+    const bool has_drive = !population.drive.empty();
+    if (has_bias || has_drive) {
+      parallel_frames(frames, [&](int f) {
+        float* row = current + static_cast<std::size_t>(f) * frame_size;
+        if (has_bias)
+          for (int j = 0; j < width; ++j) row[j] += population.bias[static_cast<std::size_t>(j)];
+        if (has_drive) {
+          const float* drive = population.drive.data() + static_cast<std::size_t>(f % rows_) * frame_size;
+          for (int j = 0; j < width; ++j) row[j] += drive[j];
+        }
+      });
+      for (auto& c : step_counts)
+        c.additions += static_cast<std::uint64_t>(rows_) * frame_size * ((has_bias ? 1u : 0u) + (has_drive ? 1u : 0u));
+    }
+    for (const int e : network_.incoming(p)) {
+      const auto& projection = network_.projections()[static_cast<std::size_t>(e)];
+      if (projection.kind != ProjectionKind::kIdentity) continue;
+      const auto& ring = rings_[static_cast<std::size_t>(projection.source)];
+      for (int s = 0; s < step_count; ++s)
+        for (int r = 0; r < rows_; ++r) {
+          float* row = current + static_cast<std::size_t>(s * rows_ + r) * frame_size;
+          const auto list = ring.spikes(first_step + s - projection.delay, r);
+          for (const auto i : list) row[i] += projection.identity_weight;
+          step_counts[static_cast<std::size_t>(s)].synaptic_events += list.size();
+        }
+    }
+
+    // 3. Transforms, each on fixed (step, row group) partitions.
+    for (const auto& transform : population.transforms) {
+      const int group = transform->row_group();
+      if (group <= 0 || rows_ % group != 0)
+        throw io::InputError("network", "transform '" + transform->name() + "'",
+                             "row group does not divide the rows", "a divisor of " + std::to_string(rows_));
+      const int groups = rows_ / group;
+      std::vector<OperationCounts> task_counts(static_cast<std::size_t>(step_count * groups));
+      tbb::parallel_for(
+          tbb::blocked_range<int>(0, step_count * groups, 1),
+          [&](const tbb::blocked_range<int>& range) {
+            for (int task = range.begin(); task != range.end(); ++task) {
+              const int s = task / groups;
+              const int first_row = (task % groups) * group;
+              TransformContext context{first_step + s, first_row, width, &source_};
+              transform->apply(context, current + static_cast<std::size_t>(s * rows_ + first_row) * frame_size,
+                               task_counts[static_cast<std::size_t>(task)]);
+            }
+          },
+          tbb::simple_partitioner());
+      for (int task = 0; task < step_count * groups; ++task)
+        step_counts[static_cast<std::size_t>(task / groups)] += task_counts[static_cast<std::size_t>(task)];
+    }
+
+    // 4. Neurons: each row integrates the block's steps in order; rows are independent partitions.
+    auto& state = result_.populations[static_cast<std::size_t>(p)];
+    auto& ring = rings_[static_cast<std::size_t>(p)];
+    std::vector<ThresholdStatistics> row_thresholds(static_cast<std::size_t>(rows_));
+    std::vector<std::uint64_t> row_step_spikes(static_cast<std::size_t>(rows_ * step_count));
+    tbb::parallel_for(
+        tbb::blocked_range<int>(0, rows_, 1),
+        [&](const tbb::blocked_range<int>& range) {
+          for (int r = range.begin(); r != range.end(); ++r) {
+            float* membrane = state.membrane.data() + static_cast<std::size_t>(r) * frame_size;
+            std::uint32_t* count = state.spike_count.data() + static_cast<std::size_t>(r) * frame_size;
+            for (int s = 0; s < step_count; ++s) {
+              std::uint32_t* fired = ring.slot(first_step + s, r);
+              const std::uint32_t n =
+                  update_neurons(population.neuron, current + static_cast<std::size_t>(s * rows_ + r) * frame_size,
+                                 membrane, fired, width, row_thresholds[static_cast<std::size_t>(r)]);
+              ring.set_count(first_step + s, r, n);
+              for (std::uint32_t k = 0; k < n; ++k) ++count[fired[k]];
+              row_step_spikes[static_cast<std::size_t>(r * step_count + s)] = n;
+            }
+          }
+        },
+        tbb::simple_partitioner());
+    for (int r = 0; r < rows_; ++r) {
+      state.thresholds.merge(row_thresholds[static_cast<std::size_t>(r)]);
+      for (int s = 0; s < step_count; ++s)
+        step_counts[static_cast<std::size_t>(s)].spikes += row_step_spikes[static_cast<std::size_t>(r * step_count + s)];
+    }
+    float largest_membrane = -3.0e38f;
+    bool all_zero = true;
+    for (const float u : state.membrane) {
+      largest_membrane = std::max(largest_membrane, u);
+      all_zero = all_zero && u == 0.0f;
+    }
+    quiescent_[static_cast<std::size_t>(p)] =
+        largest_membrane < population.neuron.threshold && (population.neuron.leak == 1.0f || all_zero);
+
+    // 5. Counters, observers, packets.
+    for (int s = 0; s < step_count; ++s) {
+      state.counts += step_counts[static_cast<std::size_t>(s)];
+      if (options_.observer)
+        options_.observer->on_population_step(StepSpikes{&source_, p, first_step + s, rows_, &state.spike_count},
+                                              step_counts[static_cast<std::size_t>(s)]);
+      if (step_counts[static_cast<std::size_t>(s)].spikes > 0) send_packets(p, first_step + s);
+    }
+  }
+
+  template <class Body>
+  void parallel_frames(int frames, const Body& body) {
+    constexpr int kFramesPerTask = 16;
+    const int tasks = (frames + kFramesPerTask - 1) / kFramesPerTask;
+    tbb::parallel_for(
+        tbb::blocked_range<int>(0, tasks, 1),
+        [&](const tbb::blocked_range<int>& range) {
+          for (int task = range.begin(); task != range.end(); ++task)
+            for (int f = task * kFramesPerTask; f < std::min(frames, (task + 1) * kFramesPerTask); ++f) body(f);
+        },
+        tbb::simple_partitioner());
+  }
+
+  const Network& network_;
+  KernelOptions options_;
+  int rows_ = 0, steps_ = 0, block_ = 1;
+  RunResult result_;
+  std::vector<SpikeRing> rings_;
+  RingSource source_;
+  std::vector<int> position_;
+  std::vector<char> quiescent_, pending_;
+  std::vector<std::int64_t> queued_block_;
+  std::vector<std::vector<int>> outgoing_;
+  std::unique_ptr<float[]> current_, extra_current_;
+  std::size_t largest_block_ = 0;
+  std::vector<std::shared_ptr<const PackedWeights>> packed_;
+  EventHeap heap_;
+  std::uint64_t sequence_ = 0;
+};
+
+}  // namespace
+
+RunResult run_event_kernel(const Network& network, const KernelOptions& options) {
+  if (!network.finalized()) throw std::logic_error("run_event_kernel: network not finalized");
+  if (options.threads < 1) throw io::InputError("command line", "--threads", "thread count must be positive", ">= 1");
+  tbb::task_arena arena(options.threads);
+  RunResult result;
+  arena.execute([&] { result = EventSimulation(network, options).run(); });
+  return result;
+}
+
+}  // namespace spikingbert::sim

@@ -1,0 +1,165 @@
+// `spikingbert bench`: times the event-driven kernel against the dense twin on the same random
+// SpikingBERT and input, in the same process, and checks that their spikes agree.
+#include "commands/Commands.hpp"
+
+#include "io/Error.hpp"
+#include "models/RandomSpikingBert.hpp"
+#include "sim/HeapBenchmark.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <cstdio>
+#include <iostream>
+
+namespace spikingbert::tools {
+
+namespace {
+
+struct BenchOptions {
+  std::string size = "tiny";
+  double asr = 0.15;
+  int sequence = 32;
+  int steps = 100;
+  int threads = 1;
+  int block_steps = 16;
+  int batch = 1;
+  unsigned seed = 1;
+  bool json = false;
+  bool heaps = false;
+  bool event_only = false;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void run_bench(const BenchOptions& o) {
+  if (o.heaps) {
+    for (const auto& timing : sim::measure_event_heaps(2'000'000))
+      std::printf("%-22s %6.1f ns per push+pop\n", timing.heap.c_str(), timing.nanoseconds_per_event);
+    return;
+  }
+  models::SpikingBertConfig config;
+  if (o.size == "tiny") config = models::tiny_config();
+  else if (o.size == "base4") config = models::base4_config();
+  else throw io::InputError("command line", "--size", "unknown size '" + o.size + "'", "tiny or base4");
+  if (o.sequence < 1 || o.sequence > config.max_position_embeddings)
+    throw io::InputError("command line", "--seq", "out of range", "1.." + std::to_string(config.max_position_embeddings));
+  if (o.steps < 1) throw io::InputError("command line", "--steps", "must be positive", ">= 1");
+  if (!(o.asr > 0.0 && o.asr < 1.0)) throw io::InputError("command line", "--asr", "must lie in (0, 1)", "e.g. 0.15");
+
+  const auto setup_start = std::chrono::steady_clock::now();
+  const auto model = models::make_random_spiking_bert(config, o.asr, o.seed, 3, o.threads);
+  const auto batch = models::make_random_batch(config, o.batch, o.sequence, 0, o.seed + 7);
+  const double setup_seconds = seconds_since(setup_start);
+  sim::KernelOptions options;
+  options.steps = o.steps;
+  options.threads = o.threads;
+  options.block_steps = o.block_steps;
+
+  // Wall time, and process CPU time (all threads): on a shared machine the CPU time shows the work
+  // even when other processes steal cores.
+  auto start = std::chrono::steady_clock::now();
+  const auto event = model.forward(batch, options, models::KernelKind::kEvent);
+  if (o.event_only) {
+    std::printf("event kernel %.4f s simulation (CPU %.4f s), %llu synaptic events\n", event.run.simulation_seconds,
+                event.run.simulation_cpu_seconds,
+                static_cast<unsigned long long>(event.run.total_counts().synaptic_events));
+    return;
+  }
+  const double event_forward_seconds = seconds_since(start);
+  const double event_seconds = event.run.simulation_seconds;
+  const double event_cpu_seconds = event.run.simulation_cpu_seconds;
+  start = std::chrono::steady_clock::now();
+  const auto dense = model.forward(batch, options, models::KernelKind::kDense);
+  const double dense_forward_seconds = seconds_since(start);
+  const double dense_seconds = dense.run.simulation_seconds;
+  const double dense_cpu_seconds = dense.run.simulation_cpu_seconds;
+
+  // Agreement: every neuron's spike count and final membrane (bitwise).
+  std::uint64_t neurons = 0, count_mismatches = 0, membrane_mismatches = 0, spikes = 0;
+  for (std::size_t p = 0; p < event.run.populations.size(); ++p) {
+    const auto& e = event.run.populations[p];
+    const auto& d = dense.run.populations[p];
+    for (std::size_t i = 0; i < e.spike_count.size(); ++i) {
+      ++neurons;
+      spikes += e.spike_count[i];
+      count_mismatches += e.spike_count[i] != d.spike_count[i];
+      membrane_mismatches += e.membrane[i] != d.membrane[i];
+    }
+  }
+  const auto counts = event.run.total_counts();
+  const auto thresholds = event.run.total_thresholds();
+  const double mean_asr = static_cast<double>(spikes) / (static_cast<double>(neurons) * o.steps);
+  const double events_per_second_per_core = static_cast<double>(counts.synaptic_events) / event_seconds / o.threads;
+  const bool agree = count_mismatches == 0 && membrane_mismatches == 0;
+
+  if (o.json) {
+    nlohmann::json j{{"size", o.size},
+                     {"target_asr", o.asr},
+                     {"measured_mean_asr", mean_asr},
+                     {"sequence", o.sequence},
+                     {"batch", o.batch},
+                     {"steps", o.steps},
+                     {"threads", o.threads},
+                     {"block_steps", o.block_steps},
+                     {"event_seconds", event_seconds},
+                     {"dense_seconds", dense_seconds},
+                     {"dense_over_event", dense_seconds / event_seconds},
+                     {"event_cpu_seconds", event_cpu_seconds},
+                     {"event_forward_seconds", event_forward_seconds},
+                     {"dense_forward_seconds", dense_forward_seconds},
+                     {"dense_cpu_seconds", dense_cpu_seconds},
+                     {"synaptic_events", counts.synaptic_events},
+                     {"synaptic_events_per_second_per_core", events_per_second_per_core},
+                     {"dense_macs", dense.run.total_counts().dense_macs},
+                     {"spikes_agree", agree},
+                     {"neurons_with_different_counts", count_mismatches},
+                     {"neurons_with_different_membranes", membrane_mismatches},
+                     {"near_threshold_comparisons", thresholds.near_ties},
+                     {"smallest_threshold_margin", thresholds.smallest_margin},
+                     {"setup_seconds", setup_seconds}};
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  std::printf("model %s (hidden %d, intermediate %d, heads %d, layers %d), batch %d x seq %d, T = %d, threads %d, block %d\n",
+              o.size.c_str(), config.hidden_size, config.intermediate_size, config.num_attention_heads,
+              config.num_hidden_layers, o.batch, o.sequence, o.steps, o.threads, o.block_steps);
+  std::printf("measured mean ASR      %.4f (target %.3f)\n", mean_asr, o.asr);
+  std::printf("event kernel           %.4f s simulation (CPU %.4f s; forward incl. setup %.4f s)\n", event_seconds,
+              event_cpu_seconds, event_forward_seconds);
+  std::printf("dense twin             %.4f s simulation (CPU %.4f s; forward incl. setup %.4f s)\n", dense_seconds,
+              dense_cpu_seconds, dense_forward_seconds);
+  std::printf("dense / event (CPU)    %.2fx\n", dense_cpu_seconds / event_cpu_seconds);
+  std::printf("dense / event          %.2fx\n", dense_seconds / event_seconds);
+  std::printf("synaptic events        %llu (%.3g per second per core)\n",
+              static_cast<unsigned long long>(counts.synaptic_events), events_per_second_per_core);
+  std::printf("spikes agree           %s (%llu of %llu neurons differ in count, %llu in membrane)\n",
+              agree ? "yes" : "NO", static_cast<unsigned long long>(count_mismatches),
+              static_cast<unsigned long long>(neurons), static_cast<unsigned long long>(membrane_mismatches));
+  std::printf("near-threshold ties    %llu comparisons with |v - V_th| < 1e-5 (smallest margin %.3g)\n",
+              static_cast<unsigned long long>(thresholds.near_ties), static_cast<double>(thresholds.smallest_margin));
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto options = std::make_shared<BenchOptions>();
+  auto* command = app.add_subcommand("bench", "Time the event-driven kernel against the dense twin");
+  command->add_option("--size", options->size, "Model size: tiny or base4 (hidden 768, 4 layers)")->capture_default_str();
+  command->add_option("--asr", options->asr, "Target mean ASR of the random model")->capture_default_str();
+  command->add_option("--seq", options->sequence, "Tokens per sentence")->capture_default_str();
+  command->add_option("--batch", options->batch, "Sentences")->capture_default_str();
+  command->add_option("--steps", options->steps, "Time steps T")->capture_default_str();
+  command->add_option("--threads", options->threads, "Threads (results do not depend on it)")->capture_default_str();
+  command->add_option("--block", options->block_steps, "Event kernel time block in steps")->capture_default_str();
+  command->add_option("--seed", options->seed, "Random seed of the model and input")->capture_default_str();
+  command->add_flag("--json", options->json, "Print one JSON line");
+  command->add_flag("--event-only", options->event_only, "Time only the event kernel (for profiling)");
+  command->add_flag("--heaps", options->heaps, "Measure the Boost.Heap candidates for the event queue instead");
+  command->callback([options] { run_bench(*options); });
+}
+
+}  // namespace spikingbert::tools

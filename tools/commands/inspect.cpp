@@ -1,0 +1,71 @@
+// `spikingbert inspect --model DIR [--dot FILE]`: populations, sizes, parameters and the graph.
+#include "commands/Commands.hpp"
+
+#include "io/AtomicFile.hpp"
+#include "io/Error.hpp"
+#include "models/ModelFiles.hpp"
+
+#include <cstdio>
+#include <fstream>
+
+namespace spikingbert::tools {
+
+namespace {
+
+void inspect_model(const std::string& model_path, const std::string& dot_path, int sequence) {
+  const auto model = models::load_spiking_bert(model_path);
+  const auto& c = model.config();
+  std::printf("SpikingBERT: hidden %d, intermediate %d, heads %d (head size %d), encoder layers %d, vocab %d, "
+              "labels %d\n",
+              c.hidden_size, c.intermediate_size, c.num_attention_heads, c.head_size(), c.num_hidden_layers,
+              c.vocab_size, c.num_labels);
+  std::printf("neurons: V_th %g, leak %g, T (t_conv) %d; parameters (core + classifier) %lld\n", c.vth, c.leak,
+              c.t_conv, static_cast<long long>(model.parameter_count()));
+  // The graph for one sentence of `sequence` tokens (the structure does not depend on the input).
+  models::TokenBatch batch;
+  batch.batch = 1;
+  batch.sequence = sequence;
+  batch.token_ids.assign(static_cast<std::size_t>(sequence), 0);
+  batch.segment_ids.assign(static_cast<std::size_t>(sequence), 0);
+  batch.attention_mask.assign(static_cast<std::size_t>(sequence), 1);
+  const auto built = model.build_network(batch);
+  const auto& network = built.network;
+  std::printf("\n%-4s %-18s %8s %5s  %s\n", "id", "population", "width", "rank", "inputs");
+  for (const auto p : network.update_order()) {
+    const auto& population = network.population(p);
+    std::string inputs;
+    for (const int e : network.incoming(p)) {
+      const auto& projection = network.projections()[static_cast<std::size_t>(e)];
+      if (!inputs.empty()) inputs += ", ";
+      inputs += network.population(projection.source).name;
+      inputs += projection.kind == sim::ProjectionKind::kDense      ? " (dense)"
+                : projection.kind == sim::ProjectionKind::kIdentity ? " (identity)"
+                                                                     : " (transform input)";
+    }
+    for (const auto& t : population.transforms) inputs += " + " + t->name();
+    if (!population.drive.empty()) inputs += "constant embedding current";
+    std::printf("%-4d %-18s %8d %5d  %s\n", p, population.name.c_str(), population.width, network.rank(p),
+                inputs.c_str());
+  }
+  if (!dot_path.empty()) {
+    io::AtomicFile file(dot_path);
+    std::ofstream(file.temporary_path()) << network.to_dot();
+    file.commit();
+    std::printf("\nwrote the graph to %s\n", dot_path.c_str());
+  }
+}
+
+}  // namespace
+
+void add_inspect_command(CLI::App& app) {
+  auto model = std::make_shared<std::string>();
+  auto dot = std::make_shared<std::string>();
+  auto sequence = std::make_shared<int>(8);
+  auto* command = app.add_subcommand("inspect", "Show a model's populations, parameters and graph");
+  command->add_option("--model", *model, "Model directory (config.json + model.safetensors) or checkpoint")->required();
+  command->add_option("--dot", *dot, "Write the network graph in GraphViz format to this file");
+  command->add_option("--seq", *sequence, "Tokens per sentence for the printed sizes")->capture_default_str();
+  command->callback([model, dot, sequence] { inspect_model(*model, *dot, *sequence); });
+}
+
+}  // namespace spikingbert::tools
