@@ -219,6 +219,9 @@ TEST_CASE("errors: bad config.json keys through convert --from-hf", "[tools][err
     check_input_error(run_spikingbert("convert --from-hf " + quoted(hf) + " --output " + quoted(output / "model.h5")),
                       config.string(), bad.fragment, output);
   }
+  std::ofstream(config) << "{\"vocab_size\": 1e412}";  // out of double's range (found by fuzz_config)
+  check_input_error(run_spikingbert("convert --from-hf " + quoted(hf) + " --output " + quoted(output / "model.h5")),
+                    config.string(), "not valid JSON: number overflow parsing '1e412'", output);
   std::ofstream(config) << "{\n  \"vocab_size\": 97,\n  \"hidden_size\": ,\n}";
   check_input_error(run_spikingbert("convert --from-hf " + quoted(hf) + " --output " + quoted(output / "model.h5")),
                     config.string(), "line 3: not valid JSON", output);
