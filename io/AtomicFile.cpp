@@ -56,6 +56,14 @@ void AtomicFile::commit() {
                      "a writable location");
   }
   committed_ = true;
+  // The rename lives in the folder's entry list: sync the folder too, so that after a power loss the
+  // output is either the old file or the whole new one (a crash of the process alone needs no sync).
+  const auto folder = destination_.parent_path().empty() ? std::filesystem::path(".") : destination_.parent_path();
+  const int descriptor = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
+  if (descriptor >= 0) {
+    ::fsync(descriptor);
+    ::close(descriptor);
+  }
 }
 
 void write_text_atomically(const std::filesystem::path& path, std::string_view text) {

@@ -61,7 +61,7 @@ Checkpoint read_checkpoint(const std::filesystem::path& path) {
   nlohmann::json config_json;
   try {
     config_json = nlohmann::json::parse(reader.read_attribute_string("/", "config"));
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {  // parse_error, or out_of_range for a number like 1e412
     throw InputError(file, "attribute 'config'", "not valid JSON", "the model config as a JSON string");
   }
   Checkpoint checkpoint;

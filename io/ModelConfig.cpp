@@ -170,6 +170,12 @@ ModelConfig read_model_config(const std::filesystem::path& config_json) {
     const auto bracket = detail.find("] ");
     if (detail.starts_with("[json.exception") && bracket != std::string::npos) detail = detail.substr(bracket + 2);
     throw InputError(source, "line " + std::to_string(line), "not valid JSON: " + detail, "a JSON object");
+  } catch (const nlohmann::json::exception& error) {
+    // A number beyond double's range ("1e412") is an out_of_range error, not a parse_error (found by fuzzing).
+    std::string detail = error.what();
+    const auto bracket = detail.find("] ");
+    if (detail.starts_with("[json.exception") && bracket != std::string::npos) detail = detail.substr(bracket + 2);
+    throw InputError(source, "", "not valid JSON: " + detail, "a JSON object whose numbers fit a double");
   }
   return parse_model_config(json, source);
 }

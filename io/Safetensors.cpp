@@ -215,6 +215,12 @@ void SafetensorsFile::State::parse_header() {
     const auto bracket = detail.find("] ");
     if (detail.starts_with("[json.exception") && bracket != std::string::npos) detail = detail.substr(bracket + 2);
     throw InputError(file, "header", "header is not valid JSON: " + detail, "a JSON object");
+  } catch (const nlohmann::json::exception& error) {
+    // A number beyond double's range ("1e412") is an out_of_range error, not a parse_error.
+    std::string detail = error.what();
+    const auto bracket = detail.find("] ");
+    if (detail.starts_with("[json.exception") && bracket != std::string::npos) detail = detail.substr(bracket + 2);
+    throw InputError(file, "header", "header is not valid JSON: " + detail, "a JSON object whose numbers fit a double");
   }
   if (!duplicates.duplicate().empty()) {
     if (duplicates.duplicate_at_top_level()) {

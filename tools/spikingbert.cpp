@@ -7,6 +7,27 @@
 
 #include <exception>
 #include <iostream>
+#include <string>
+
+namespace {
+
+// CLI11 reports option errors in its own words, sometimes over two lines ("...\nRun with --help for more
+// information."). Every bad input of this program is one line in the FILE:PLACE: problem (expected ...)
+// form, so command-line errors are rewritten to it, with "command line" as the file.
+std::string command_line_error(const CLI::App& app, const CLI::ParseError& error) {
+  std::string problem = error.what();
+  for (char& character : problem) {
+    if (character == '\n' || character == '\r') character = ' ';
+  }
+  // CLI::NonNegativeNumber is Range(0, DBL_MAX): its message would print DBL_MAX with 300 digits.
+  const auto range = problem.find(" not in range 0.000000 to 17976931348623157");
+  if (range != std::string::npos) problem = problem.substr(0, range) + " is not a non-negative number";
+  std::string help = "spikingbert";
+  for (const auto* subcommand : app.get_subcommands()) help += " " + subcommand->get_name();
+  return "command line: " + problem + " (expected the options listed by `" + help + " --help`)";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   namespace tools = spikingbert::tools;
@@ -29,8 +50,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    const int code = app.exit(error);
-    return code == 0 ? 0 : spikingbert::io::kInputErrorExitCode;
+    if (error.get_exit_code() == 0) return app.exit(error);  // --help, --version
+    std::cerr << "spikingbert: error: " << command_line_error(app, error) << "\n";
+    return spikingbert::io::kInputErrorExitCode;
   } catch (const spikingbert::io::InputError& error) {
     std::cerr << "spikingbert: error: " << error.what() << "\n";
     return spikingbert::io::kInputErrorExitCode;

@@ -129,6 +129,8 @@ EnergyCosts read_energy_costs(const std::filesystem::path& json_file) {
     json = nlohmann::json::parse(stream);
   } catch (const nlohmann::json::parse_error& error) {
     throw io::InputError(json_file.string(), "byte " + std::to_string(error.byte), "not valid JSON", "a JSON object of costs");
+  } catch (const nlohmann::json::exception&) {  // out_of_range: a number like 1e412
+    throw io::InputError(json_file.string(), "", "not valid JSON: a number is out of range", "a JSON object of costs");
   }
   return energy_costs_from_json(json, json_file.string());
 }

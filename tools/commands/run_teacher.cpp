@@ -38,12 +38,16 @@ struct RunTeacherOptions {
   int batch_size = 64;
 };
 
-models::TokenBatch read_inputs(const io::Hdf5Reader& reader, std::int64_t vocab_size) {
+models::TokenBatch read_inputs(const io::Hdf5Reader& reader, std::int64_t vocab_size, std::int64_t type_vocab_size) {
   models::TokenBatch batch;
   const auto ids = reader.read_ints("input_ids");
   if (ids.shape.size() != 2) {
     throw io::InputError(reader.path().string(), "dataset 'input_ids'", "shape " + io::shape_to_string(ids.shape),
                          "[batch, sequence]");
+  }
+  if (ids.shape[0] < 1 || ids.shape[1] < 1) {
+    throw io::InputError(reader.path().string(), "dataset 'input_ids'", "shape " + io::shape_to_string(ids.shape),
+                         "at least one sequence of at least one token");
   }
   batch.batch = ids.shape[0];
   batch.sequence = ids.shape[1];
@@ -55,7 +59,10 @@ models::TokenBatch read_inputs(const io::Hdf5Reader& reader, std::int64_t vocab_
                            "ids in [0, " + std::to_string(vocab_size) + ")");
     }
   }
-  auto optional = [&](const std::vector<std::string>& names, std::int64_t fallback) {
+  // Segment ids index the token-type embedding table and mask values select keys: both are checked
+  // here, since the kernels use them as indices without bounds checks.
+  auto optional = [&](const std::vector<std::string>& names, std::int64_t fallback, std::int64_t end,
+                      const std::string& expected_values) {
     for (const auto& name : names) {
       if (!reader.has(name)) continue;
       const auto values = reader.read_ints(name);
@@ -63,12 +70,19 @@ models::TokenBatch read_inputs(const io::Hdf5Reader& reader, std::int64_t vocab_
         throw io::InputError(reader.path().string(), "dataset '" + name + "'",
                              "shape " + io::shape_to_string(values.shape), io::shape_to_string(ids.shape));
       }
+      for (std::size_t i = 0; i < values.values.size(); ++i) {
+        if (values.values[i] < 0 || values.values[i] >= end) {
+          throw io::InputError(reader.path().string(), "dataset '" + name + "'",
+                               "element " + std::to_string(i) + " is " + std::to_string(values.values[i]), expected_values);
+        }
+      }
       return values.values;
     }
     return std::vector<std::int64_t>(ids.values.size(), fallback);
   };
-  batch.segment_ids = optional({"segment_ids", "token_type_ids"}, 0);
-  batch.attention_mask = optional({"attention_mask"}, 1);
+  batch.segment_ids = optional({"segment_ids", "token_type_ids"}, 0, type_vocab_size,
+                               "segment ids in [0, " + std::to_string(type_vocab_size) + ")");
+  batch.attention_mask = optional({"attention_mask"}, 1, 2, "mask values 0 or 1");
   return batch;
 }
 
@@ -85,7 +99,7 @@ void run_on_inputs(const RunTeacherOptions& options) {
   const auto model = models::teacher_from_tensors<float>(files.config, files.tensors, files.source);
   const auto& c = model.config();
   const io::Hdf5Reader reader(options.inputs);
-  const auto batch = read_inputs(reader, c.vocab_size);
+  const auto batch = read_inputs(reader, c.vocab_size, c.type_vocab_size);
   if (batch.sequence > c.max_position_embeddings) {
     throw io::InputError(options.inputs, "dataset 'input_ids'", "sequence length " + std::to_string(batch.sequence),
                          "at most max_position_embeddings = " + std::to_string(c.max_position_embeddings));

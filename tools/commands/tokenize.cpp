@@ -78,6 +78,11 @@ nlohmann::ordered_json tokenize_case(const io::BertTokenizer& tokenizer, const s
     std::string reason = error.what();
     if (const auto colon = reason.find(": "); colon != std::string::npos) reason = reason.substr(colon + 2);
     throw io::InputError(file, place, "invalid JSON: " + reason, expected);
+  } catch (const nlohmann::json::exception& error) {
+    // "[json.exception.out_of_range.406] number overflow parsing '1e412'": a number beyond double's range.
+    std::string reason = error.what();
+    if (const auto bracket = reason.find("] "); bracket != std::string::npos) reason = reason.substr(bracket + 2);
+    throw io::InputError(file, place, "invalid JSON: " + reason, expected);
   }
   if (!object.is_object()) throw io::InputError(file, place, "not a JSON object", expected);
   if (!object.contains("text_a") || !object["text_a"].is_string()) {
