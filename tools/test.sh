@@ -7,12 +7,19 @@
 #                  training kernels (long numeric loops, 5-10x slower under ASan) and the trace memory test
 #                  (ASan's shadow memory defeats its RSS measurement).
 #  3. build-fuzz/  clang libFuzzer targets, 20 s each from the seed corpora (tools/fuzz.sh).
+# Stages 2 and 3 run when SPIKINGBERT_TEST_HARDENING=1. They are not yet on by default: they have not
+# been timed end to end in a fresh clone on a 2-core CI machine (see docs/errors.md, "Sanitizers").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 tools/build.sh
 build_dir=${SPIKINGBERT_BUILD_DIR:-build}
 (cd "$build_dir" && ctest --output-on-failure --parallel "$(nproc)" --timeout 600)
+
+if [[ "${SPIKINGBERT_TEST_HARDENING:-0}" != 1 ]]; then
+  echo "test.sh: sanitizer and fuzz stages skipped (set SPIKINGBERT_TEST_HARDENING=1 to run them)"
+  exit 0
+fi
 
 asan_dir=${SPIKINGBERT_ASAN_BUILD_DIR:-build-asan}
 cmake -S . -B "$asan_dir" -DCMAKE_BUILD_TYPE=Release -DSPIKINGBERT_SANITIZE=ON >/dev/null
