@@ -82,6 +82,18 @@ TEST_CASE("run --task simulates a GLUE file and reports metric, ASR and synaptic
   CHECK(other["accuracy"] == summary["accuracy"]);
   CHECK(other["mean_asr"] == summary["mean_asr"]);
 
+  // Final-step residuals of the steady-state map at the SNN rates: a linear sub-layer's (the embedding
+  // neurons, driven by a constant current) shrinks like 1/T (method doc §10.2), so 10x the steps gives
+  // a clearly smaller residual.
+  REQUIRE(summary["final_residual_mean_abs"].size() == 13);
+  const auto longer = run_spikingbert("run --model '" + test_data("tiny") + "' --task sst2 --data '" + data +
+                                      "' --vocab '" + vocab + "' --steps 200 --json");
+  REQUIRE(longer.exit_code == 0);
+  const double short_residual = summary["final_residual_mean_abs"]["embedding"];
+  const double long_residual = last_json_line(longer.out)["final_residual_mean_abs"]["embedding"];
+  CHECK(short_residual > 0.0);
+  CHECK(long_residual < 0.5 * short_residual);
+
   const auto limited = run_spikingbert(base + " --limit 2");
   REQUIRE(limited.exit_code == 0);
   CHECK(last_json_line(limited.out)["examples"] == 2);

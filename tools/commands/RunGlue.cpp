@@ -11,6 +11,8 @@
 #include "io/GlueTask.hpp"
 #include "models/ModelFiles.hpp"
 #include "models/RandomSpikingBert.hpp"
+#include "models/SpikingBertEquilibrium.hpp"
+#include "traces/Convergence.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -147,6 +149,13 @@ void run_spiking_glue(const RunGlueOptions& o) {
   // full --max-length; untraced runs cut each batch's trailing padding.
   const bool tracing = !o.trace.empty();
   const auto costs = energy_costs_from_option(o.energy);
+  // The steady-state map with the SNN's final rates as inputs (implicit-style evaluation, method doc §4):
+  // the residual |a_j(T) - f_j(a(T))| per sub-layer at the last step (method doc §9.3).
+  const models::SpikingBertEquilibrium<float> equilibrium(
+      models::equilibrium_config(models::model_config_from(config)), models::weights_to_tensors(config, model.weights()),
+      model_source);
+  std::vector<double> residual_sum(static_cast<std::size_t>(sublayers), 0.0), residual_max(static_cast<std::size_t>(sublayers), 0.0);
+  std::vector<double> residual_elements(static_cast<std::size_t>(sublayers), 0.0);
   std::optional<TraceSession> trace;
   if (tracing) trace.emplace(o.trace, o.trace_level, model, model_source, info.name, kernel.steps, max_length);
   std::vector<std::int64_t> simulated_tokens;  // per example, for the dense ANN comparison
@@ -170,6 +179,20 @@ void run_spiking_glue(const RunGlueOptions& o) {
       counts[static_cast<std::size_t>(j)] += result.run.populations[static_cast<std::size_t>(result.sublayers[static_cast<std::size_t>(j)])].counts;
     }
     synaptic_events += result.run.total_counts().synaptic_events;
+    {
+      std::vector<std::vector<float>> final_rates;
+      std::vector<const float*> given;
+      for (int j = 0; j < sublayers; ++j) final_rates.push_back(result.asr(j));
+      for (const auto& rates : final_rates) given.push_back(rates.data());
+      models::EquilibriumActivations<float> steady;
+      equilibrium.forward(batch, steady, {}, given);
+      for (std::size_t j = 0; j < final_rates.size(); ++j) {
+        const auto norms = traces::residual_norms(final_rates[j], std::span<const float>(steady.rates[j].data(), final_rates[j].size()));
+        residual_sum[j] += norms.mean_abs * static_cast<double>(final_rates[j].size());
+        residual_elements[j] += static_cast<double>(final_rates[j].size());
+        residual_max[j] = std::max(residual_max[j], norms.max_abs);
+      }
+    }
     for (int b = 0; b < count; ++b) {
       const float* logits = result.logits.data() + static_cast<std::size_t>(b) * static_cast<std::size_t>(num_labels);
       if (info.is_regression()) predicted_scores.push_back(logits[0]);
@@ -211,6 +234,13 @@ void run_spiking_glue(const RunGlueOptions& o) {
     asr_sum += mean_asr[static_cast<std::size_t>(j)];
   }
   std::printf("  %-18s %.4f\n", "mean", asr_sum / sublayers);
+  std::printf("residual at the final step |a_j(T) - f_j(a(T))| (steady-state map at the SNN rates; all simulated tokens):\n");
+  std::printf("  %-18s %10s %10s\n", "sub-layer", "mean abs", "max abs");
+  for (int j = 0; j < sublayers; ++j) {
+    const auto i = static_cast<std::size_t>(j);
+    std::printf("  %-18s %10.4f %10.4f\n", names[i].c_str(), residual_elements[i] > 0 ? residual_sum[i] / residual_elements[i] : 0.0,
+                residual_max[i]);
+  }
   std::printf("synaptic events: %llu\n", static_cast<unsigned long long>(synaptic_events));
   if (trace && trace->writes_file()) std::printf("trace (%s level): %s\n", o.trace_level.c_str(), o.trace.c_str());
   const auto energy = run_energy_report(model, counts, simulated_tokens, kernel.steps, costs);
@@ -230,6 +260,12 @@ void run_spiking_glue(const RunGlueOptions& o) {
     for (int j = 0; j < sublayers; ++j) asr_object[names[static_cast<std::size_t>(j)]] = mean_asr[static_cast<std::size_t>(j)];
     summary["mean_asr"] = asr_object;
     summary["synaptic_events"] = synaptic_events;
+    nlohmann::json residual_object;
+    for (int j = 0; j < sublayers; ++j) {
+      const auto i = static_cast<std::size_t>(j);
+      residual_object[names[i]] = residual_elements[i] > 0 ? residual_sum[i] / residual_elements[i] : 0.0;
+    }
+    summary["final_residual_mean_abs"] = residual_object;
     summary["seconds"] = seconds;
     summary["energy_pj"] = energy.snn_energy_pj;
     summary["ann_energy_pj"] = energy.ann_energy_pj;
