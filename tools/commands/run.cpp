@@ -1,6 +1,9 @@
 // `spikingbert run --model DIR --inputs FILE.h5 --output OUT.h5`: simulates a SpikingBERT on token
 // inputs and writes the reference's forward outputs (tiny README §13 names) plus operation counts.
 #include "commands/Commands.hpp"
+#include "commands/RunEnergy.hpp"
+#include "commands/RunGlue.hpp"
+#include "commands/TraceSession.hpp"
 
 #include "io/Error.hpp"
 #include "io/Hdf5File.hpp"
@@ -8,7 +11,9 @@
 
 #include <cstdio>
 #include <iostream>
+#include <algorithm>
 #include <limits>
+#include <optional>
 
 namespace spikingbert::tools {
 
@@ -19,6 +24,7 @@ struct RunOptions {
   int steps = 0;  // 0: the config's t_conv
   int threads = 1;
   int block_steps = 16;
+  std::string trace, trace_level = "summary", energy = "fp32", energy_json;
 };
 
 // Columns of operations/counts, in this order.
@@ -43,8 +49,27 @@ void run_model(const RunOptions& o) {
   if (o.steps < 0) throw io::InputError("command line", "--steps", "must be positive", ">= 1");
   options.threads = o.threads;
   options.block_steps = o.block_steps;
+  const auto costs = energy_costs_from_option(o.energy);
+  std::optional<TraceSession> trace;
+  if (!o.trace.empty()) {
+    trace.emplace(o.trace, o.trace_level, model, o.model, "", options.steps, static_cast<int>(batch.sequence));
+    options.observer = trace->begin_batch(static_cast<int>(batch.batch));
+  }
   const auto result =
       model.forward(batch, options, o.kernel == "event" ? models::KernelKind::kEvent : models::KernelKind::kDense);
+  if (trace) {
+    const int labels = model.config().num_labels;
+    std::vector<std::int64_t> tokens, predicted, gold(static_cast<std::size_t>(batch.batch), -1);
+    for (std::int64_t b = 0; b < batch.batch; ++b) {
+      std::int64_t real = 0;
+      for (std::int64_t k = 0; k < batch.sequence; ++k) real += batch.attention_mask[static_cast<std::size_t>(b * batch.sequence + k)] != 0;
+      tokens.push_back(real);
+      const float* logits = result.logits.data() + b * labels;
+      predicted.push_back(labels > 1 ? std::max_element(logits, logits + labels) - logits : -1);
+    }
+    trace->end_batch(result, 0, tokens, predicted, gold);
+    trace->finish();
+  }
 
   io::Hdf5Writer out(o.output);
   const auto names = models::SpikingBert::sublayer_names(model.config().num_hidden_layers);
@@ -82,24 +107,67 @@ void run_model(const RunOptions& o) {
               options.steps, o.kernel.c_str(), result.run.simulation_seconds);
   std::printf("spikes %llu, synaptic events %llu; wrote %s\n", static_cast<unsigned long long>(total.spikes),
               static_cast<unsigned long long>(total.synaptic_events), o.output.c_str());
+  if (!o.trace.empty()) std::printf("trace (%s level): %s\n", o.trace_level.c_str(), o.trace.c_str());
+  std::vector<sim::OperationCounts> sublayer_counts;
+  for (int j = 0; j < sublayers; ++j)
+    sublayer_counts.push_back(result.run.populations[static_cast<std::size_t>(result.sublayers[static_cast<std::size_t>(j)])].counts);
+  std::fflush(stdout);
+  print_run_energy(run_energy_report(model, sublayer_counts, std::vector<std::int64_t>(static_cast<std::size_t>(batch.batch), batch.sequence),
+                                     options.steps, costs),
+                   o.energy_json);
 }
 
 }  // namespace
 
 void add_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
-  auto* command = app.add_subcommand("run", "Simulate a spiking model on token inputs");
-  command->add_option("--model", options->model, "Model directory (config.json + model.safetensors) or checkpoint")
-      ->required();
-  command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{token_ids,segment_ids,attention_mask}")
-      ->required();
-  command->add_option("--output", options->output, "HDF5 file to write (forward/asr/NN, forward/spike_count/NN, ...)")
-      ->required();
+  auto glue = std::make_shared<RunGlueOptions>();
+  auto* command = app.add_subcommand("run", "Simulate a spiking model on token inputs or on a GLUE file");
+  command->add_option("--model", options->model, "Model directory (config.json + model.safetensors) or checkpoint");
+  command->add_flag("--random-model", glue->random_model,
+                    "With --task: a small randomly initialised, UNTRAINED model (fixed seed) instead of --model");
+  command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{token_ids,segment_ids,attention_mask}");
+  command->add_option("--output", options->output, "HDF5 file to write (forward/asr/NN, forward/spike_count/NN, ...)");
+  command->add_option("--task", glue->task, "GLUE task of --data (sst2, stsb, rte, ...)");
+  command->add_option("--data", glue->data, "GLUE TSV file to simulate (labels give the task metric)");
+  command->add_option("--vocab", glue->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
+  command->add_option("--limit", glue->limit, "Only the first N examples (0 = all)");
+  command->add_option("--batch", glue->batch, "Examples simulated together")->capture_default_str();
+  command->add_option("--max-length", glue->max_length, "Tokens per example (default 64 for SST-2, else 128)");
+  command->add_flag("--json", glue->json, "End stdout with one JSON summary line");
   command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)");
   command->add_option("--threads", options->threads, "Threads (results do not depend on it)")->capture_default_str();
-  command->add_option("--kernel", options->kernel, "event or dense")->capture_default_str();
+  command->add_option("--kernel", options->kernel, "event or dense (with --inputs)")->capture_default_str();
   command->add_option("--block", options->block_steps, "Event kernel time block in steps")->capture_default_str();
-  command->callback([options] { run_model(*options); });
+  command->add_option("--trace", options->trace, "Write an HDF5 trace (docs/traces.md)");
+  command->add_option("--trace-level", options->trace_level, "summary, neurons or spikes")->capture_default_str();
+  command->add_option("--energy", options->energy, "Energy costs: fp32, fp16, int8 or a JSON cost file")->capture_default_str();
+  command->add_option("--energy-json", options->energy_json, "Write the energy report as JSON");
+  command->callback([options, glue] {
+    if (!glue->task.empty() || !glue->data.empty()) {
+      if (glue->task.empty() || glue->data.empty())
+        throw io::InputError("command line", glue->task.empty() ? "--task" : "--data", "missing",
+                             "both --task and --data to simulate a GLUE file");
+      if (!options->inputs.empty() || !options->output.empty())
+        throw io::InputError("command line", "--inputs", "given with --task", "either --inputs/--output or --task/--data");
+      glue->model = options->model;
+      glue->steps = options->steps;
+      glue->threads = options->threads;
+      glue->trace = options->trace;
+      glue->trace_level = options->trace_level;
+      glue->energy = options->energy;
+      glue->energy_json = options->energy_json;
+      run_spiking_glue(*glue);
+      return;
+    }
+    if (glue->random_model)
+      throw io::InputError("command line", "--random-model", "given without --task", "--task T --data FILE");
+    if (options->model.empty()) throw io::InputError("command line", "--model", "missing", "--model DIR");
+    if (options->inputs.empty() || options->output.empty())
+      throw io::InputError("command line", options->inputs.empty() ? "--inputs" : "--output", "missing",
+                           "--inputs FILE.h5 --output OUT.h5, or --task T --data FILE");
+    run_model(*options);
+  });
 }
 
 }  // namespace spikingbert::tools

@@ -1,0 +1,118 @@
+// `spikingbert run --task/--data` as a user runs it, on the tiny conformance model (vocab_size 64):
+// the test writes a 64-token vocabulary and a small SST-2 file made of its words.
+#include "io/Hdf5File.hpp"
+#include "support/RunCommand.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace spikingbert::testing;
+
+namespace {
+
+constexpr int kTinyVocabularySize = 64;  // tests/data/tiny/config.json vocab_size
+
+// [PAD] [UNK] [CLS] [SEP] [MASK] then words w5 ... w63: exactly the tiny model's vocabulary size.
+std::string write_tiny_vocabulary(const std::filesystem::path& folder, int size = kTinyVocabularySize) {
+  const auto path = folder / "vocab.txt";
+  std::ofstream out(path);
+  out << "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+  for (int i = 5; i < size; ++i) out << "w" << i << "\n";
+  return path.string();
+}
+
+// Six labelled sentences of different lengths (so batches hold padding).
+std::string write_small_sst2(const std::filesystem::path& folder) {
+  const auto path = folder / "dev.tsv";
+  std::ofstream out(path);
+  out << "sentence\tlabel\n"
+      << "w5 w6 w7 w8\t1\n"
+      << "w9 w10\t0\n"
+      << "w11 w12 w13 w14 w15 w16 w17 w18\t1\n"
+      << "w20 unknownword w21\t0\n"
+      << "w30 w31 w32 w33 w34 w35\t1\n"
+      << "w40\t0\n";
+  return path.string();
+}
+
+nlohmann::json last_json_line(const std::string& out) {
+  std::istringstream lines(out);
+  std::string line, last;
+  while (std::getline(lines, line))
+    if (!line.empty()) last = line;
+  return nlohmann::json::parse(last);
+}
+
+}  // namespace
+
+TEST_CASE("run --task simulates a GLUE file and reports metric, ASR and synaptic events", "[tools][run]") {
+  const auto folder = fresh_folder("run-task");
+  const auto vocab = write_tiny_vocabulary(folder), data = write_small_sst2(folder);
+  const auto base = "run --model '" + test_data("tiny") + "' --task sst2 --data '" + data + "' --vocab '" + vocab +
+                    "' --steps 20 --json";
+  const auto one = run_spikingbert(base + " --batch 1 --threads 1");
+  INFO(one.err);
+  REQUIRE(one.exit_code == 0);
+  const auto summary = last_json_line(one.out);
+  CHECK(summary["examples"] == 6);
+  const double accuracy = summary["accuracy"];
+  CHECK(accuracy >= 0.0);
+  CHECK(accuracy <= 1.0);
+  // Accuracy is a multiple of 1/6 (six examples).
+  CHECK(std::abs(accuracy * 6 - std::round(accuracy * 6)) < 1e-9);
+  REQUIRE(summary["mean_asr"].size() == 13);
+  for (const auto& [name, asr] : summary["mean_asr"].items()) {
+    INFO(name);
+    CHECK(asr.get<double>() >= 0.0);
+    CHECK(asr.get<double>() <= 1.0);
+  }
+  CHECK(summary["synaptic_events"].get<std::uint64_t>() > 0);
+  CHECK(summary["seconds"].get<double>() >= 0.0);
+  CHECK(one.err.find("ETA") != std::string::npos);
+  CHECK(one.out.find("L1_output") != std::string::npos);
+
+  // Batching (with its padding trimmed per batch) and threads change neither predictions nor the
+  // real tokens' rates: padded keys are masked out of attention.
+  const auto batched = run_spikingbert(base + " --batch 4 --threads 2");
+  REQUIRE(batched.exit_code == 0);
+  const auto other = last_json_line(batched.out);
+  CHECK(other["accuracy"] == summary["accuracy"]);
+  CHECK(other["mean_asr"] == summary["mean_asr"]);
+
+  // Final-step residuals of the steady-state map at the SNN rates: a linear sub-layer's (the embedding
+  // neurons, driven by a constant current) shrinks like 1/T (method doc §10.2), so 10x the steps gives
+  // a clearly smaller residual.
+  REQUIRE(summary["final_residual_mean_abs"].size() == 13);
+  const auto longer = run_spikingbert("run --model '" + test_data("tiny") + "' --task sst2 --data '" + data +
+                                      "' --vocab '" + vocab + "' --steps 200 --json");
+  REQUIRE(longer.exit_code == 0);
+  const double short_residual = summary["final_residual_mean_abs"]["embedding"];
+  const double long_residual = last_json_line(longer.out)["final_residual_mean_abs"]["embedding"];
+  CHECK(short_residual > 0.0);
+  CHECK(long_residual < 0.5 * short_residual);
+
+  const auto limited = run_spikingbert(base + " --limit 2");
+  REQUIRE(limited.exit_code == 0);
+  CHECK(last_json_line(limited.out)["examples"] == 2);
+}
+
+TEST_CASE("run --task rejects a vocabulary that does not match the model, and missing options", "[tools][run]") {
+  const auto folder = fresh_folder("run-task-bad");
+  const auto data = write_small_sst2(folder);
+  const auto big_vocab = write_tiny_vocabulary(folder, kTinyVocabularySize + 1);
+  const auto wrong = run_spikingbert("run --model '" + test_data("tiny") + "' --task sst2 --data '" + data +
+                                     "' --vocab '" + big_vocab + "'");
+  CHECK(wrong.exit_code == 2);
+  CHECK(wrong.err.find("vocab_size 64") != std::string::npos);
+  // The default vocabulary (30522 tokens) does not fit the tiny model either.
+  const auto default_vocab = run_spikingbert("run --model '" + test_data("tiny") + "' --task sst2 --data '" + data + "'");
+  CHECK(default_vocab.exit_code == 2);
+  const auto no_model = run_spikingbert("run --task sst2 --data '" + data + "'");
+  CHECK(no_model.exit_code == 2);
+  CHECK(no_model.err.find("--random-model") != std::string::npos);
+  const auto half = run_spikingbert("run --model '" + test_data("tiny") + "' --task sst2");
+  CHECK(half.exit_code == 2);
+}

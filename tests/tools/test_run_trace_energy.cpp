@@ -1,0 +1,116 @@
+// `spikingbert run --trace` and the energy report, on the tiny conformance case: a neurons-level trace
+// holds exactly the reference's forward/asr, a spikes-level trace counts to its forward/spike_count,
+// the summary's last running mean ASR is the mean of the final ASRs, and the energy report's synaptic
+// accumulates are the kernel's synaptic events.
+#include "io/Hdf5File.hpp"
+#include "support/RunCommand.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+
+using namespace spikingbert::testing;
+
+namespace {
+
+constexpr int kTinySublayers = 13;  // embedding + 6 per encoder layer x 2 layers
+constexpr int kTinySteps = 50;      // tests/data/tiny t_conv
+
+std::string suffix(int j) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%02d", j);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("run --trace neurons and spikes reproduce the tiny reference's rates and counts", "[tools][run][trace]") {
+  const auto folder = fresh_folder("run-trace");
+  const spikingbert::io::Hdf5Reader reference(test_data("tiny/case.h5"));
+  const auto base = "run --model '" + test_data("tiny") + "' --inputs '" + test_data("tiny/case.h5") + "' --output '" +
+                    (folder / "out.h5").string() + "'";
+  const auto neurons_file = (folder / "neurons.h5").string();
+  const auto neurons = run_spikingbert(base + " --trace '" + neurons_file + "' --trace-level neurons");
+  INFO(neurons.err);
+  REQUIRE(neurons.exit_code == 0);
+  const spikingbert::io::Hdf5Reader trace(neurons_file);
+  const auto names = trace.list("neurons");
+  REQUIRE(names.size() == kTinySublayers);
+  const auto population_names = trace.read_ints("populations/width");  // one per sub-layer
+  REQUIRE(population_names.values.size() == kTinySublayers);
+  CHECK(trace.read_attribute_double("/", "complete") == 1.0);
+  const auto mean_asr = trace.read_doubles("summary/mean_asr");  // [N, P, T]
+  const auto examples = reference.read_ints("inputs/input_ids").shape[0];
+  REQUIRE(mean_asr.size() == static_cast<std::size_t>(examples * kTinySublayers * kTinySteps));
+  // Populations in trace order are the reference sub-layers 00..12; the trace lists names sorted, so
+  // read them by the order in /populations/name through their widths and the dataset per name.
+  const std::vector<std::string> order = {"embedding",       "L0_key",   "L0_value",        "L0_attention", "L0_self_output",
+                                          "L0_intermediate", "L0_output", "L1_key",         "L1_value",     "L1_attention",
+                                          "L1_self_output",  "L1_intermediate", "L1_output"};
+  for (int j = 0; j < kTinySublayers; ++j) {
+    INFO(order[static_cast<std::size_t>(j)]);
+    const auto asr = trace.read_tensor("neurons/" + order[static_cast<std::size_t>(j)] + "/asr");
+    const auto expected = reference.read_tensor("forward/asr/" + suffix(j));
+    CHECK(asr.values == expected.values);
+    // The last running mean ASR of each example is the mean of its final ASRs (counts / T).
+    const auto per_example = expected.values.size() / static_cast<std::size_t>(examples);
+    for (std::int64_t e = 0; e < examples; ++e) {
+      double sum = 0.0;
+      for (std::size_t i = 0; i < per_example; ++i) sum += expected.values[static_cast<std::size_t>(e) * per_example + i];
+      const double last = mean_asr[static_cast<std::size_t>((e * kTinySublayers + j) * kTinySteps + kTinySteps - 1)];
+      CHECK(std::abs(last - sum / static_cast<double>(per_example)) < 1e-6);
+    }
+  }
+
+  const auto spikes_file = (folder / "spikes.h5").string();
+  const auto spikes = run_spikingbert(base + " --trace '" + spikes_file + "' --trace-level spikes");
+  REQUIRE(spikes.exit_code == 0);
+  const spikingbert::io::Hdf5Reader raster(spikes_file);
+  for (int j = 0; j < kTinySublayers; ++j) {
+    INFO(order[static_cast<std::size_t>(j)]);
+    const auto expected = reference.read_ints("forward/spike_count/" + suffix(j));
+    const auto node_ids = raster.read_ints("spikes/" + order[static_cast<std::size_t>(j)] + "/node_ids");
+    const auto pointers = raster.read_ints("spikes/" + order[static_cast<std::size_t>(j)] + "/example_index_pointers");
+    REQUIRE(pointers.values.size() == static_cast<std::size_t>(examples + 1));
+    const auto per_example = expected.values.size() / static_cast<std::size_t>(examples);
+    std::vector<std::int64_t> counted(expected.values.size(), 0);
+    for (std::int64_t e = 0; e < examples; ++e)
+      for (auto s = pointers.values[static_cast<std::size_t>(e)]; s < pointers.values[static_cast<std::size_t>(e + 1)]; ++s) {
+        const auto node = static_cast<std::size_t>(node_ids.values[static_cast<std::size_t>(s)]);
+        REQUIRE(node < per_example);
+        ++counted[static_cast<std::size_t>(e) * per_example + node];
+      }
+    CHECK(counted == expected.values);
+  }
+}
+
+TEST_CASE("run's energy report counts the kernel's synaptic events as accumulates", "[tools][run][energy]") {
+  const auto folder = fresh_folder("run-energy");
+  const auto output = (folder / "out.h5").string(), energy = (folder / "energy.json").string();
+  const auto result = run_spikingbert("run --model '" + test_data("tiny") + "' --inputs '" + test_data("tiny/case.h5") +
+                                      "' --output '" + output + "' --energy int8 --energy-json '" + energy + "'");
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.out.find("L1_intermediate") != std::string::npos);
+  std::ifstream in(energy);
+  const auto report = nlohmann::json::parse(in);
+  const spikingbert::io::Hdf5Reader out(output);
+  // operations/counts: [sub-layer][column]; column 1 is synaptic_events (run.cpp kCountColumns).
+  const auto counts = out.read_ints("operations/counts");
+  const auto columns = counts.shape[1];
+  std::int64_t kernel_total = 0;
+  for (std::int64_t j = 0; j < kTinySublayers; ++j) kernel_total += counts.values[static_cast<std::size_t>(j * columns + 1)];
+  REQUIRE(kernel_total > 0);
+  const auto report_text = report.dump();
+  INFO(report_text.substr(0, 2000));
+  CHECK(report["snn_total"]["synaptic_accumulates"].get<std::int64_t>() == kernel_total);
+  std::int64_t rows_total = 0;
+  for (const auto& row : report["rows"])
+    if (row.contains("snn")) rows_total += row["snn"]["synaptic_accumulates"].get<std::int64_t>();
+  CHECK(rows_total == kernel_total);
+  const auto bad = run_spikingbert("run --model '" + test_data("tiny") + "' --inputs '" + test_data("tiny/case.h5") +
+                                   "' --output '" + output + "' --energy fp64");
+  CHECK(bad.exit_code == 2);
+}

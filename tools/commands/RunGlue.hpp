@@ -1,0 +1,26 @@
+#pragma once
+// `spikingbert run --task T --data FILE`: a SpikingBERT simulated with the event kernel on a GLUE file
+// (issue 3 item 3): tokenises, simulates batch by batch, prints the task metric (when labels exist),
+// the mean ASR per sub-layer and the synaptic events; optionally a trace and an energy report.
+#include <string>
+
+namespace spikingbert::tools {
+
+struct RunGlueOptions {
+  std::string model;           // model folder or checkpoint; empty with random_model
+  bool random_model = false;   // a randomly initialised, untrained model (kRandomModel* below)
+  std::string task, data, vocab;
+  std::string command_line;    // for trace attributes
+  int limit = 0;               // 0: every example
+  int steps = 0;               // 0: the config's t_conv
+  int threads = 1;
+  int batch = 8;               // examples per simulation
+  int max_length = 0;          // 0: 64 for SST-2, else 128, capped by max_position_embeddings
+  bool json = false;
+  std::string trace, trace_level = "summary";
+  std::string energy = "fp32", energy_json;
+};
+
+void run_spiking_glue(const RunGlueOptions& options);
+
+}  // namespace spikingbert::tools

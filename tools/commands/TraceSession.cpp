@@ -1,0 +1,88 @@
+#include "commands/TraceSession.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+namespace spikingbert::tools {
+
+std::string this_command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string joined;
+  for (const char c : raw) joined += c == '\0' ? ' ' : c;
+  while (!joined.empty() && joined.back() == ' ') joined.pop_back();
+  return joined;
+}
+
+TraceSession::TraceSession(const std::string& file, const std::string& level, const models::SpikingBert& model,
+                           const std::string& model_source, const std::string& task, int steps, int sequence)
+    : model_(model), steps_(steps), sequence_(sequence) {
+  const auto trace_level = traces::parse_trace_level(level);
+  // The sub-layer populations of the network do not depend on the batch: read them off a 1-token batch.
+  models::TokenBatch probe;
+  probe.batch = 1;
+  probe.sequence = 1;
+  probe.token_ids = {0};
+  probe.segment_ids = {0};
+  probe.attention_mask = {1};
+  sublayers_ = model.build_network(probe).sublayers;
+  const auto& config = model.config();
+  const auto names = models::SpikingBert::sublayer_names(config.num_hidden_layers);
+  traces::RunInfo run;
+  run.model = model_source;
+  run.steps = steps;
+  run.vth = config.vth;
+  run.leak = config.leak;
+  run.command_line = this_command_line();
+  run.program_version = SPIKINGBERT_VERSION;
+  run.task = task;
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    widths_.push_back(model.sublayer_width(static_cast<int>(j)));
+    run.populations.push_back({names[j], sequence, widths_.back()});
+  }
+  std::vector<traces::Recorder*> recorders{&statistics_};
+  if (!file.empty()) {
+    file_ = std::make_unique<traces::Hdf5Recorder>(file, trace_level);
+    recorders.push_back(file_.get());
+  }
+  fanout_ = std::make_unique<traces::RecorderFanout>(recorders);
+  fanout_->begin_run(run);
+}
+
+TraceSession::~TraceSession() = default;
+
+sim::StepObserver* TraceSession::begin_batch(int examples) {
+  batch_examples_ = examples;
+  observer_.emplace(sublayers_, widths_, examples, sequence_, steps_, fanout_->wants_spikes());
+  return &*observer_;
+}
+
+void TraceSession::end_batch(const models::ForwardResult& result, std::int64_t first_index,
+                             const std::vector<std::int64_t>& tokens, const std::vector<std::int64_t>& predicted,
+                             const std::vector<std::int64_t>& labels) {
+  if (result.sublayers != sublayers_) throw std::logic_error("TraceSession: the network's sub-layers changed");
+  if (result.sequence != sequence_) throw std::logic_error("TraceSession: batch sequence differs from the trace's");
+  std::vector<std::vector<float>> final_asr;
+  if (fanout_->wants_final_asr())
+    for (std::size_t j = 0; j < sublayers_.size(); ++j) final_asr.push_back(result.asr(static_cast<int>(j)));
+  for (int b = 0; b < batch_examples_; ++b) {
+    const auto i = static_cast<std::size_t>(b);
+    fanout_->begin_example(first_index + b, tokens[i]);
+    observer_->replay_example(b, *fanout_);
+    for (std::size_t j = 0; j < final_asr.size(); ++j) {
+      const auto per_example = static_cast<std::size_t>(sequence_) * static_cast<std::size_t>(widths_[j]);
+      fanout_->record_final_asr(j, std::span<const float>(final_asr[j].data() + i * per_example, per_example));
+    }
+    traces::ExampleOutcome outcome;
+    outcome.steps = steps_;
+    outcome.predicted_label = predicted[i];
+    outcome.label = labels[i];
+    fanout_->end_example(outcome);
+  }
+  observer_.reset();
+}
+
+void TraceSession::finish() { fanout_->end_run(); }
+
+}  // namespace spikingbert::tools

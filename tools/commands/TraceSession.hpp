@@ -1,0 +1,52 @@
+#pragma once
+// A trace of a SpikingBERT run (`--trace FILE.h5 --trace-level L`) for both `run` modes: builds the
+// Recorder stack (Hdf5Recorder + RunStatistics through RecorderFanout), gives the kernel a
+// KernelTraceObserver per batch and, after the batch's forward pass, hands every example to the
+// recorders in the order traces/Recorder.hpp asks for.
+#include "models/SpikingBert.hpp"
+#include "traces/Hdf5Recorder.hpp"
+#include "traces/KernelTraceObserver.hpp"
+#include "traces/RunStatistics.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace spikingbert::tools {
+
+// The command line of this process (from /proc/self/cmdline), for trace attributes.
+std::string this_command_line();
+
+class TraceSession {
+ public:
+  // `file` empty: no HDF5 trace (run statistics are still kept). `sequence`: tokens per example.
+  TraceSession(const std::string& file, const std::string& level, const models::SpikingBert& model,
+               const std::string& model_source, const std::string& task, int steps, int sequence);
+  ~TraceSession();
+  TraceSession(const TraceSession&) = delete;
+  TraceSession& operator=(const TraceSession&) = delete;
+
+  // The observer to pass in sim::KernelOptions for a batch of `examples` examples.
+  sim::StepObserver* begin_batch(int examples);
+  // Records the batch's examples: indices first_index.., real token counts, predicted and gold labels (-1 if none).
+  void end_batch(const models::ForwardResult& result, std::int64_t first_index, const std::vector<std::int64_t>& tokens,
+                 const std::vector<std::int64_t>& predicted, const std::vector<std::int64_t>& labels);
+  // Finishes the trace file (renamed into place).
+  void finish();
+
+  const traces::RunStatistics& statistics() const { return statistics_; }
+  bool writes_file() const { return file_ != nullptr; }
+
+ private:
+  const models::SpikingBert& model_;
+  std::vector<sim::PopulationId> sublayers_;
+  std::vector<std::int64_t> widths_;
+  int steps_, sequence_;
+  std::unique_ptr<traces::Hdf5Recorder> file_;
+  traces::RunStatistics statistics_;
+  std::unique_ptr<traces::RecorderFanout> fanout_;
+  std::optional<traces::KernelTraceObserver> observer_;
+  int batch_examples_ = 0;
+};
+
+}  // namespace spikingbert::tools
