@@ -41,15 +41,14 @@ io::ModelConfig model_config_from(const SpikingBertConfig& config) {
   return c;
 }
 
-SpikingBert load_spiking_bert(const std::filesystem::path& path) {
+ModelFile read_model_file(const std::filesystem::path& path) {
   namespace fs = std::filesystem;
   if (!fs::exists(path)) throw io::InputError(path.string(), "model", "does not exist", "a model directory or checkpoint");
   fs::path checkpoint;
   if (fs::is_directory(path)) {
     if (fs::exists(path / "model.safetensors")) {
-      const auto config = config_from(io::read_model_config(path / "config.json"));
-      const auto tensors = io::read_safetensors(path / "model.safetensors");
-      return SpikingBert(config, weights_from_tensors(config, tensors, (path / "model.safetensors").string()));
+      return ModelFile{io::read_model_config(path / "config.json"), io::read_safetensors(path / "model.safetensors"),
+                       (path / "model.safetensors").string()};
     }
     if (!fs::exists(path / "model.h5"))
       throw io::InputError(path.string(), "model directory", "holds neither model.safetensors nor model.h5",
@@ -58,9 +57,14 @@ SpikingBert load_spiking_bert(const std::filesystem::path& path) {
   } else {
     checkpoint = path;
   }
-  const auto loaded = io::read_checkpoint(checkpoint);
-  const auto config = config_from(loaded.config);
-  return SpikingBert(config, weights_from_tensors(config, loaded.tensors, checkpoint.string()));
+  auto loaded = io::read_checkpoint(checkpoint);
+  return ModelFile{std::move(loaded.config), std::move(loaded.tensors), checkpoint.string()};
+}
+
+SpikingBert load_spiking_bert(const std::filesystem::path& path) {
+  const auto file = read_model_file(path);
+  const auto config = config_from(file.config);
+  return SpikingBert(config, weights_from_tensors(config, file.tensors, file.source));
 }
 
 void save_spiking_bert_checkpoint(const std::filesystem::path& file, const SpikingBert& model) {

@@ -1,9 +1,11 @@
 #pragma once
 // Loading SpikingBERTs and token batches from files (through the io layer).
 #include "io/ModelConfig.hpp"
+#include "io/Tensor.hpp"
 #include "models/SpikingBert.hpp"
 
 #include <filesystem>
+#include <string>
 
 namespace spikingbert::models {
 
@@ -14,6 +16,15 @@ io::ModelConfig model_config_from(const SpikingBertConfig& config);
 // names, as tests/data/tiny), a directory holding a native checkpoint model.h5, or a native
 // checkpoint file (io/Checkpoint.hpp). Throws io::InputError naming the file on any problem.
 SpikingBert load_spiking_bert(const std::filesystem::path& path);
+
+// The config and tensors (canonical names) of the same `path` forms, for the steady-state map and the
+// gradient commands; `source` names the tensor file for error messages.
+struct ModelFile {
+  io::ModelConfig config;
+  io::TensorMap tensors;
+  std::string source;
+};
+ModelFile read_model_file(const std::filesystem::path& path);
 void save_spiking_bert_checkpoint(const std::filesystem::path& file, const SpikingBert& model);
 
 // inputs/input_ids, inputs/segment_ids, inputs/attention_mask: [batch, seq] integers (as case.h5).

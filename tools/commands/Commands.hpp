@@ -32,4 +32,8 @@ void add_tokenize_command(CLI::App& app);
 // `spikingbert data --task T --file F`: example count, label histogram, token length percentiles.
 void add_data_command(CLI::App& app);
 
+// `spikingbert grad --model DIR --inputs case.h5 --output OUT.h5 --gradient MODE`: one step's loss and
+// parameter gradients on labelled inputs (tools/commands/grad.cpp).
+void add_grad_command(CLI::App& app);
+
 }  // namespace spikingbert::tools

@@ -1,0 +1,163 @@
+// `spikingbert grad --model DIR --inputs case.h5 --output OUT.h5 --gradient MODE`: one training step's loss
+// and parameter gradient on labelled token inputs, in the format of tests/data/tiny/case.h5 (train/loss,
+// grad/<parameter name>). Follows docs/gradients.md "The `grad` command": the event kernel simulates the
+// SNN, the loss is taken on its rates (Replace semantics, method doc §5.1 (c)), and the steady-state map
+// (models/SpikingBertEquilibrium) gives the gradient in the chosen mode (training/StudentGradient).
+#include "commands/Commands.hpp"
+
+#include "io/Error.hpp"
+#include "io/Hdf5File.hpp"
+#include "models/ModelFiles.hpp"
+#include "models/SpikingBertEquilibrium.hpp"
+#include "models/SpikingBertWeights.hpp"
+#include "training/StudentGradient.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+namespace spikingbert::tools {
+
+namespace {
+
+struct GradOptions {
+  std::string model, inputs, output, gradient = "implicit";
+  int steps = 0;  // 0: the config's t_conv
+  int threads = 1;
+};
+
+// Labels of the batch from inputs/labels, [batch]: class indices in [0, num_labels) for classification
+// (cross-entropy, method doc §6.3), real targets for regression (num_labels == 1, MSE).
+struct Labels {
+  std::vector<std::int64_t> classes;
+  std::vector<float> regression;
+};
+
+Labels read_labels(const std::string& file, std::int64_t batch, std::int64_t num_labels) {
+  const io::Hdf5Reader reader(file);
+  const std::string place = "dataset 'inputs/labels'";
+  if (!reader.has("inputs/labels"))
+    throw io::InputError(file, place, "missing", "[batch] labels for the loss");
+  Labels labels;
+  io::Shape shape;
+  if (num_labels == 1) {
+    const auto values = reader.read_doubles("inputs/labels", &shape);
+    labels.regression.assign(values.begin(), values.end());
+  } else {
+    auto ints = reader.read_ints("inputs/labels");
+    shape = ints.shape;
+    labels.classes = std::move(ints.values);
+  }
+  if (shape != io::Shape{batch})
+    throw io::InputError(file, place, "has shape " + io::shape_to_string(shape), io::shape_to_string({batch}));
+  for (const auto label : labels.classes) {
+    if (label < 0 || label >= num_labels)
+      throw io::InputError(file, place, "holds label " + std::to_string(label),
+                           "class indices in [0, " + std::to_string(num_labels) + ")");
+  }
+  for (const auto target : labels.regression) {
+    if (!std::isfinite(target)) throw io::InputError(file, place, "holds a non-finite target", "finite numbers");
+  }
+  return labels;
+}
+
+// Parameters the loss of this command gives no gradient (the reference's grad_is_none): no internal-layer
+// distillation term, so fit_dense (W_td) is unused; the pooler is built but never used (method doc §1.4);
+// the feedback projection only carries current in feedback mode.
+bool gradient_is_none(const std::string& name, const std::string& feedback_weight, training::GradientMode mode) {
+  if (name.rfind("fit_dense.", 0) == 0 || name.rfind("pooler_layer.", 0) == 0) return true;
+  return name == feedback_weight && mode != training::GradientMode::feedback;
+}
+
+void compute_gradient(const GradOptions& o) {
+  const auto mode = training::parse_gradient_mode(o.gradient, "--gradient");
+  if (o.threads < 1) throw io::InputError("command line", "--threads", "must be positive", ">= 1");
+  if (o.steps < 0) throw io::InputError("command line", "--steps", "must be positive", ">= 1");
+
+  // 1. The model, for the simulator and as the steady-state map, from the same tensors.
+  const auto file = models::read_model_file(o.model);
+  const auto spiking_config = models::config_from(file.config);
+  const models::SpikingBert snn(spiking_config, models::weights_from_tensors(spiking_config, file.tensors, file.source));
+  models::SpikingBertEquilibrium<float> model(models::equilibrium_config(file.config), file.tensors, file.source);
+
+  // 2. Tokens and labels.
+  const auto batch = models::read_token_batch(o.inputs);
+  snn.validate(batch, o.inputs);
+  const auto labels = read_labels(o.inputs, batch.batch, file.config.num_labels);
+
+  // 3. The SNN rates (ASR) of all 6L + 1 populations from the event kernel.
+  sim::KernelOptions options;
+  options.steps = o.steps > 0 ? o.steps : spiking_config.t_conv;
+  options.threads = o.threads;
+  const auto forward = snn.forward(batch, options, models::KernelKind::kEvent);
+  const auto populations = model.config().population_count();
+  std::vector<std::vector<float>> rates;
+  std::vector<const float*> rate_pointers;
+  for (std::int64_t j = 0; j < populations; ++j) rates.push_back(forward.asr(static_cast<int>(j)));
+  for (const auto& r : rates) rate_pointers.push_back(r.data());
+
+  // 4. Loss on the rates and the gradient through the steady-state map.
+  training::StudentTargets<float> targets;
+  if (file.config.num_labels == 1) targets.regression_targets = labels.regression.data();
+  else targets.labels = labels.classes.data();
+  training::StudentStep<float> step;
+  model.zero_gradients();
+  const auto loss = training::student_loss_and_gradient(model, batch, rate_pointers, targets, mode, {}, step);
+
+  // 5. train/loss, train/logits and grad/<name> for every parameter of the model file (and the feedback
+  // weight in feedback mode, where it is trained even when the file lacks it).
+  io::Hdf5Writer out(o.output);
+  out.write_tensor("train/loss", io::Tensor{{}, {static_cast<float>(loss.total)}});
+  out.write_tensor("train/logits", io::Tensor{{batch.batch, file.config.num_labels}, step.logits});
+  const auto& feedback_weight = model.feedback_weight_name();
+  int written = 0, none = 0;
+  for (const auto& parameter : model.parameters()) {
+    const bool in_file = file.tensors.count(parameter.name) > 0;
+    if (!in_file && !(parameter.name == feedback_weight && mode == training::GradientMode::feedback)) continue;
+    const bool is_none = gradient_is_none(parameter.name, feedback_weight, mode);
+    io::Tensor gradient{parameter.shape, std::vector<float>(parameter.gradient.begin(), parameter.gradient.end())};
+    if (is_none) std::fill(gradient.values.begin(), gradient.values.end(), 0.0f);
+    const auto path = "grad/" + parameter.name;
+    out.write_tensor(path, gradient);
+    out.write_attribute(path, "grad_is_none", static_cast<std::int64_t>(is_none ? 1 : 0));
+    ++written;
+    none += is_none ? 1 : 0;
+  }
+  out.write_attribute("train", "gradient_mode", training::to_string(mode));
+  out.write_attribute("train", "t_conv", static_cast<std::int64_t>(options.steps));
+  if (mode == training::GradientMode::feedback) {
+    out.write_attribute("train", "adjoint_iterations", static_cast<std::int64_t>(step.adjoint.iterations));
+    out.write_attribute("train", "adjoint_relative_residual", step.adjoint.relative_residual);
+  }
+  out.commit();
+
+  std::printf("simulated %lld x %lld tokens for T = %d steps in %.3f s\n", static_cast<long long>(batch.batch),
+              static_cast<long long>(batch.sequence), options.steps, forward.run.simulation_seconds);
+  std::printf("loss %.8g (%s gradient); %d gradients written (%d without gradient) to %s\n", loss.total,
+              training::to_string(mode).c_str(), written, none, o.output.c_str());
+  if (mode == training::GradientMode::feedback) {
+    std::printf("adjoint: %d iterations, relative residual %.3g, %s\n", step.adjoint.iterations,
+                step.adjoint.relative_residual, step.adjoint.converged ? "converged" : "NOT converged");
+  }
+}
+
+}  // namespace
+
+void add_grad_command(CLI::App& app) {
+  auto options = std::make_shared<GradOptions>();
+  auto* command = app.add_subcommand("grad", "Compute training gradients of a spiking model");
+  command->add_option("--model", options->model, "Model directory (config.json + model.safetensors) or checkpoint")
+      ->required();
+  command->add_option("--inputs", options->inputs,
+                      "HDF5 file with inputs/{input_ids,segment_ids,attention_mask,labels}")
+      ->required();
+  command->add_option("--output", options->output, "HDF5 file to write (train/loss, grad/<parameter name>)")
+      ->required();
+  command->add_option("--gradient", options->gradient, "analog-twin, implicit or feedback")->capture_default_str();
+  command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)");
+  command->add_option("--threads", options->threads, "Simulation threads (results do not depend on it)")
+      ->capture_default_str();
+  command->callback([options] { compute_gradient(*options); });
+}
+
+}  // namespace spikingbert::tools
