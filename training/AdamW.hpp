@@ -6,6 +6,7 @@
 #include "models/KernelSupport.hpp"
 #include "models/Parameter.hpp"
 #include "training/AdamSettings.hpp"
+#include "training/AdamState.hpp"
 #include "training/BertAdam.hpp"
 #include "training/LinearWarmupSchedule.hpp"
 
@@ -16,12 +17,12 @@
 namespace spikingbert::training {
 
 template <class Scalar>
-class AdamW {
+class AdamW : public AdamState<Scalar> {
  public:
   AdamW(AdamSettings settings, LinearWarmupSchedule schedule) : settings_(settings), schedule_(schedule) {}
 
   void step(std::vector<models::Parameter<Scalar>>& parameters) {
-    if (first_moment_.size() != parameters.size()) initialise(parameters);
+    if (this->first_moment_.size() != parameters.size()) this->initialise(parameters);
     double clip = 1.0;
     if (settings_.max_grad_norm > 0) {
       double squares = 0;
@@ -31,8 +32,8 @@ class AdamW {
       const double coefficient = settings_.max_grad_norm / (std::sqrt(squares) + kClipNormEpsilon);
       if (coefficient < 1.0) clip = coefficient;
     }
-    const double rate = settings_.learning_rate * schedule_.multiplier(step_);
-    const double t = static_cast<double>(step_ + 1);
+    const double rate = settings_.learning_rate * schedule_.multiplier(this->step_);
+    const double t = static_cast<double>(this->step_ + 1);
     const double correction1 = 1 - std::pow(settings_.beta1, t);
     const double correction2 = 1 - std::pow(settings_.beta2, t);
     for (std::size_t k = 0; k < parameters.size(); ++k) {
@@ -46,33 +47,18 @@ class AdamW {
       const Scalar eps = static_cast<Scalar>(settings_.epsilon), scale = static_cast<Scalar>(clip);
       using Array = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
       const auto count = static_cast<Eigen::Index>(p.value.size());
-      Array m(first_moment_[k].data(), count), v(second_moment_[k].data(), count), value(p.value.data(), count);
+      Array m(this->first_moment_[k].data(), count), v(this->second_moment_[k].data(), count), value(p.value.data(), count);
       const Array g(p.gradient.data(), count);
       m = b1 * m + one_minus_b1 * (g * scale);
       v = b2 * v + one_minus_b2 * (g * scale).square();
       value = value * shrink - step_size * m / ((v * inverse_correction2).sqrt() + eps);
     }
-    ++step_;
-  }
-
-  std::int64_t steps() const { return step_; }
-  void set_steps(std::int64_t steps) { step_ = steps; }
-  std::vector<std::vector<Scalar>>& first_moment() { return first_moment_; }
-  std::vector<std::vector<Scalar>>& second_moment() { return second_moment_; }
-  void initialise(const std::vector<models::Parameter<Scalar>>& parameters) {
-    first_moment_.assign(parameters.size(), {});
-    second_moment_.assign(parameters.size(), {});
-    for (std::size_t k = 0; k < parameters.size(); ++k) {
-      first_moment_[k].assign(parameters[k].value.size(), Scalar(0));
-      second_moment_[k].assign(parameters[k].value.size(), Scalar(0));
-    }
+    ++this->step_;
   }
 
  private:
   AdamSettings settings_;
   LinearWarmupSchedule schedule_;
-  std::int64_t step_ = 0;
-  std::vector<std::vector<Scalar>> first_moment_, second_moment_;
 };
 
 }  // namespace spikingbert::training

@@ -8,6 +8,7 @@
 #include "models/KernelSupport.hpp"
 #include "models/Parameter.hpp"
 #include "training/AdamSettings.hpp"
+#include "training/AdamState.hpp"
 #include "training/LinearWarmupSchedule.hpp"
 
 #include <cmath>
@@ -20,13 +21,13 @@ namespace spikingbert::training {
 inline constexpr double kClipNormEpsilon = 1e-6;
 
 template <class Scalar>
-class BertAdam {
+class BertAdam : public AdamState<Scalar> {
  public:
   BertAdam(AdamSettings settings, LinearWarmupSchedule schedule) : settings_(settings), schedule_(schedule) {}
 
   void step(std::vector<models::Parameter<Scalar>>& parameters) {
-    if (first_moment_.size() != parameters.size()) initialise(parameters);
-    const double rate = settings_.learning_rate * schedule_.multiplier(step_);
+    if (this->first_moment_.size() != parameters.size()) this->initialise(parameters);
+    const double rate = settings_.learning_rate * schedule_.multiplier(this->step_);
     for (std::size_t t = 0; t < parameters.size(); ++t) {
       auto& p = parameters[t];
       double clip = 1.0;
@@ -44,33 +45,18 @@ class BertAdam {
       const Scalar scale = static_cast<Scalar>(clip);
       using Array = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
       const auto count = static_cast<Eigen::Index>(p.value.size());
-      Array m(first_moment_[t].data(), count), v(second_moment_[t].data(), count), value(p.value.data(), count);
+      Array m(this->first_moment_[t].data(), count), v(this->second_moment_[t].data(), count), value(p.value.data(), count);
       const Array g(p.gradient.data(), count);
       m = b1 * m + one_minus_b1 * (g * scale);
       v = b2 * v + one_minus_b2 * (g * scale).square();
       value -= lr * (m / (v.sqrt() + eps) + decay * value);
     }
-    ++step_;
-  }
-
-  std::int64_t steps() const { return step_; }
-  void set_steps(std::int64_t steps) { step_ = steps; }
-  std::vector<std::vector<Scalar>>& first_moment() { return first_moment_; }
-  std::vector<std::vector<Scalar>>& second_moment() { return second_moment_; }
-  void initialise(const std::vector<models::Parameter<Scalar>>& parameters) {
-    first_moment_.assign(parameters.size(), {});
-    second_moment_.assign(parameters.size(), {});
-    for (std::size_t t = 0; t < parameters.size(); ++t) {
-      first_moment_[t].assign(parameters[t].value.size(), Scalar(0));
-      second_moment_[t].assign(parameters[t].value.size(), Scalar(0));
-    }
+    ++this->step_;
   }
 
  private:
   AdamSettings settings_;
   LinearWarmupSchedule schedule_;
-  std::int64_t step_ = 0;
-  std::vector<std::vector<Scalar>> first_moment_, second_moment_;
 };
 
 }  // namespace spikingbert::training
