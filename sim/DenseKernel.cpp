@@ -26,17 +26,6 @@ using Blocking = Eigen::internal::gemm_blocking_space<Eigen::ColMajor, float, fl
 using Gemm = Eigen::internal::general_matrix_matrix_product<Eigen::Index, float, Eigen::ColMajor, false, float,
                                                             Eigen::ColMajor, false, Eigen::ColMajor, 1>;
 
-class RingSource : public SpikeSource {
- public:
-  explicit RingSource(const std::vector<SpikeRing>& rings) : rings_(rings) {}
-  SpikeList spikes(int population, int step, int row) const override {
-    return rings_[static_cast<std::size_t>(population)].spikes(step, row);
-  }
-
- private:
-  const std::vector<SpikeRing>& rings_;
-};
-
 // One output partition of one projection's GEMM: its weights transposed and zero-padded to
 // `padded_rows` rows (sim/DepthBlocking.hpp), its own packing buffers and result buffer.
 struct GemmPartition {
@@ -235,7 +224,7 @@ class DenseSimulation {
   RunResult result_;
   std::vector<SpikeRing> rings_;
   std::vector<std::vector<float>> matrices_;
-  RingSource source_;
+  RingSpikeSource source_;
   std::vector<float> current_, extra_current_, zeros_;
   std::vector<std::vector<GemmPartition>> partitions_;
 };

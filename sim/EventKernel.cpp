@@ -18,17 +18,6 @@ namespace spikingbert::sim {
 
 namespace {
 
-class RingSource : public SpikeSource {
- public:
-  explicit RingSource(const std::vector<SpikeRing>& rings) : rings_(rings) {}
-  SpikeList spikes(int population, int step, int row) const override {
-    return rings_[static_cast<std::size_t>(population)].spikes(step, row);
-  }
-
- private:
-  const std::vector<SpikeRing>& rings_;
-};
-
 class EventSimulation {
  public:
   EventSimulation(const Network& network, const KernelOptions& options)
@@ -294,7 +283,7 @@ class EventSimulation {
   int rows_ = 0, steps_ = 0, block_ = 1;
   RunResult result_;
   std::vector<SpikeRing> rings_;
-  RingSource source_;
+  RingSpikeSource source_;
   std::vector<int> position_;
   std::vector<char> quiescent_, pending_;
   std::vector<std::int64_t> queued_block_;

@@ -37,4 +37,16 @@ class SpikeRing {
   std::unique_ptr<std::uint32_t[]> index_;  // not zero-filled: only the first count entries of a slot are read
 };
 
+// Serves the spikes held in one ring per population to projections and transforms (sim/SpikeList.hpp).
+class RingSpikeSource : public SpikeSource {
+ public:
+  explicit RingSpikeSource(const std::vector<SpikeRing>& rings) : rings_(rings) {}
+  SpikeList spikes(int population, int step, int row) const override {
+    return rings_[static_cast<std::size_t>(population)].spikes(step, row);
+  }
+
+ private:
+  const std::vector<SpikeRing>& rings_;
+};
+
 }  // namespace spikingbert::sim
