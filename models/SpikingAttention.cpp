@@ -30,7 +30,7 @@ void SpikingAttention::apply(const sim::TransformContext& context, float* curren
         auto it = std::lower_bound(key.begin(), key.end(), head_begin);
         for (; it != key.end() && *it < head_end; ++it) {
           dot += query[*it];
-          ++counts.additions;
+          ++counts.selected_accumulates;  // an accumulate of a real Q entry picked by a binary K spike
         }
         row[j] = dot / score_scale + mask[j];
       }
@@ -60,7 +60,7 @@ void SpikingAttention::apply(const sim::TransformContext& context, float* curren
         auto it = std::lower_bound(value.begin(), value.end(), head_begin);
         for (; it != value.end() && *it < head_end; ++it) {
           out[*it] += row[j];
-          ++counts.additions;
+          ++counts.selected_accumulates;  // an accumulate of a real probability picked by a binary V spike
         }
       }
     }
