@@ -1,6 +1,7 @@
 #include "sim/EventKernel.hpp"
 
 #include "io/Error.hpp"
+#include "sim/CacheLineAllocator.hpp"
 #include "sim/EventScheduler.hpp"
 #include "sim/SparseProduct.hpp"
 #include "sim/SpikeRing.hpp"
@@ -48,7 +49,7 @@ class EventSimulation {
         static_cast<int>(i);
     // Scratch, fully written before it is read; zero-filled here only so that its pages are touched at
     // set-up and not by page faults inside the timed simulation (see sim/SpikeRing.cpp).
-    current_.reset(new float[largest]());
+    current_.assign(largest, 0.0f);
     bool summed_projections = false;  // a population with two dense inputs needs a second buffer
     for (std::size_t p = 0; p < count; ++p) {
       int dense_inputs = 0;
@@ -56,7 +57,7 @@ class EventSimulation {
         dense_inputs += network.projections()[static_cast<std::size_t>(e)].kind == ProjectionKind::kDense;
       summed_projections = summed_projections || dense_inputs > 1;
     }
-    if (summed_projections) extra_current_.reset(new float[largest]());
+    if (summed_projections) extra_current_.assign(largest, 0.0f);
     packed_.resize(network.projections().size());
     for (std::size_t e = 0; e < network.projections().size(); ++e) {
       const auto& projection = network.projections()[e];
@@ -134,7 +135,7 @@ class EventSimulation {
     const int frames = step_count * rows_;
     const auto frame_size = static_cast<std::size_t>(width);
     const auto block_size = static_cast<std::size_t>(frames) * frame_size;
-    float* current = current_.get();
+    float* current = current_.data();
     std::vector<OperationCounts> step_counts(static_cast<std::size_t>(step_count));
 
     // 1. Dense projections: the first writes the current, later ones are summed separately and added.
@@ -156,14 +157,14 @@ class EventSimulation {
         step_counts[static_cast<std::size_t>(s)].synaptic_events += step_spikes * static_cast<std::uint64_t>(width);
         expected_events += step_spikes * static_cast<std::uint64_t>(width);
       }
-      float* destination = have_current ? extra_current_.get() : current;
+      float* destination = have_current ? extra_current_.data() : current;
       const auto& packed = *packed_[static_cast<std::size_t>(e)];
       if (packed.inputs != inputs || packed.outputs != width)
         throw std::logic_error("packed weights do not match the projection");
       const std::uint64_t events = sparse_product(frame_spikes.data(), frames, packed, rows_, destination);
       if (events != expected_events) throw std::logic_error("synaptic event count disagrees with the spikes");
       if (have_current) {
-        const float* extra = extra_current_.get();
+        const float* extra = extra_current_.data();
         parallel_frames(frames, [&](int f) {
           const auto base = static_cast<std::size_t>(f) * frame_size;
           for (std::size_t j = 0; j < frame_size; ++j) current[base + j] += extra[base + j];
@@ -296,7 +297,8 @@ class EventSimulation {
   std::vector<char> quiescent_, pending_;
   std::vector<std::int64_t> queued_block_;
   std::vector<std::vector<int>> outgoing_;
-  std::unique_ptr<float[]> current_, extra_current_;
+  // Scratch currents [frames of a block][width]; rows start on cache lines (widths are multiples of 16).
+  std::vector<float, CacheLineAllocator<float>> current_, extra_current_;
   std::vector<std::shared_ptr<const PackedWeights>> packed_;
   EventHeap heap_;
   std::uint64_t sequence_ = 0;
