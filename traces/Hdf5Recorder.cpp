@@ -415,10 +415,12 @@ void Hdf5Recorder::State::create_datasets(const RunInfo& run) {
     // Per example and population: the convergence step and residual floor of its residual_mean_abs
     // series (traces/Convergence.hpp), so a reader need not recompute them.
     const std::vector<hsize_t> per_population{static_cast<hsize_t>(run.populations.size())};
+    // Uncompressed, like /examples: a row is appended per example, and a compressed chunk that is
+    // rewritten for every row would be written to new space each time (the file never reuses space, §2).
     summary_converged_at = AppendableDataset(file, group.get(), "converged_at", H5T_STD_I64LE, per_population,
-                                             kExampleTableChunkRows, Compression::gzip);
+                                             kExampleTableChunkRows, Compression::none);
     summary_residual_floor = AppendableDataset(file, group.get(), "residual_floor", H5T_IEEE_F64LE, per_population,
-                                               kExampleTableChunkRows, Compression::gzip);
+                                               kExampleTableChunkRows, Compression::none);
     convergence_tolerance = run.convergence_tolerance;
   }
   populations.resize(run.populations.size());

@@ -12,6 +12,10 @@
 //   multiply_accumulates <- macs
 //   other_operations     <- additions + multiplications + exponentials + divisions + square_roots +
 //                           error_functions (LayerNorm, GELU, softmax, scaling, residual adds).
+//   weight_bytes_read    <- synaptic_events x value_bytes: each projection accumulate reads one weight.
+//   state_bytes_read     <- selected_accumulates x value_bytes: each spike-selected sum reads one real
+//                           value (a Q entry or a probability). The membrane potentials every neuron
+//                           reads each step are not in the counters; add them with membrane_state_bytes.
 #include "sim/OperationCounts.hpp"
 #include "traces/EnergyModel.hpp"
 
@@ -19,6 +23,10 @@
 
 namespace spikingbert::traces {
 
-SublayerOperations sublayer_operations(const std::string& name, const sim::OperationCounts& counts);
+SublayerOperations sublayer_operations(const std::string& name, const sim::OperationCounts& counts, int value_bytes);
+
+// Bytes of membrane state read by `neuron_steps` neuron updates (one potential per neuron per step,
+// method doc §2.1): neuron_steps x value_bytes.
+std::uint64_t membrane_state_bytes(std::uint64_t neuron_steps, int value_bytes);
 
 }  // namespace spikingbert::traces

@@ -118,6 +118,14 @@ TEST_CASE("run's energy report counts the kernel's synaptic events as accumulate
   const auto report_text = report.dump();
   INFO(report_text.substr(0, 2000));
   CHECK(report["snn_total"]["synaptic_accumulates"].get<std::int64_t>() == kernel_total);
+  // Memory reads (docs/energy.md §2), int8: 1 byte per value. One weight per projection accumulate; one
+  // value per spike-selected sum plus one membrane potential per neuron per step (tiny: 3 x 8 tokens,
+  // 11 hidden-wide sub-layers and 2 intermediate-wide ones, T steps).
+  CHECK(report["snn_total"]["weight_bytes_read"].get<std::int64_t>() == kernel_total - selected_total);
+  constexpr std::int64_t kTinyTokens = 3 * 8, kTinyHidden = 32, kTinyIntermediate = 64;
+  constexpr std::int64_t kTinyNeuronsPerToken = 11 * kTinyHidden + 2 * kTinyIntermediate;  // 13 sub-layers
+  CHECK(report["snn_total"]["state_bytes_read"].get<std::int64_t>() ==
+        selected_total + kTinyTokens * kTinyNeuronsPerToken * kTinySteps);
   std::int64_t rows_total = 0;
   for (const auto& row : report["rows"])
     if (row.contains("snn")) rows_total += row["snn"]["synaptic_accumulates"].get<std::int64_t>();

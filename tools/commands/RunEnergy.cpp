@@ -15,11 +15,22 @@ traces::EnergyCosts energy_costs_from_option(const std::string& option_value) {
 
 traces::EnergyReport run_energy_report(const models::SpikingBert& model, const std::vector<sim::OperationCounts>& counts,
                                        const std::vector<std::int64_t>& tokens_per_example, int steps,
-                                       const traces::EnergyCosts& costs) {
+                                       const traces::EnergyCosts& costs,
+                                       const std::vector<std::int64_t>& steps_per_example) {
   const auto& config = model.config();
   const auto names = models::SpikingBert::sublayer_names(config.num_hidden_layers);
   std::vector<traces::SublayerOperations> rows;
-  for (std::size_t j = 0; j < counts.size(); ++j) rows.push_back(traces::sublayer_operations(names.at(j), counts[j]));
+  // Neuron updates of sub-layer j: every simulated token's width neurons, every step (method doc §2.1).
+  std::uint64_t token_steps = 0;
+  for (std::size_t e = 0; e < tokens_per_example.size(); ++e)
+    token_steps += static_cast<std::uint64_t>(tokens_per_example[e]) *
+                   static_cast<std::uint64_t>(steps_per_example.empty() ? steps : steps_per_example.at(e));
+  for (std::size_t j = 0; j < counts.size(); ++j) {
+    auto row = traces::sublayer_operations(names.at(j), counts[j], costs.value_bytes);
+    row.state_bytes_read += traces::membrane_state_bytes(
+        token_steps * static_cast<std::uint64_t>(model.sublayer_width(static_cast<int>(j))), costs.value_bytes);
+    rows.push_back(row);
+  }
   // The classifier reads ReLU of the last Output's ASR at token 0 once per example: hidden x labels
   // multiply-accumulates (method doc §1.4); the kernel does not run it, so it is counted here.
   traces::SublayerOperations classifier;

@@ -100,7 +100,8 @@ void run_adaptive(const RunGlueOptions& o, const models::SpikingBert& model, con
   print_outcome("fixed T_max", result.fixed, names);
   std::printf("stopped before T_max: %lld of %d examples\n", static_cast<long long>(result.stopped_early), result.examples);
   // Energy of the adaptive run (counts up to each example's stopping step); the ANN side is per inference.
-  const auto adaptive_energy = run_energy_report(model, result.adaptive.counts, result.simulated_tokens, result.steps_max, costs);
+  const auto adaptive_energy =
+      run_energy_report(model, result.adaptive.counts, result.simulated_tokens, result.steps_max, costs, result.adaptive.steps);
   const auto fixed_energy = run_energy_report(model, result.fixed.counts, result.simulated_tokens, result.steps_max, costs);
   std::printf("adaptive run:\n");
   print_run_energy(adaptive_energy, o.energy_json);
