@@ -25,5 +25,10 @@ echo
 echo "== Figures from the trace"
 python=$(tools/find-python.sh)
 "$python" tools/plot_traces.py out/demo/trace.h5 --out out/demo
+echo
+echo "== Sweep of T and V_th on the first 200 dev sentences (paper Fig. 4a/4b; same untrained model)"
+"$spikingbert" sweep --random-model --task sst2 --data data/glue/SST-2/dev.tsv --steps 4,8,16,32,64,100 \
+  --vth 0.5,1,2 --limit 200 --threads "$(nproc)" --output out/demo/sweep.csv
+"$python" tools/plot_sweep.py out/demo/sweep.csv --out out/demo --vth 1
 echo "figures: $(ls out/demo/*.png | tr '\n' ' ')"
-echo "trace: out/demo/trace.h5 (schema: docs/traces.md); energy report: out/demo/energy.json"
+echo "trace: out/demo/trace.h5 (schema: docs/traces.md); energy report: out/demo/energy.json; sweep: out/demo/sweep.csv"
