@@ -66,14 +66,20 @@ TEST_CASE("inspect lists populations and writes a GraphViz graph", "[tools][insp
 }
 
 TEST_CASE("bench --json reports agreeing kernels and a rate near the target", "[tools][bench]") {
-  const auto result = run_spikingbert("bench --size tiny --seq 8 --steps 40 --asr 0.2 --threads 2 --json");
+  const auto result = run_spikingbert("bench --size tiny --seq 8 --steps 40 --asr 0.2 --threads 2 --repeat 2 --json");
   REQUIRE(result.exit_code == 0);
   const auto json = nlohmann::json::parse(result.out.substr(result.out.rfind('{')));
   CHECK(json["spikes_agree"] == true);
+  CHECK(json["threads_agree"] == true);  // the 1-thread run of the scaling measurement gives the same spikes
+  CHECK(json["repeat"] == 2);
+  CHECK(json["event_seconds_one_thread"].get<double>() > 0.0);
+  CHECK(json["event_thread_speedup"].get<double>() ==
+        Approx(json["event_seconds_one_thread"].get<double>() / json["event_seconds"].get<double>()));
   CHECK(json["neurons_with_different_counts"] == 0);
   CHECK(std::abs(json["measured_mean_asr"].get<double>() - 0.2) < 0.08);
   CHECK(json["synaptic_events"].get<std::uint64_t>() > 0);
   CHECK(run_spikingbert("bench --size huge").exit_code == 2);
+  CHECK(run_spikingbert("bench --size tiny --repeat 0").exit_code == 2);
 }
 
 namespace {
