@@ -381,4 +381,5 @@ TEST_CASE("errors: sweep lists and adaptive-step options", "[tools][errors][swee
   CHECK(valid.exit_code == 0);
   CHECK(sweep("2,3", "0.5,1").exit_code == 0);
   CHECK(fs::exists(output / "rows.csv"));
+  fs::remove_all(folder);
 }
