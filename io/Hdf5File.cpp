@@ -484,6 +484,19 @@ void Hdf5Writer::write_tensor(const std::string& dataset_path, const Tensor& ten
                 tensor.values.size());
 }
 
+void Hdf5Writer::write_half_tensor(const std::string& dataset_path, const Shape& shape,
+                                   const std::vector<std::uint16_t>& bits) {
+  // binary16 as h5py defines it: sign bit 15, exponent bits 10-14 (bias 15), mantissa bits 0-9.
+  const Lock lock(hdf5_mutex());  // recursive: write_dataset locks again
+  const Handle half(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);
+  if (half.valid() && (H5Tset_fields(half.get(), 15, 10, 5, 0, 10) < 0 || H5Tset_size(half.get(), 2) < 0 ||
+                       H5Tset_ebias(half.get(), 15) < 0)) {
+    throw std::runtime_error("HDF5: cannot define the float16 type");
+  }
+  if (!half.valid()) throw std::runtime_error("HDF5: cannot create the float16 type");
+  write_dataset(dataset_path, shape, half.get(), half.get(), bits.data(), bits.size());
+}
+
 void Hdf5Writer::write_doubles(const std::string& dataset_path, const Shape& shape, const std::vector<double>& values) {
   write_dataset(dataset_path, shape, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, values.data(), values.size());
 }

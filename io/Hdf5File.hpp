@@ -80,6 +80,9 @@ class Hdf5Writer {
   // Datasets; intermediate groups are created. An empty shape writes a scalar dataset.
   void write_tensor(const std::string& dataset_path, const Tensor& tensor);  // float32
   void write_doubles(const std::string& dataset_path, const Shape& shape, const std::vector<double>& values);
+  // IEEE binary16 (little endian, what h5py calls float16), given as bit patterns (io/HalfFloat.hpp).
+  // read_tensor widens it back to float32 exactly.
+  void write_half_tensor(const std::string& dataset_path, const Shape& shape, const std::vector<std::uint16_t>& bits);
   // Signed integers stored with `bytes` bytes (1, 2, 4 or 8); values must fit.
   void write_ints(const std::string& dataset_path, const Shape& shape, const std::vector<std::int64_t>& values,
                   int bytes = 4);

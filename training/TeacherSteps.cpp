@@ -44,6 +44,16 @@ std::vector<float> teacher_predict(const models::BertTeacher<float>& model, cons
   return logits;
 }
 
+std::vector<float> teacher_predict(const models::TeacherEnsemble& teacher, const std::vector<EncodedExample>& examples,
+                                   std::int64_t batch_size) {
+  std::vector<float> logits;
+  for (const auto& indices : sequential_batches(static_cast<std::int64_t>(examples.size()), batch_size)) {
+    const auto batch_logits = teacher.logits(make_batch(examples, indices));
+    logits.insert(logits.end(), batch_logits.begin(), batch_logits.end());
+  }
+  return logits;
+}
+
 double accuracy(const std::vector<float>& logits, const std::vector<EncodedExample>& examples, std::int64_t classes) {
   if (examples.empty()) return 0.0;
   std::int64_t correct = 0;

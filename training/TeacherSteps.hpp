@@ -1,6 +1,7 @@
 #pragma once
 // The teacher's training step and prediction, independent of files: what train-teacher loops over.
 #include "models/BertTeacher.hpp"
+#include "models/TeacherEnsemble.hpp"
 #include "training/EncodedExample.hpp"
 #include "training/TeacherOptimizer.hpp"
 
@@ -18,6 +19,10 @@ float teacher_train_step(models::BertTeacher<float>& model, TeacherOptimizer& op
 
 // Logits for every example, dropout off: [examples, num_labels].
 std::vector<float> teacher_predict(const models::BertTeacher<float>& model, const std::vector<EncodedExample>& examples,
+                                   std::int64_t batch_size);
+
+// The ensemble's mean logits for every example: [examples, num_labels].
+std::vector<float> teacher_predict(const models::TeacherEnsemble& teacher, const std::vector<EncodedExample>& examples,
                                    std::int64_t batch_size);
 
 // Fraction of examples whose arg-max logit equals the label.

@@ -1,4 +1,6 @@
 // `spikingbert run-teacher --model CKPT --task T --data FILE [--json]`: the task's metrics on a GLUE file.
+// --model may be an ensemble folder (train-teacher --members): logits are the members' mean, hidden states and
+// scores member 0's (models/TeacherEnsemble.hpp).
 // `spikingbert run-teacher --model CKPT|HF_DIR --inputs case.h5 --output OUT.h5 [--grad]`: the teacher's
 // forward on given token ids, written in the layout of tests/data/teacher-tiny/case.h5:
 //   hidden_states [layers+1, batch, seq, hidden] (embedding output first), attention_scores
@@ -13,6 +15,7 @@
 #include "io/GlueReader.hpp"
 #include "io/Hdf5File.hpp"
 #include "models/BertTeacherIo.hpp"
+#include "models/TeacherEnsemble.hpp"
 #include "training/GlueTeacherData.hpp"
 #include "training/TeacherSteps.hpp"
 #include "training/CrossEntropyLoss.hpp"
@@ -95,17 +98,23 @@ io::Tensor stacked(const std::vector<const Buffer*>& parts, io::Shape shape) {
 }
 
 void run_on_inputs(const RunTeacherOptions& options) {
-  const auto files = models::read_teacher_files(options.model);
-  const auto model = models::teacher_from_tensors<float>(files.config, files.tensors, files.source);
-  const auto& c = model.config();
+  // An ensemble folder writes member 0's hidden states, scores and pooled output with the mean logits
+  // (models/TeacherEnsemble.hpp); --grad needs a single model.
+  const auto member_paths = models::teacher_member_paths(options.model);
+  if (options.grad && member_paths.size() != 1) {
+    throw io::InputError(options.model, "--model", "an ensemble of " + std::to_string(member_paths.size()) + " members",
+                         "a single teacher with --grad");
+  }
+  const auto teacher = models::TeacherEnsemble::load(std::filesystem::path(options.model));
+  const auto& c = teacher.config();
   const io::Hdf5Reader reader(options.inputs);
   const auto batch = read_inputs(reader, c.vocab_size, c.type_vocab_size);
-  if (batch.sequence > c.max_position_embeddings) {
+  if (batch.sequence > teacher.max_sequence_length()) {
     throw io::InputError(options.inputs, "dataset 'input_ids'", "sequence length " + std::to_string(batch.sequence),
-                         "at most max_position_embeddings = " + std::to_string(c.max_position_embeddings));
+                         "at most max_position_embeddings = " + std::to_string(teacher.max_sequence_length()));
   }
   models::BertTeacherActivations<float> a;
-  model.forward(batch, a);
+  teacher.forward(batch, a);
 
   io::Hdf5Writer writer(options.output);
   const std::int64_t B = batch.batch, L = batch.sequence, H = c.hidden_size;
@@ -126,6 +135,7 @@ void run_on_inputs(const RunTeacherOptions& options) {
       throw io::InputError(options.inputs, "dataset 'labels'", "shape " + io::shape_to_string(labels.shape),
                            "[" + std::to_string(B) + "]");
     }
+    const auto files = models::read_teacher_files(member_paths.front());
     auto exact = models::teacher_from_tensors<double>(files.config, files.tensors, files.source);
     models::BertTeacherActivations<double> activations;
     exact.forward(batch, activations);
@@ -170,8 +180,12 @@ void run_on_glue(const RunTeacherOptions& options) {
   std::vector<float> logits;
   std::vector<training::EncodedExample> examples;
   double seconds = 0;
-  const float member_weight = 1.0f / static_cast<float>(options.models.size());
+  std::vector<std::filesystem::path> member_paths;
   for (const auto& path : options.models) {
+    for (const auto& member : models::teacher_member_paths(path)) member_paths.push_back(member);
+  }
+  const float member_weight = 1.0f / static_cast<float>(member_paths.size());
+  for (const auto& path : member_paths) {
     const auto files = models::read_teacher_files(path);
     const auto model = models::teacher_from_tensors<float>(files.config, files.tensors, files.source);
     if (model.config().num_labels != expected_labels) {
@@ -202,10 +216,10 @@ void run_on_glue(const RunTeacherOptions& options) {
     summary["task"] = info.name;
     summary["data"] = options.data;
     summary["examples"] = examples_size;
-    summary["models"] = options.models.size();
+    summary["models"] = member_paths.size();
     for (const auto& [name, value] : metrics) summary["metrics"][name] = value;
     summary["seconds"] = seconds;
-    summary["examples_per_second"] = static_cast<double>(examples_size * options.models.size()) / std::max(seconds, 1e-9);
+    summary["examples_per_second"] = static_cast<double>(examples_size * member_paths.size()) / std::max(seconds, 1e-9);
     std::cout << summary.dump() << "\n";
   } else {
     std::cout << info.name << " " << options.data << ": " << examples_size << " examples";
@@ -220,7 +234,8 @@ void add_run_teacher_command(CLI::App& app) {
   auto* command = app.add_subcommand("run-teacher", "Evaluate a BERT teacher");
   auto options = std::make_shared<RunTeacherOptions>();
   command->add_option("--model", options->models,
-                      "Native checkpoint or Hugging Face folder (repeat with --task/--data for an ensemble)")
+                      "Native checkpoint, Hugging Face folder, or ensemble folder (ensemble.json); repeat with --task/--data "
+                      "for an ensemble of all the members given")
       ->required();
   command->add_option("--inputs", options->inputs, "HDF5 file with input_ids, segment_ids, attention_mask[, labels]");
   command->add_option("--output", options->output, "HDF5 file to write the outputs to (with --inputs)");
