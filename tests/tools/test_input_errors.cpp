@@ -339,8 +339,9 @@ TEST_CASE("errors: distill options", "[tools][errors][distill]") {
   check_input_error(run_spikingbert(base("--stage pred --steps 0")), "command line", "--steps: must be positive", output);
   check_input_error(run_spikingbert(base("--stage pred --gradient backprop")), "command line",
                     "--gradient: unknown gradient mode 'backprop'", output);
-  check_input_error(run_spikingbert(base("--stage pred --task mnli")), "command line",
-                    "task 'mnli' is not supported by distill", output);
+  check_input_error(run_spikingbert("distill --teacher " + teacher + " --task mnli --stage pred --output " +
+                                    quoted(output / "student.h5")),
+                    "command line", "task 'mnli' is not supported by distill", output);
   check_input_error(run_spikingbert(base("--stage pred --temperature 0")), "command line", "--temperature", output);
   check_input_error(run_spikingbert(base("--stage pred --resume")), (output / "student.h5.state").string(),
                     "no training state to resume", output);

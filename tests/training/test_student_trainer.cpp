@@ -3,6 +3,7 @@
 #include "io/Error.hpp"
 #include "models/BertTeacher.hpp"
 #include "models/BertTeacherIo.hpp"
+#include "models/ModelFiles.hpp"
 #include "models/StudentInit.hpp"
 #include "training/StudentTrainer.hpp"
 
