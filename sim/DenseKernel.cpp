@@ -1,19 +1,15 @@
 #include "sim/DenseKernel.hpp"
 
-#include "io/Error.hpp"
 #include "sim/DepthBlocking.hpp"
-#include "sim/SpikeRing.hpp"
+#include "sim/RunState.hpp"
 
 // GCC 12 reports false "may be used uninitialized" warnings inside Eigen's AVX-512 GEMM kernel
 // (intrinsics with deliberately undefined lanes); they are not in this file's code.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <Eigen/Core>
 #include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <memory>
 #include <stdexcept>
 
@@ -38,22 +34,18 @@ struct GemmPartition {
 class DenseSimulation {
  public:
   DenseSimulation(const Network& network, const KernelOptions& options)
-      : network_(network), options_(options), rows_(network.rows()), steps_(options.steps), source_(rings_) {
+      : network_(network),
+        options_(options),
+        rows_(network.rows()),
+        steps_(options.steps),
+        state_(network, options.steps, [&](PopulationId p) { return network.max_outgoing_delay(p) + 1; }) {
     const auto count = static_cast<std::size_t>(network.population_count());
-    result_.steps = steps_;
-    result_.rows = rows_;
-    result_.populations.resize(count);
-    rings_.resize(count);
     matrices_.resize(count);
     std::size_t largest = 0;
     for (std::size_t p = 0; p < count; ++p) {
-      const auto& population = network.population(static_cast<PopulationId>(p));
-      const auto size = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(population.width);
-      result_.populations[p].spike_count.assign(size, 0);
-      result_.populations[p].membrane.assign(size, 0.0f);
-      const int capacity = network.max_outgoing_delay(static_cast<PopulationId>(p)) + 1;
-      rings_[p] = SpikeRing(capacity, rows_, population.width);
-      matrices_[p].assign(static_cast<std::size_t>(capacity) * size, 0.0f);
+      const auto size = static_cast<std::size_t>(rows_) *
+                        static_cast<std::size_t>(network.population(static_cast<PopulationId>(p)).width);
+      matrices_[p].assign(static_cast<std::size_t>(state_.rings[p].capacity()) * size, 0.0f);
       largest = std::max(largest, size);
     }
     current_.resize(largest);
@@ -87,20 +79,18 @@ class DenseSimulation {
   }
 
   RunResult run() {
-    const auto start = std::chrono::steady_clock::now();
-    const auto cpu_start = std::clock();
+    const SimulationClock clock;
     for (int t = 0; t < steps_; ++t)
       for (const PopulationId p : network_.update_order()) update_step(p, t);
-    result_.simulation_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    result_.simulation_cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-    return result_;
+    clock.stop(state_.result);
+    return state_.result;
   }
 
  private:
   // The 0/1 spike matrix [rows][width] of population p at step t (zeros before the start).
   const float* spike_matrix(PopulationId p, int step) const {
     if (step < 0) return zeros_.data();
-    const auto& ring = rings_[static_cast<std::size_t>(p)];
+    const auto& ring = state_.rings[static_cast<std::size_t>(p)];
     const auto size = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(network_.population(p).width);
     return matrices_[static_cast<std::size_t>(p)].data() + static_cast<std::size_t>(step % ring.capacity()) * size;
   }
@@ -146,18 +136,7 @@ class DenseSimulation {
     }
     if (!have_current) std::fill(current, current + size, 0.0f);
 
-    const bool has_bias = !population.bias.empty();
-    const bool has_drive = !population.drive.empty();
-    for (int r = 0; r < rows_; ++r) {
-      float* row = current + static_cast<std::size_t>(r) * static_cast<std::size_t>(width);
-      if (has_bias)
-        for (int j = 0; j < width; ++j) row[j] += population.bias[static_cast<std::size_t>(j)];
-      if (has_drive) {
-        const float* drive = population.drive.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(width);
-        for (int j = 0; j < width; ++j) row[j] += drive[j];
-      }
-    }
-    counts.additions += size * ((has_bias ? 1u : 0u) + (has_drive ? 1u : 0u));
+    counts.additions += state_.add_bias_and_drive(p, current, rows_);
     for (const int e : network_.incoming(p)) {
       const auto& projection = network_.projections()[static_cast<std::size_t>(e)];
       if (projection.kind != ProjectionKind::kIdentity) continue;
@@ -166,28 +145,12 @@ class DenseSimulation {
       counts.dense_macs += size;
     }
 
-    for (const auto& transform : population.transforms) {
-      const int group = transform->row_group();
-      if (group <= 0 || rows_ % group != 0)
-        throw io::InputError("network", "transform '" + transform->name() + "'",
-                             "row group does not divide the rows", "a divisor of " + std::to_string(rows_));
-      const int groups = rows_ / group;
-      std::vector<OperationCounts> task_counts(static_cast<std::size_t>(groups));
-      tbb::parallel_for(
-          tbb::blocked_range<int>(0, groups, 1),
-          [&](const tbb::blocked_range<int>& range) {
-            for (int g = range.begin(); g != range.end(); ++g) {
-              TransformContext context{t, g * group, width, &source_};
-              transform->apply(context, current + static_cast<std::size_t>(g * group) * static_cast<std::size_t>(width),
-                               task_counts[static_cast<std::size_t>(g)]);
-            }
-          },
-          tbb::simple_partitioner());
-      for (const auto& c : task_counts) counts += c;
-    }
+    std::vector<OperationCounts> step_counts(1);
+    state_.apply_transforms(p, t, 1, current, step_counts);
+    counts += step_counts[0];
 
-    auto& state = result_.populations[static_cast<std::size_t>(p)];
-    auto& ring = rings_[static_cast<std::size_t>(p)];
+    auto& state = state_.result.populations[static_cast<std::size_t>(p)];
+    const auto& ring = state_.rings[static_cast<std::size_t>(p)];
     float* matrix = const_cast<float*>(spike_matrix(p, t));
     std::vector<ThresholdStatistics> row_thresholds(static_cast<std::size_t>(rows_));
     std::vector<std::uint32_t> row_spikes(static_cast<std::size_t>(rows_));
@@ -196,16 +159,11 @@ class DenseSimulation {
         [&](const tbb::blocked_range<int>& range) {
           for (int r = range.begin(); r != range.end(); ++r) {
             const auto offset = static_cast<std::size_t>(r) * static_cast<std::size_t>(width);
-            std::uint32_t* fired = ring.slot(t, r);
-            const std::uint32_t n = update_neurons(population.neuron, current + offset, state.membrane.data() + offset,
-                                                   fired, width, row_thresholds[static_cast<std::size_t>(r)]);
-            ring.set_count(t, r, n);
+            row_spikes[static_cast<std::size_t>(r)] =
+                state_.integrate_row(p, t, r, current + offset, row_thresholds[static_cast<std::size_t>(r)]);
+            // The 0/1 spike matrix the next GEMMs read.
             std::fill(matrix + offset, matrix + offset + static_cast<std::size_t>(width), 0.0f);
-            for (std::uint32_t k = 0; k < n; ++k) {
-              matrix[offset + fired[k]] = 1.0f;
-              ++state.spike_count[offset + fired[k]];
-            }
-            row_spikes[static_cast<std::size_t>(r)] = n;
+            for (const auto i : ring.spikes(t, r)) matrix[offset + i] = 1.0f;
           }
         },
         tbb::simple_partitioner());
@@ -215,16 +173,14 @@ class DenseSimulation {
     }
     state.counts += counts;
     if (options_.observer)
-      options_.observer->on_population_step(StepSpikes{&source_, p, t, rows_, &state.spike_count}, counts);
+      options_.observer->on_population_step(StepSpikes{&state_.source, p, t, rows_, &state.spike_count}, counts);
   }
 
   const Network& network_;
   KernelOptions options_;
   int rows_ = 0, steps_ = 0;
-  RunResult result_;
-  std::vector<SpikeRing> rings_;
+  RunState state_;
   std::vector<std::vector<float>> matrices_;
-  RingSpikeSource source_;
   std::vector<float> current_, extra_current_, zeros_;
   std::vector<std::vector<GemmPartition>> partitions_;
 };
@@ -232,12 +188,7 @@ class DenseSimulation {
 }  // namespace
 
 RunResult run_dense_kernel(const Network& network, const KernelOptions& options) {
-  if (!network.finalized()) throw std::logic_error("run_dense_kernel: network not finalized");
-  if (options.threads < 1) throw io::InputError("command line", "--threads", "thread count must be positive", ">= 1");
-  tbb::task_arena arena(options.threads);
-  RunResult result;
-  arena.execute([&] { result = DenseSimulation(network, options).run(); });
-  return result;
+  return run_in_arena(network, options, "run_dense_kernel", [&] { return DenseSimulation(network, options).run(); });
 }
 
 }  // namespace spikingbert::sim

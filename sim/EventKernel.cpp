@@ -1,16 +1,14 @@
 #include "sim/EventKernel.hpp"
 
-#include "io/Error.hpp"
+#include "sim/CacheLineAllocator.hpp"
 #include "sim/EventScheduler.hpp"
+#include "sim/RunState.hpp"
 #include "sim/SparseProduct.hpp"
 #include "sim/SpikeRing.hpp"
 
 #include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <memory>
 #include <stdexcept>
 
@@ -18,35 +16,46 @@ namespace spikingbert::sim {
 
 namespace {
 
+// Steps a population integrates per update; a feedback edge of delay d needs blocks of at most d steps.
+int time_block(const Network& network, const KernelOptions& options) {
+  int block = std::clamp(options.block_steps, 1, std::max(1, options.steps));
+  if (network.smallest_feedback_delay() > 0) block = std::min(block, network.smallest_feedback_delay());
+  return block;
+}
+
 class EventSimulation {
  public:
   EventSimulation(const Network& network, const KernelOptions& options)
-      : network_(network), options_(options), rows_(network.rows()), source_(rings_) {
-    steps_ = options.steps;
-    block_ = std::clamp(options.block_steps, 1, std::max(1, steps_));
-    if (network.smallest_feedback_delay() > 0) block_ = std::min(block_, network.smallest_feedback_delay());
+      : network_(network),
+        options_(options),
+        rows_(network.rows()),
+        steps_(options.steps),
+        block_(time_block(network, options)),
+        state_(network, options.steps,
+               [&](PopulationId p) { return block_ + network.max_outgoing_delay(p); }) {
     const auto count = static_cast<std::size_t>(network.population_count());
-    result_.steps = steps_;
-    result_.rows = rows_;
-    result_.populations.resize(count);
-    rings_.resize(count);
     position_.resize(count);
     quiescent_.assign(count, 1);
     pending_.assign(count, 0);
     queued_block_.assign(count, -1);
     std::size_t largest = 0;
-    for (std::size_t p = 0; p < count; ++p) {
-      const auto& population = network.population(static_cast<PopulationId>(p));
-      const auto size = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(population.width);
-      result_.populations[p].spike_count.assign(size, 0);
-      result_.populations[p].membrane.assign(size, 0.0f);
-      rings_[p] = SpikeRing(block_ + network.max_outgoing_delay(static_cast<PopulationId>(p)), rows_,
-                            population.width);
-      largest = std::max(largest, size * static_cast<std::size_t>(block_));
-    }
+    for (std::size_t p = 0; p < count; ++p)
+      largest = std::max(largest, static_cast<std::size_t>(rows_) *
+                                      static_cast<std::size_t>(network.population(static_cast<PopulationId>(p)).width) *
+                                      static_cast<std::size_t>(block_));
     for (std::size_t i = 0; i < count; ++i) position_[static_cast<std::size_t>(network.update_order()[i])] =
         static_cast<int>(i);
-    current_.reset(new float[largest]);  // scratch, fully written before it is read
+    // Scratch, fully written before it is read; zero-filled here only so that its pages are touched at
+    // set-up and not by page faults inside the timed simulation (see sim/SpikeRing.cpp).
+    current_.assign(largest, 0.0f);
+    bool summed_projections = false;  // a population with two dense inputs needs a second buffer
+    for (std::size_t p = 0; p < count; ++p) {
+      int dense_inputs = 0;
+      for (const int e : network.incoming(static_cast<PopulationId>(p)))
+        dense_inputs += network.projections()[static_cast<std::size_t>(e)].kind == ProjectionKind::kDense;
+      summed_projections = summed_projections || dense_inputs > 1;
+    }
+    if (summed_projections) extra_current_.assign(largest, 0.0f);
     packed_.resize(network.projections().size());
     for (std::size_t e = 0; e < network.projections().size(); ++e) {
       const auto& projection = network.projections()[e];
@@ -56,13 +65,11 @@ class EventSimulation {
         packed_[e] = std::make_shared<const PackedWeights>(pack_weights(
             projection.weights->data(), network.population(projection.source).width, network.population(projection.target).width));
     }
-    largest_block_ = largest;
   }
 
   RunResult run() {
-    if (steps_ <= 0) return result_;
-    const auto start = std::chrono::steady_clock::now();
-    const auto cpu_start = std::clock();
+    if (steps_ <= 0) return state_.result;
+    const SimulationClock clock;
     const std::int64_t blocks = (steps_ + block_ - 1) / block_;
     for (const PopulationId p : network_.update_order())
       if (network_.population(p).has_drive()) schedule_update(p, 0);
@@ -84,9 +91,8 @@ class EventSimulation {
       if (event.block + 1 < blocks && (population.has_drive() || !quiescent_[static_cast<std::size_t>(p)]))
         schedule_update(p, event.block + 1);
     }
-    result_.simulation_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    result_.simulation_cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-    return result_;
+    clock.stop(state_.result);
+    return state_.result;
   }
 
  private:
@@ -125,7 +131,7 @@ class EventSimulation {
     const int frames = step_count * rows_;
     const auto frame_size = static_cast<std::size_t>(width);
     const auto block_size = static_cast<std::size_t>(frames) * frame_size;
-    float* current = current_.get();
+    float* current = current_.data();
     std::vector<OperationCounts> step_counts(static_cast<std::size_t>(step_count));
 
     // 1. Dense projections: the first writes the current, later ones are summed separately and added.
@@ -134,7 +140,7 @@ class EventSimulation {
     for (const int e : network_.incoming(p)) {
       const auto& projection = network_.projections()[static_cast<std::size_t>(e)];
       if (projection.kind != ProjectionKind::kDense) continue;
-      const auto& ring = rings_[static_cast<std::size_t>(projection.source)];
+      const auto& ring = state_.rings[static_cast<std::size_t>(projection.source)];
       const int inputs = network_.population(projection.source).width;
       std::uint64_t expected_events = 0;
       for (int s = 0; s < step_count; ++s) {
@@ -147,15 +153,14 @@ class EventSimulation {
         step_counts[static_cast<std::size_t>(s)].synaptic_events += step_spikes * static_cast<std::uint64_t>(width);
         expected_events += step_spikes * static_cast<std::uint64_t>(width);
       }
-      if (have_current && !extra_current_) extra_current_.reset(new float[largest_block_]);
-      float* destination = have_current ? extra_current_.get() : current;
+      float* destination = have_current ? extra_current_.data() : current;
       const auto& packed = *packed_[static_cast<std::size_t>(e)];
       if (packed.inputs != inputs || packed.outputs != width)
         throw std::logic_error("packed weights do not match the projection");
       const std::uint64_t events = sparse_product(frame_spikes.data(), frames, packed, rows_, destination);
       if (events != expected_events) throw std::logic_error("synaptic event count disagrees with the spikes");
       if (have_current) {
-        const float* extra = extra_current_.get();
+        const float* extra = extra_current_.data();
         parallel_frames(frames, [&](int f) {
           const auto base = static_cast<std::size_t>(f) * frame_size;
           for (std::size_t j = 0; j < frame_size; ++j) current[base + j] += extra[base + j];
@@ -166,25 +171,12 @@ class EventSimulation {
     if (!have_current) std::fill(current, current + block_size, 0.0f);
 
     // 2. Bias, constant drive, identity (residual) spikes; in this order in both kernels.
-    const bool has_bias = !population.bias.empty();
-    const bool has_drive = !population.drive.empty();
-    if (has_bias || has_drive) {
-      parallel_frames(frames, [&](int f) {
-        float* row = current + static_cast<std::size_t>(f) * frame_size;
-        if (has_bias)
-          for (int j = 0; j < width; ++j) row[j] += population.bias[static_cast<std::size_t>(j)];
-        if (has_drive) {
-          const float* drive = population.drive.data() + static_cast<std::size_t>(f % rows_) * frame_size;
-          for (int j = 0; j < width; ++j) row[j] += drive[j];
-        }
-      });
-      for (auto& c : step_counts)
-        c.additions += static_cast<std::uint64_t>(rows_) * frame_size * ((has_bias ? 1u : 0u) + (has_drive ? 1u : 0u));
-    }
+    const std::uint64_t bias_and_drive = state_.add_bias_and_drive(p, current, frames);
+    for (auto& c : step_counts) c.additions += bias_and_drive / static_cast<std::uint64_t>(step_count);
     for (const int e : network_.incoming(p)) {
       const auto& projection = network_.projections()[static_cast<std::size_t>(e)];
       if (projection.kind != ProjectionKind::kIdentity) continue;
-      const auto& ring = rings_[static_cast<std::size_t>(projection.source)];
+      const auto& ring = state_.rings[static_cast<std::size_t>(projection.source)];
       for (int s = 0; s < step_count; ++s)
         for (int r = 0; r < rows_; ++r) {
           float* row = current + static_cast<std::size_t>(s * rows_ + r) * frame_size;
@@ -195,50 +187,20 @@ class EventSimulation {
     }
 
     // 3. Transforms, each on fixed (step, row group) partitions.
-    for (const auto& transform : population.transforms) {
-      const int group = transform->row_group();
-      if (group <= 0 || rows_ % group != 0)
-        throw io::InputError("network", "transform '" + transform->name() + "'",
-                             "row group does not divide the rows", "a divisor of " + std::to_string(rows_));
-      const int groups = rows_ / group;
-      std::vector<OperationCounts> task_counts(static_cast<std::size_t>(step_count * groups));
-      tbb::parallel_for(
-          tbb::blocked_range<int>(0, step_count * groups, 1),
-          [&](const tbb::blocked_range<int>& range) {
-            for (int task = range.begin(); task != range.end(); ++task) {
-              const int s = task / groups;
-              const int first_row = (task % groups) * group;
-              TransformContext context{first_step + s, first_row, width, &source_};
-              transform->apply(context, current + static_cast<std::size_t>(s * rows_ + first_row) * frame_size,
-                               task_counts[static_cast<std::size_t>(task)]);
-            }
-          },
-          tbb::simple_partitioner());
-      for (int task = 0; task < step_count * groups; ++task)
-        step_counts[static_cast<std::size_t>(task / groups)] += task_counts[static_cast<std::size_t>(task)];
-    }
+    state_.apply_transforms(p, first_step, step_count, current, step_counts);
 
     // 4. Neurons: each row integrates the block's steps in order; rows are independent partitions.
-    auto& state = result_.populations[static_cast<std::size_t>(p)];
-    auto& ring = rings_[static_cast<std::size_t>(p)];
+    auto& state = state_.result.populations[static_cast<std::size_t>(p)];
     std::vector<ThresholdStatistics> row_thresholds(static_cast<std::size_t>(rows_));
     std::vector<std::uint64_t> row_step_spikes(static_cast<std::size_t>(rows_ * step_count));
     tbb::parallel_for(
         tbb::blocked_range<int>(0, rows_, 1),
         [&](const tbb::blocked_range<int>& range) {
-          for (int r = range.begin(); r != range.end(); ++r) {
-            float* membrane = state.membrane.data() + static_cast<std::size_t>(r) * frame_size;
-            std::uint32_t* count = state.spike_count.data() + static_cast<std::size_t>(r) * frame_size;
-            for (int s = 0; s < step_count; ++s) {
-              std::uint32_t* fired = ring.slot(first_step + s, r);
-              const std::uint32_t n =
-                  update_neurons(population.neuron, current + static_cast<std::size_t>(s * rows_ + r) * frame_size,
-                                 membrane, fired, width, row_thresholds[static_cast<std::size_t>(r)]);
-              ring.set_count(first_step + s, r, n);
-              for (std::uint32_t k = 0; k < n; ++k) ++count[fired[k]];
-              row_step_spikes[static_cast<std::size_t>(r * step_count + s)] = n;
-            }
-          }
+          for (int r = range.begin(); r != range.end(); ++r)
+            for (int s = 0; s < step_count; ++s)
+              row_step_spikes[static_cast<std::size_t>(r * step_count + s)] = state_.integrate_row(
+                  p, first_step + s, r, current + static_cast<std::size_t>(s * rows_ + r) * frame_size,
+                  row_thresholds[static_cast<std::size_t>(r)]);
         },
         tbb::simple_partitioner());
     for (int r = 0; r < rows_; ++r) {
@@ -259,7 +221,7 @@ class EventSimulation {
     for (int s = 0; s < step_count; ++s) {
       state.counts += step_counts[static_cast<std::size_t>(s)];
       if (options_.observer)
-        options_.observer->on_population_step(StepSpikes{&source_, p, first_step + s, rows_, &state.spike_count},
+        options_.observer->on_population_step(StepSpikes{&state_.source, p, first_step + s, rows_, &state.spike_count},
                                               step_counts[static_cast<std::size_t>(s)]);
       if (step_counts[static_cast<std::size_t>(s)].spikes > 0) send_packets(p, first_step + s);
     }
@@ -281,15 +243,13 @@ class EventSimulation {
   const Network& network_;
   KernelOptions options_;
   int rows_ = 0, steps_ = 0, block_ = 1;
-  RunResult result_;
-  std::vector<SpikeRing> rings_;
-  RingSpikeSource source_;
+  RunState state_;
   std::vector<int> position_;
   std::vector<char> quiescent_, pending_;
   std::vector<std::int64_t> queued_block_;
   std::vector<std::vector<int>> outgoing_;
-  std::unique_ptr<float[]> current_, extra_current_;
-  std::size_t largest_block_ = 0;
+  // Scratch currents [frames of a block][width]; rows start on cache lines (widths are multiples of 16).
+  std::vector<float, CacheLineAllocator<float>> current_, extra_current_;
   std::vector<std::shared_ptr<const PackedWeights>> packed_;
   EventHeap heap_;
   std::uint64_t sequence_ = 0;
@@ -298,12 +258,7 @@ class EventSimulation {
 }  // namespace
 
 RunResult run_event_kernel(const Network& network, const KernelOptions& options) {
-  if (!network.finalized()) throw std::logic_error("run_event_kernel: network not finalized");
-  if (options.threads < 1) throw io::InputError("command line", "--threads", "thread count must be positive", ">= 1");
-  tbb::task_arena arena(options.threads);
-  RunResult result;
-  arena.execute([&] { result = EventSimulation(network, options).run(); });
-  return result;
+  return run_in_arena(network, options, "run_event_kernel", [&] { return EventSimulation(network, options).run(); });
 }
 
 }  // namespace spikingbert::sim

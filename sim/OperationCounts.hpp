@@ -11,7 +11,9 @@ namespace spikingbert::sim {
 struct OperationCounts {
   std::uint64_t spikes = 0;            // neurons that fired
   std::uint64_t synaptic_events = 0;   // accumulates of a weight row into a target current (dense + identity)
-  std::uint64_t additions = 0;         // real additions/subtractions inside transforms (incl. binary-operand sums)
+  std::uint64_t selected_accumulates = 0;  // accumulates of a real value selected by a spike inside a transform
+                                           // (attention: a Q entry per Key spike, a probability per Value spike)
+  std::uint64_t additions = 0;         // other real additions/subtractions inside transforms
   std::uint64_t multiplications = 0;   // real multiplications inside transforms
   std::uint64_t macs = 0;              // real multiply-accumulates inside transforms
   std::uint64_t exponentials = 0;      // exp (softmax)
@@ -23,6 +25,7 @@ struct OperationCounts {
   OperationCounts& operator+=(const OperationCounts& other) {
     spikes += other.spikes;
     synaptic_events += other.synaptic_events;
+    selected_accumulates += other.selected_accumulates;
     additions += other.additions;
     multiplications += other.multiplications;
     macs += other.macs;

@@ -33,31 +33,69 @@ int column_block_width() {
   return kLaneWidth;
 }
 
+// Adds the weight row of every spike in [spike, end) below `block_end` to `sum`, ascending; returns the
+// first spike not added.
+template <int Lanes>
+inline const std::uint32_t* add_rows(const std::uint32_t* spike, const std::uint32_t* end, std::uint32_t block_end,
+                                     const float* panel, int panel_stride, Lanes16* sum) {
+  for (; spike != end && *spike < block_end; ++spike) {
+    const float* row = panel + static_cast<std::size_t>(*spike) * static_cast<std::size_t>(panel_stride);
+    for (int l = 0; l < Lanes; ++l) sum[l] += *reinterpret_cast<const Lanes16*>(row + l * kLaneWidth);
+  }
+  return spike;
+}
+
+template <int Lanes>
+inline void store_block_sum(const Lanes16* sum, bool first_block, float* destination_floats) {
+  auto* destination = reinterpret_cast<Lanes16*>(destination_floats);
+  if (first_block) {
+    for (int l = 0; l < Lanes; ++l) destination[l] = sum[l];  // 0 + first block sum, exactly
+  } else {
+    for (int l = 0; l < Lanes; ++l) destination[l] += sum[l];
+  }
+}
+
 // current[f][column .. column + 16*Lanes) for frames [frame_begin, frame_end): per depth block, the
 // ascending sum of the spiking rows, added to the running total in block order.
+// Every column's sum is one chain of dependent float adds (its order fixes the rounding), so one frame
+// alone keeps only Lanes chains in flight; two frames are walked side by side to double that.
 template <int Lanes>
 void accumulate_columns(const FrameSpikes* frames, int frame_begin, int frame_end, const float* panel, int panel_stride,
                         int inputs, int outputs, int column, int depth_block, float* current) {
   const std::uint32_t* cursor[kFrameChunk];
   for (int f = frame_begin; f < frame_end; ++f) cursor[f - frame_begin] = frames[f].index;
+  const auto destination = [&](int f) {
+    return current + static_cast<std::size_t>(f) * static_cast<std::size_t>(outputs) + column;
+  };
   for (int block_start = 0; block_start < inputs; block_start += depth_block) {
     const auto block_end = static_cast<std::uint32_t>(std::min(inputs, block_start + depth_block));
-    for (int f = frame_begin; f < frame_end; ++f) {
-      Lanes16 partial[Lanes];
-      for (int l = 0; l < Lanes; ++l) partial[l] = Lanes16{};
-      const std::uint32_t* spike = cursor[f - frame_begin];
-      const std::uint32_t* const end = frames[f].index + frames[f].count;
-      for (; spike != end && *spike < block_end; ++spike) {
-        const float* row = panel + static_cast<std::size_t>(*spike) * static_cast<std::size_t>(panel_stride);
-        for (int l = 0; l < Lanes; ++l) partial[l] += *reinterpret_cast<const Lanes16*>(row + l * kLaneWidth);
+    int f = frame_begin;
+    for (; f + 1 < frame_end; f += 2) {
+      Lanes16 first[Lanes], second[Lanes];
+      for (int l = 0; l < Lanes; ++l) first[l] = second[l] = Lanes16{};
+      const std::uint32_t* a = cursor[f - frame_begin];
+      const std::uint32_t* b = cursor[f + 1 - frame_begin];
+      const std::uint32_t* const a_end = frames[f].index + frames[f].count;
+      const std::uint32_t* const b_end = frames[f + 1].index + frames[f + 1].count;
+      for (; a != a_end && *a < block_end && b != b_end && *b < block_end; ++a, ++b) {
+        const float* row_a = panel + static_cast<std::size_t>(*a) * static_cast<std::size_t>(panel_stride);
+        const float* row_b = panel + static_cast<std::size_t>(*b) * static_cast<std::size_t>(panel_stride);
+        for (int l = 0; l < Lanes; ++l) {
+          first[l] += *reinterpret_cast<const Lanes16*>(row_a + l * kLaneWidth);
+          second[l] += *reinterpret_cast<const Lanes16*>(row_b + l * kLaneWidth);
+        }
       }
-      cursor[f - frame_begin] = spike;
-      auto* destination = reinterpret_cast<Lanes16*>(current + static_cast<std::size_t>(f) * static_cast<std::size_t>(outputs) + column);
-      if (block_start == 0) {
-        for (int l = 0; l < Lanes; ++l) destination[l] = partial[l];  // 0 + first block sum, exactly
-      } else {
-        for (int l = 0; l < Lanes; ++l) destination[l] += partial[l];
-      }
+      cursor[f - frame_begin] = add_rows<Lanes>(a, a_end, block_end, panel, panel_stride, first);
+      cursor[f + 1 - frame_begin] = add_rows<Lanes>(b, b_end, block_end, panel, panel_stride, second);
+      store_block_sum<Lanes>(first, block_start == 0, destination(f));
+      store_block_sum<Lanes>(second, block_start == 0, destination(f + 1));
+    }
+    if (f < frame_end) {
+      Lanes16 sum[Lanes];
+      for (int l = 0; l < Lanes; ++l) sum[l] = Lanes16{};
+      cursor[f - frame_begin] = add_rows<Lanes>(cursor[f - frame_begin], frames[f].index + frames[f].count, block_end,
+                                                panel, panel_stride, sum);
+      store_block_sum<Lanes>(sum, block_start == 0, destination(f));
     }
   }
 }

@@ -5,6 +5,8 @@
 // grouped in depth blocks exactly as the dense twin's GEMM (sim/DepthBlocking.hpp), so both kernels
 // round identically. The work is one contiguous row add per (spike, column block): one synaptic
 // event per (spike, target).
+#include "sim/CacheLineAllocator.hpp"
+
 #include <cstdint>
 #include <vector>
 
@@ -20,7 +22,7 @@ struct FrameSpikes {
 // and a panel stays in L2 (and in few TLB pages) while a chunk of frames uses it. Same values.
 struct PackedWeights {
   int inputs = 0, outputs = 0;
-  std::vector<float> values;
+  std::vector<float, CacheLineAllocator<float>> values;  // panels start on cache lines (widths are x16 floats)
 };
 PackedWeights pack_weights(const float* weights, int inputs, int outputs);  // weights [inputs][outputs]
 

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   tools::add_data_command(app);
   tools::add_run_command(app);
   tools::add_bench_command(app);
-  tools::add_placeholder_command(app, "sweep", "Sweep T and V_th and record accuracy, ASR and energy");
+  tools::add_sweep_command(app);
   tools::add_train_teacher_command(app);
   tools::add_run_teacher_command(app);
   tools::add_distill_command(app);

@@ -20,6 +20,10 @@ struct ResidualNorms {
 };
 ResidualNorms residual_norms(std::span<const float> running_asr, std::span<const float> steady_state);
 
+// The tolerance a sub-layer's mean absolute residual must stay below to count as converged, unless the
+// user gives another (`run --converge-tol`): 0.01 is one spike per hundred steps of difference per neuron.
+inline constexpr double kDefaultConvergenceTolerance = 0.01;
+
 // The first step from which every later residual stays strictly below `tolerance`; nullopt if the
 // last residual is not below it (never settled). NaN counts as "not below".
 std::optional<std::int64_t> convergence_step(std::span<const double> residual, double tolerance);

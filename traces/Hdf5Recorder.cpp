@@ -1,12 +1,15 @@
 #include "traces/Hdf5Recorder.hpp"
 
 #include "io/Error.hpp"
+#include "traces/Convergence.hpp"
 #include "traces/ExampleBuffer.hpp"
 
 #include <hdf5.h>
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <span>
 #include <cstring>
 #include <fcntl.h>
 #include <limits>
@@ -309,6 +312,8 @@ struct Hdf5Recorder::State {
   AppendableDataset example_index, example_tokens, example_steps, example_first_step, example_predicted,
       example_label;
   AppendableDataset summary_asr, summary_residual_mean_abs, summary_residual_max;
+  AppendableDataset summary_converged_at, summary_residual_floor;
+  double convergence_tolerance = 0.0;
   std::vector<PopulationDatasets> populations;
   std::int64_t examples_written = 0;
   std::int64_t total_steps = 0;  // global step axis: examples laid end to end
@@ -359,6 +364,7 @@ void Hdf5Recorder::State::write_root_attributes(const RunInfo& run) {
   write_int_attribute(file, root, "t_conv", run.steps);
   write_double_attribute(file, root, "vth", run.vth);
   write_double_attribute(file, root, "leak", run.leak);
+  write_double_attribute(file, root, "convergence_tolerance", run.convergence_tolerance);
   write_string_attribute(file, root, "command_line", run.command_line);
   write_string_attribute(file, root, "program_version", run.program_version);
   write_double_attribute(file, root, "dt", kStepDurationMs);
@@ -406,6 +412,14 @@ void Hdf5Recorder::State::create_datasets(const RunInfo& run) {
                                                   Compression::gzip, H5T_NATIVE_DOUBLE, &not_recorded);
     summary_residual_max = AppendableDataset(file, group.get(), "residual_max", H5T_IEEE_F64LE, row, 1,
                                              Compression::gzip, H5T_NATIVE_DOUBLE, &not_recorded);
+    // Per example and population: the convergence step and residual floor of its residual_mean_abs
+    // series (traces/Convergence.hpp), so a reader need not recompute them.
+    const std::vector<hsize_t> per_population{static_cast<hsize_t>(run.populations.size())};
+    summary_converged_at = AppendableDataset(file, group.get(), "converged_at", H5T_STD_I64LE, per_population,
+                                             kExampleTableChunkRows, Compression::gzip);
+    summary_residual_floor = AppendableDataset(file, group.get(), "residual_floor", H5T_IEEE_F64LE, per_population,
+                                               kExampleTableChunkRows, Compression::gzip);
+    convergence_tolerance = run.convergence_tolerance;
   }
   populations.resize(run.populations.size());
   if (level >= TraceLevel::neurons) {
@@ -530,6 +544,22 @@ void Hdf5Recorder::State::write_example() {
   summary_asr.append(1, H5T_NATIVE_DOUBLE, buffer.mean_asr().data());
   summary_residual_mean_abs.append(1, H5T_NATIVE_DOUBLE, buffer.residual_mean_abs().data());
   summary_residual_max.append(1, H5T_NATIVE_DOUBLE, buffer.residual_max().data());
+  {
+    // converged_at: the first 0-based step from which the mean residual stays below the tolerance, -1 if
+    // it never settles or was not computed; residual_floor: median of the series' last quarter (NaN if none).
+    std::vector<std::int64_t> converged_at(populations.size(), -1);
+    std::vector<double> floor(populations.size(), std::numeric_limits<double>::quiet_NaN());
+    const auto max_steps = static_cast<std::size_t>(buffer.max_steps());
+    for (std::size_t p = 0; p < populations.size(); ++p) {
+      const std::span<const double> series(buffer.residual_mean_abs().data() + p * max_steps,
+                                           static_cast<std::size_t>(buffer.steps()));
+      if (series.empty() || !std::isfinite(series.back())) continue;
+      converged_at[p] = convergence_step(series, convergence_tolerance).value_or(-1);
+      floor[p] = residual_floor(series);
+    }
+    summary_converged_at.append(1, H5T_NATIVE_INT64, converged_at.data());
+    summary_residual_floor.append(1, H5T_NATIVE_DOUBLE, floor.data());
+  }
   for (std::size_t p = 0; p < populations.size(); ++p) {
     auto& datasets = populations[p];
     if (level >= TraceLevel::neurons) datasets.final_asr.append(1, H5T_NATIVE_FLOAT, buffer.final_asr(p).data());
@@ -582,6 +612,8 @@ void Hdf5Recorder::end_run() {
   s.summary_asr = {};
   s.summary_residual_mean_abs = {};
   s.summary_residual_max = {};
+  s.summary_converged_at = {};
+  s.summary_residual_floor = {};
   s.populations.clear();
   const herr_t closed = H5Fclose(s.handle.release());
   s.file.check_status(closed, "/", "close the trace");

@@ -45,8 +45,11 @@ std::uint64_t KernelTraceObserver::spike_count(std::size_t population, int examp
   return step_spikes_.at(slot(population, example, step));
 }
 
-void KernelTraceObserver::replay_example(int example, Recorder& recorder) const {
+void KernelTraceObserver::replay_example(int example, Recorder& recorder, const StepResidualObserver* residuals) const {
   const std::size_t populations = widths_.size();
+  if (residuals && (residuals->sublayer_count() != populations || residuals->steps() != steps_ ||
+                    residuals->examples() != examples_))
+    throw std::logic_error("KernelTraceObserver: residuals of another batch");
   std::vector<std::uint64_t> cumulative(populations, 0);
   for (int step = 0; step < steps_; ++step) {
     for (std::size_t p = 0; p < populations; ++p) {
@@ -58,6 +61,11 @@ void KernelTraceObserver::replay_example(int example, Recorder& recorder) const 
       StepStatistics statistics;
       const double neurons = static_cast<double>(sequence_) * static_cast<double>(widths_[p]);
       statistics.mean_asr = static_cast<double>(cumulative[p]) / (neurons * static_cast<double>(step + 1));
+      if (residuals) {
+        const auto norms = residuals->residual(example, step, p);
+        statistics.residual_mean_abs = norms.mean_abs;
+        statistics.residual_max = norms.max_abs;
+      }
       recorder.record_step(p, step, statistics);
     }
   }

@@ -8,6 +8,7 @@
 // counters, plus the spikes themselves at the spikes level.
 #include "sim/StepObserver.hpp"
 #include "traces/Recorder.hpp"
+#include "traces/StepResidualObserver.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -26,8 +27,9 @@ class KernelTraceObserver final : public sim::StepObserver {
   // For each step s and recorded population p of example `example`: record_spikes (if the recorder
   // wants spikes and some fired) and record_step with the running mean ASR of the population's
   // seq x width neurons after step s, count/(s+1) averaged (docs/traces.md /summary/mean_asr;
-  // method doc §2.2). Residuals are NaN: the kernel does not evaluate the steady-state map per step.
-  void replay_example(int example, Recorder& recorder) const;
+  // method doc §2.2). Residuals come from `residuals` (the same batch's StepResidualObserver, finished)
+  // when given, else they are NaN: the kernel itself does not evaluate the steady-state map.
+  void replay_example(int example, Recorder& recorder, const StepResidualObserver* residuals = nullptr) const;
 
   // Spikes of recorded population p in example `example` at step s (for tests and the final residual).
   std::uint64_t spike_count(std::size_t population, int example, int step) const;

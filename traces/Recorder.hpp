@@ -48,6 +48,7 @@ struct RunInfo {
   std::string command_line;     // the full command line that produced the run
   std::string program_version;  // SPIKINGBERT_VERSION
   std::string task;             // e.g. "sst2" (may be empty)
+  double convergence_tolerance = 0.01;  // r below which a sub-layer counts as converged (traces/Convergence.hpp)
   std::vector<PopulationInfo> populations;
 };
 

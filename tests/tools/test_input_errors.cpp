@@ -355,3 +355,59 @@ TEST_CASE("errors: distill options", "[tools][errors][distill]") {
   check_input_error(run_spikingbert(base("--stage pred")), source + "/data/vocab/bert-base-uncased.txt",
                     "vocabulary: 30522 tokens", output);
 }
+
+TEST_CASE("errors: sweep lists and adaptive-step options", "[tools][errors][sweep]") {
+  const auto folder = fresh_folder("errors-sweep");
+  const auto output = folder / "out";
+  fs::create_directories(output);
+  // The tiny model's 64-token vocabulary and a two-sentence SST-2 file made of its words.
+  const auto vocab = folder / "vocab.txt", data = folder / "dev.tsv";
+  {
+    std::ofstream words(vocab);
+    words << "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+    for (int i = 5; i < 64; ++i) words << "w" << i << "\n";
+    std::ofstream(data) << "sentence\tlabel\nw5 w6 w7\t1\nw8\t0\n";
+  }
+  const auto glue = "--model " + test_data("tiny") + " --task sst2 --data " + quoted(data) + " --vocab " + quoted(vocab);
+  const auto sweep = [&](const std::string& steps, const std::string& vth) {
+    return run_spikingbert("sweep " + glue + " --steps " + steps + " --vth " + vth + " --output " +
+                           quoted(output / "rows.csv"));
+  };
+  check_input_error(sweep("4,,8", "1"), "command line", "--steps: empty entry in '4,,8'", output);
+  check_input_error(sweep("4,x", "1"), "command line", "--steps: 'x' is not a step count", output);
+  check_input_error(sweep("0", "1"), "command line", "--steps: '0' is not a step count", output);
+  check_input_error(sweep("8,", "1"), "command line", "--steps: empty entry", output);
+  check_input_error(sweep("4", "0"), "command line", "--vth: '0' is not a threshold > 0", output);
+  check_input_error(sweep("4", "1,-2"), "command line", "--vth: '-2' is not a threshold > 0", output);
+  check_input_error(sweep("4", "nan"), "command line", "--vth: 'nan' is not a threshold > 0", output);
+  check_input_error(sweep("4", "1e999"), "command line", "--vth: '1e999' is not a threshold > 0", output);
+  check_input_error(run_spikingbert("sweep --random-model " + glue + " --steps 4 --vth 1"), "command line",
+                    "--model: given with --random-model", output);
+  check_input_error(run_spikingbert("sweep --task sst2 --data " + quoted(data) + " --vth 1 --output " +
+                                    quoted(output / "rows.csv")),
+                    "command line", "--steps is required", output);
+  // Adaptive steps of run --task.
+  const auto run = [&](const std::string& options) { return run_spikingbert("run " + glue + " " + options); };
+  check_input_error(run("--steps-max 16 --converge-tol 0"), "command line", "--converge-tol: tolerance 0", output);
+  check_input_error(run("--steps-max 16 --converge-tol -0.5"), "command line", "--converge-tol: tolerance -0.5", output);
+  check_input_error(run("--converge-tol nan"), "command line", "--converge-tol: tolerance nan", output);
+  check_input_error(run("--steps-max 16"), "command line", "--converge-tol: missing", output);
+  check_input_error(run("--steps-max 0 --converge-tol 0.01"), "command line", "--steps-max: 0 steps", output);
+  check_input_error(run("--steps-max 16 --converge-tol 0.01 --stable-steps 0"), "command line",
+                    "--stable-steps: 0 steps", output);
+  check_input_error(run("--converge-tol 0.01 --stable-steps 3"), "command line",
+                    "--stable-steps: given without --steps-max", output);
+  check_input_error(run("--steps-max 16 --converge-tol 0.01 --steps 8"), "command line",
+                    "--steps: given with --steps-max", output);
+  check_input_error(run("--steps-max 16 --converge-tol 0.01 --trace " + quoted(output / "t.h5")), "command line",
+                    "--trace: given with --steps-max", output);
+  check_input_error(run_spikingbert("run --model " + test_data("tiny") + " --inputs " + test_data("tiny/case.h5") +
+                                    " --output " + quoted(output / "o.h5") + " --steps-max 8"),
+                    "command line", "--steps-max: given without --task", output);
+  // The valid forms of the same options run.
+  const auto valid = run("--steps-max 8 --converge-tol 0.2 --stable-steps 2");
+  INFO(valid.err);
+  CHECK(valid.exit_code == 0);
+  CHECK(sweep("2,3", "0.5,1").exit_code == 0);
+  CHECK(fs::exists(output / "rows.csv"));
+}

@@ -6,6 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdio>
+#include <string>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
 
 using namespace spikingbert::testing;
 
@@ -30,7 +36,7 @@ TEST_CASE("run writes the reference's forward outputs for tiny", "[tools][run]")
     const auto logits = out.read_tensor("forward/logits"), expected = reference.read_tensor("forward/logits");
     REQUIRE(logits.values.size() == expected.values.size());
     for (std::size_t i = 0; i < logits.values.size(); ++i) CHECK(std::abs(logits.values[i] - expected.values[i]) <= 1e-5f);
-    CHECK(out.shape("operations/counts") == spikingbert::io::Shape{13, 10});
+    CHECK(out.shape("operations/counts") == spikingbert::io::Shape{13, 11});  // run.cpp kCountColumns
   }
 }
 
@@ -68,4 +74,45 @@ TEST_CASE("bench --json reports agreeing kernels and a rate near the target", "[
   CHECK(std::abs(json["measured_mean_asr"].get<double>() - 0.2) < 0.08);
   CHECK(json["synaptic_events"].get<std::uint64_t>() > 0);
   CHECK(run_spikingbert("bench --size huge").exit_code == 2);
+}
+
+namespace {
+
+// Peak resident memory (KiB) of one `spikingbert` child process, from the kernel's rusage of that child.
+long peak_memory_kib(const std::vector<std::string>& arguments) {
+  std::vector<char*> argv;
+  std::string program = SPIKINGBERT_EXECUTABLE;
+  argv.push_back(program.data());
+  std::vector<std::string> copies = arguments;
+  for (auto& argument : copies) argv.push_back(argument.data());
+  argv.push_back(nullptr);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    std::FILE* quiet = std::freopen("/dev/null", "w", stdout);
+    (void)quiet;
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  struct rusage usage {};
+  ::wait4(child, &status, 0, &usage);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  return usage.ru_maxrss;
+}
+
+}  // namespace
+
+TEST_CASE("a run's memory does not grow with the number of steps", "[tools][run][memory]") {
+  // Rates and counts only: spike rings hold one time block plus the largest delay (sim/SpikeRing.hpp).
+  // Keeping anything per step (a recording of tiny's 11,520 neuron states per step, say) would add
+  // ~45 KiB per step, ~180 MiB over the 4,064 extra steps: far beyond the 10% allowed here.
+  const auto folder = fresh_folder("memory-in-t");
+  const auto short_run = peak_memory_kib({"run", "--model", test_data("tiny"), "--inputs", test_data("tiny/case.h5"),
+                                          "--output", (folder / "short.h5").string(), "--steps", "32"});
+  const auto long_run = peak_memory_kib({"run", "--model", test_data("tiny"), "--inputs", test_data("tiny/case.h5"),
+                                         "--output", (folder / "long.h5").string(), "--steps", "4096"});
+  INFO("peak memory T=32: " << short_run << " KiB, T=4096: " << long_run << " KiB");
+  CHECK(long_run <= short_run * 11 / 10);
+  std::filesystem::remove_all(folder);
 }

@@ -2,6 +2,7 @@
 // the test writes a 64-token vocabulary and a small SST-2 file made of its words.
 #include "io/Hdf5File.hpp"
 #include "support/RunCommand.hpp"
+#include "TinyGlue.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -11,42 +12,6 @@
 
 using namespace spikingbert::testing;
 
-namespace {
-
-constexpr int kTinyVocabularySize = 64;  // tests/data/tiny/config.json vocab_size
-
-// [PAD] [UNK] [CLS] [SEP] [MASK] then words w5 ... w63: exactly the tiny model's vocabulary size.
-std::string write_tiny_vocabulary(const std::filesystem::path& folder, int size = kTinyVocabularySize) {
-  const auto path = folder / "vocab.txt";
-  std::ofstream out(path);
-  out << "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
-  for (int i = 5; i < size; ++i) out << "w" << i << "\n";
-  return path.string();
-}
-
-// Six labelled sentences of different lengths (so batches hold padding).
-std::string write_small_sst2(const std::filesystem::path& folder) {
-  const auto path = folder / "dev.tsv";
-  std::ofstream out(path);
-  out << "sentence\tlabel\n"
-      << "w5 w6 w7 w8\t1\n"
-      << "w9 w10\t0\n"
-      << "w11 w12 w13 w14 w15 w16 w17 w18\t1\n"
-      << "w20 unknownword w21\t0\n"
-      << "w30 w31 w32 w33 w34 w35\t1\n"
-      << "w40\t0\n";
-  return path.string();
-}
-
-nlohmann::json last_json_line(const std::string& out) {
-  std::istringstream lines(out);
-  std::string line, last;
-  while (std::getline(lines, line))
-    if (!line.empty()) last = line;
-  return nlohmann::json::parse(last);
-}
-
-}  // namespace
 
 TEST_CASE("run --task simulates a GLUE file and reports metric, ASR and synaptic events", "[tools][run]") {
   const auto folder = fresh_folder("run-task");

@@ -97,12 +97,24 @@ TEST_CASE("run's energy report counts the kernel's synaptic events as accumulate
   std::ifstream in(energy);
   const auto report = nlohmann::json::parse(in);
   const spikingbert::io::Hdf5Reader out(output);
-  // operations/counts: [sub-layer][column]; column 1 is synaptic_events (run.cpp kCountColumns).
+  // operations/counts: [sub-layer][column]; column 1 is synaptic_events and column 10 selected_accumulates
+  // (the attention's spike-selected sums; run.cpp kCountColumns). Both are accumulates (docs/energy.md §2).
   const auto counts = out.read_ints("operations/counts");
   const auto columns = counts.shape[1];
-  std::int64_t kernel_total = 0;
-  for (std::int64_t j = 0; j < kTinySublayers; ++j) kernel_total += counts.values[static_cast<std::size_t>(j * columns + 1)];
+  REQUIRE(columns == 11);
+  REQUIRE(out.read_attribute_string("operations/counts", "columns").find(",selected_accumulates") != std::string::npos);
+  constexpr std::int64_t kSynapticEventsColumn = 1, kSelectedAccumulatesColumn = 10;
+  std::int64_t kernel_total = 0, selected_total = 0, attention_selected = 0;
+  for (std::int64_t j = 0; j < kTinySublayers; ++j) {
+    const auto selected = counts.values[static_cast<std::size_t>(j * columns + kSelectedAccumulatesColumn)];
+    kernel_total += counts.values[static_cast<std::size_t>(j * columns + kSynapticEventsColumn)] + selected;
+    selected_total += selected;
+    if (j % 6 == 3) attention_selected += selected;  // L0_attention (3), L1_attention (9): method doc §1.3 order
+  }
   REQUIRE(kernel_total > 0);
+  // Only the attention sub-layers select values by spikes, and they do.
+  CHECK(selected_total > 0);
+  CHECK(attention_selected == selected_total);
   const auto report_text = report.dump();
   INFO(report_text.substr(0, 2000));
   CHECK(report["snn_total"]["synaptic_accumulates"].get<std::int64_t>() == kernel_total);

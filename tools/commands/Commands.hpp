@@ -14,6 +14,8 @@ void add_placeholder_command(CLI::App& app, const std::string& name, const std::
 void add_bench_command(CLI::App& app);
 // `spikingbert run --model DIR --inputs FILE.h5 --output OUT.h5` (tools/commands/run.cpp).
 void add_run_command(CLI::App& app);
+// `spikingbert sweep --task T --data FILE --steps 4,8 --vth 0.5,1 [--output ROWS.csv]` (tools/commands/sweep.cpp).
+void add_sweep_command(CLI::App& app);
 // `spikingbert inspect --model DIR [--dot FILE]` (tools/commands/inspect.cpp).
 void add_inspect_command(CLI::App& app);
 

@@ -19,6 +19,14 @@ struct RunGlueOptions {
   bool json = false;
   std::string trace, trace_level = "summary";
   std::string energy = "fp32", energy_json;
+  // Adaptive steps (issue 4 item 3) and the convergence report; the *_given flags say whether the
+  // option was on the command line (any value given must be valid).
+  double converge_tol = 0.0;   // not given: traces::kDefaultConvergenceTolerance for the report
+  bool converge_tol_given = false;
+  int steps_max = 0;           // given: adaptive steps, at most this many per example
+  bool steps_max_given = false;
+  int stable_steps = 0;        // k of the stopping rule; not given: the default
+  bool stable_steps_given = false;
 };
 
 void run_spiking_glue(const RunGlueOptions& options);

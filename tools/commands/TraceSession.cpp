@@ -16,8 +16,10 @@ std::string this_command_line() {
 }
 
 TraceSession::TraceSession(const std::string& file, const std::string& level, const models::SpikingBert& model,
-                           const std::string& model_source, const std::string& task, int steps, int sequence)
-    : model_(model), steps_(steps), sequence_(sequence) {
+                           const std::string& model_source, const std::string& task, int steps, int sequence,
+                           const models::SpikingBertEquilibrium<float>* steady_state, double convergence_tolerance)
+    : model_(model), steps_(steps), sequence_(sequence), steady_state_(steady_state),
+      convergence_tolerance_(convergence_tolerance) {
   const auto trace_level = traces::parse_trace_level(level);
   // The sub-layer populations of the network do not depend on the batch: read them off a 1-token batch.
   models::TokenBatch probe;
@@ -37,6 +39,7 @@ TraceSession::TraceSession(const std::string& file, const std::string& level, co
   run.command_line = this_command_line();
   run.program_version = SPIKINGBERT_VERSION;
   run.task = task;
+  run.convergence_tolerance = convergence_tolerance;
   for (std::size_t j = 0; j < names.size(); ++j) {
     widths_.push_back(model.sublayer_width(static_cast<int>(j)));
     run.populations.push_back({names[j], sequence, widths_.back()});
@@ -52,10 +55,12 @@ TraceSession::TraceSession(const std::string& file, const std::string& level, co
 
 TraceSession::~TraceSession() = default;
 
-sim::StepObserver* TraceSession::begin_batch(int examples) {
-  batch_examples_ = examples;
-  observer_.emplace(sublayers_, widths_, examples, sequence_, steps_, fanout_->wants_spikes());
-  return &*observer_;
+sim::StepObserver* TraceSession::begin_batch(const models::TokenBatch& batch) {
+  batch_examples_ = static_cast<int>(batch.batch);
+  observer_.emplace(sublayers_, widths_, batch_examples_, sequence_, steps_, fanout_->wants_spikes());
+  if (!steady_state_) return &*observer_;
+  residuals_.emplace(model_, *steady_state_, batch, sublayers_, steps_, &*observer_);
+  return &*residuals_;
 }
 
 void TraceSession::end_batch(const models::ForwardResult& result, std::int64_t first_index,
@@ -66,10 +71,11 @@ void TraceSession::end_batch(const models::ForwardResult& result, std::int64_t f
   std::vector<std::vector<float>> final_asr;
   if (fanout_->wants_final_asr())
     for (std::size_t j = 0; j < sublayers_.size(); ++j) final_asr.push_back(result.asr(static_cast<int>(j)));
+  if (residuals_) residuals_->finish();
   for (int b = 0; b < batch_examples_; ++b) {
     const auto i = static_cast<std::size_t>(b);
     fanout_->begin_example(first_index + b, tokens[i]);
-    observer_->replay_example(b, *fanout_);
+    observer_->replay_example(b, *fanout_, residuals_ ? &*residuals_ : nullptr);
     for (std::size_t j = 0; j < final_asr.size(); ++j) {
       const auto per_example = static_cast<std::size_t>(sequence_) * static_cast<std::size_t>(widths_[j]);
       fanout_->record_final_asr(j, std::span<const float>(final_asr[j].data() + i * per_example, per_example));
@@ -80,6 +86,7 @@ void TraceSession::end_batch(const models::ForwardResult& result, std::int64_t f
     outcome.label = labels[i];
     fanout_->end_example(outcome);
   }
+  residuals_.reset();
   observer_.reset();
 }
 

@@ -7,6 +7,7 @@
 #include "traces/Hdf5Recorder.hpp"
 #include "traces/KernelTraceObserver.hpp"
 #include "traces/RunStatistics.hpp"
+#include "traces/StepResidualObserver.hpp"
 
 #include <memory>
 #include <optional>
@@ -20,14 +21,23 @@ std::string this_command_line();
 class TraceSession {
  public:
   // `file` empty: no HDF5 trace (run statistics are still kept). `sequence`: tokens per example.
+  // steady_state (may be null): the model's steady-state map; given, every step's convergence residual
+  // is evaluated (traces/StepResidualObserver.hpp) and recorded, and the kernel must run in step order
+  // (needs_step_order()). convergence_tolerance: the residual below which a sub-layer counts as
+  // converged (docs/traces.md /summary/converged_at).
   TraceSession(const std::string& file, const std::string& level, const models::SpikingBert& model,
-               const std::string& model_source, const std::string& task, int steps, int sequence);
+               const std::string& model_source, const std::string& task, int steps, int sequence,
+               const models::SpikingBertEquilibrium<float>* steady_state = nullptr,
+               double convergence_tolerance = traces::kDefaultConvergenceTolerance);
   ~TraceSession();
   TraceSession(const TraceSession&) = delete;
   TraceSession& operator=(const TraceSession&) = delete;
 
-  // The observer to pass in sim::KernelOptions for a batch of `examples` examples.
-  sim::StepObserver* begin_batch(int examples);
+  // The observer to pass in sim::KernelOptions for `batch` (which must outlive end_batch).
+  sim::StepObserver* begin_batch(const models::TokenBatch& batch);
+  // True when per-step residuals are evaluated: run the event kernel with block_steps = 1.
+  bool needs_step_order() const { return steady_state_ != nullptr; }
+  double convergence_tolerance() const { return convergence_tolerance_; }
   // Records the batch's examples: indices first_index.., real token counts, predicted and gold labels (-1 if none).
   void end_batch(const models::ForwardResult& result, std::int64_t first_index, const std::vector<std::int64_t>& tokens,
                  const std::vector<std::int64_t>& predicted, const std::vector<std::int64_t>& labels);
@@ -45,7 +55,10 @@ class TraceSession {
   std::unique_ptr<traces::Hdf5Recorder> file_;
   traces::RunStatistics statistics_;
   std::unique_ptr<traces::RecorderFanout> fanout_;
+  const models::SpikingBertEquilibrium<float>* steady_state_;
+  double convergence_tolerance_;
   std::optional<traces::KernelTraceObserver> observer_;
+  std::optional<traces::StepResidualObserver> residuals_;
   int batch_examples_ = 0;
 };
 

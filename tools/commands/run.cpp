@@ -7,6 +7,7 @@
 
 #include "io/Error.hpp"
 #include "io/Hdf5File.hpp"
+#include "models/GlueSimulation.hpp"
 #include "models/ModelFiles.hpp"
 
 #include <cstdio>
@@ -29,11 +30,12 @@ struct RunOptions {
 
 // Columns of operations/counts, in this order.
 const char* const kCountColumns =
-    "spikes,synaptic_events,additions,multiplications,macs,exponentials,divisions,square_roots,error_functions,dense_macs";
+    "spikes,synaptic_events,additions,multiplications,macs,exponentials,divisions,square_roots,error_functions,dense_macs,selected_accumulates";
 
 std::vector<std::uint64_t> count_row(const sim::OperationCounts& c) {
   return {c.spikes,         c.synaptic_events, c.additions,      c.multiplications, c.macs,
-          c.exponentials,   c.divisions,       c.square_roots,   c.error_functions, c.dense_macs};
+          c.exponentials,   c.divisions,       c.square_roots,   c.error_functions, c.dense_macs,
+          c.selected_accumulates};
 }
 
 void run_model(const RunOptions& o) {
@@ -51,9 +53,15 @@ void run_model(const RunOptions& o) {
   options.block_steps = o.block_steps;
   const auto costs = energy_costs_from_option(o.energy);
   std::optional<TraceSession> trace;
+  // A trace records every step's convergence residual (docs/traces.md /summary): the steady-state map is
+  // evaluated at each step's rates, which needs the kernel's calls in step order.
+  std::optional<models::SpikingBertEquilibrium<float>> steady_state;
   if (!o.trace.empty()) {
-    trace.emplace(o.trace, o.trace_level, model, o.model, "", options.steps, static_cast<int>(batch.sequence));
-    options.observer = trace->begin_batch(static_cast<int>(batch.batch));
+    steady_state.emplace(models::steady_state_map(model, o.model));
+    trace.emplace(o.trace, o.trace_level, model, o.model, "", options.steps, static_cast<int>(batch.sequence),
+                  &*steady_state);
+    options.observer = trace->begin_batch(batch);
+    if (trace->needs_step_order()) options.block_steps = 1;
   }
   const auto result =
       model.forward(batch, options, o.kernel == "event" ? models::KernelKind::kEvent : models::KernelKind::kDense);
@@ -143,7 +151,17 @@ void add_run_command(CLI::App& app) {
   command->add_option("--trace-level", options->trace_level, "summary, neurons or spikes")->capture_default_str();
   command->add_option("--energy", options->energy, "Energy costs: fp32, fp16, int8 or a JSON cost file")->capture_default_str();
   command->add_option("--energy-json", options->energy_json, "Write the energy report as JSON");
-  command->callback([options, glue] {
+  auto* converge_tol = command->add_option("--converge-tol", glue->converge_tol,
+                                           "With --task: residual tolerance of the convergence report (default 0.01) "
+                                           "and of --steps-max's stopping rule");
+  auto* steps_max = command->add_option("--steps-max", glue->steps_max,
+                                        "With --task: adaptive steps, each example stops when stable (at most T_max)");
+  auto* stable_steps = command->add_option("--stable-steps", glue->stable_steps,
+                                           "With --steps-max: steps k the label and residual must stay stable (default 5)");
+  command->callback([options, glue, converge_tol, steps_max, stable_steps] {
+    glue->converge_tol_given = converge_tol->count() > 0;
+    glue->steps_max_given = steps_max->count() > 0;
+    glue->stable_steps_given = stable_steps->count() > 0;
     if (!glue->task.empty() || !glue->data.empty()) {
       if (glue->task.empty() || glue->data.empty())
         throw io::InputError("command line", glue->task.empty() ? "--task" : "--data", "missing",
@@ -162,6 +180,9 @@ void add_run_command(CLI::App& app) {
     }
     if (glue->random_model)
       throw io::InputError("command line", "--random-model", "given without --task", "--task T --data FILE");
+    for (const auto* option : {converge_tol, steps_max, stable_steps})
+      if (option->count() > 0)
+        throw io::InputError("command line", option->get_name(), "given without --task", "--task T --data FILE");
     if (options->model.empty()) throw io::InputError("command line", "--model", "missing", "--model DIR");
     if (options->inputs.empty() || options->output.empty())
       throw io::InputError("command line", options->inputs.empty() ? "--inputs" : "--output", "missing",
