@@ -274,8 +274,8 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
       const double count = static_cast<double>(std::max<std::int64_t>(loss_count, 1));
       if (!options.quiet && (step % kProgressEverySteps == 0 || step == total_steps)) {
         const double remaining_examples = static_cast<double>(total_steps - step) * static_cast<double>(options.batch_size);
-        std::fprintf(stderr, "\repoch %lld/%g step %lld/%lld loss %.4f (pred %.4f att %.4f hid %.4f) %.1f examples/s ETA %s   ",
-                     static_cast<long long>(epoch + 1), options.epochs, static_cast<long long>(step),
+        std::fprintf(stderr, "\repoch %.2f/%g step %lld/%lld loss %.4f (pred %.4f att %.4f hid %.4f) %.1f examples/s ETA %s   ",
+                     static_cast<double>(step) / static_cast<double>(batches_per_epoch), options.epochs, static_cast<long long>(step),
                      static_cast<long long>(total_steps), loss_sum.total / count, loss_sum.prediction / count,
                      loss_sum.attention / count, loss_sum.hidden / count, rate,
                      duration_text(remaining_examples / std::max(rate, 1e-9)).c_str());

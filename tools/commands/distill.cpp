@@ -12,6 +12,7 @@
 #include "io/Error.hpp"
 #include "io/GlueReader.hpp"
 #include "models/BertTeacherIo.hpp"
+#include "models/GlueSimulation.hpp"
 #include "models/ModelFiles.hpp"
 #include "models/StudentInit.hpp"
 #include "training/GlueTeacherData.hpp"
@@ -24,6 +25,7 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 namespace spikingbert::tools {
 
@@ -33,7 +35,7 @@ namespace {
 constexpr int kSst2MaxLength = 64;
 constexpr int kDefaultMaxLength = 128;
 // Examples per event-kernel simulation in dev evaluation (any value gives the same logits).
-constexpr std::int64_t kEvaluationBatch = 32;
+constexpr int kEvaluationBatch = 32;
 
 struct DistillOptions {
   std::vector<std::string> teachers;
@@ -158,15 +160,38 @@ void distill(const DistillOptions& o) {
     return training::encode_glue_dataset(tokenizer, dataset, max_length);
   };
   const auto train = encode(glue_file("train.tsv"), o.train_limit);
-  const auto dev = encode(glue_file(info.dev_file), o.dev_limit);
+  // The dev set as `run --task` loads and simulates it (models/GlueSimulation), so the score distill selects
+  // with is exactly what `spikingbert run --model CKPT --task ...` reports.
+  models::GlueSetOptions dev_options;
+  dev_options.limit = static_cast<int>(o.dev_limit);
+  dev_options.max_length = max_length;
+  const auto dev = models::load_glue_set(snn_config, student_source, task, glue_file(info.dev_file), tokenizer,
+                                         vocab_path.string(), dev_options);
+  const auto dev_count = dev.encoded.lengths.size();
   require(static_cast<std::int64_t>(train.size()) >= o.batch, "--batch",
           std::to_string(o.batch) + " is more than the " + std::to_string(train.size()) + " training examples",
           "a batch no larger than the training set");
 
   // 5. Dev evaluation with the event-driven simulator; the best student written atomically.
-  const auto metric = training::glue_dev_metric(task, dev);
   const training::StudentDevEvaluator evaluate = [&](const models::SpikingBert& snn) {
-    return metric(training::student_predict(snn, dev, kEvaluationBatch, o.steps, o.threads));
+    models::GlueSimulationOptions simulation;
+    simulation.steps = o.steps;
+    simulation.threads = o.threads;
+    simulation.batch = kEvaluationBatch;
+    simulation.final_residual = false;
+    const auto result = models::simulate_glue_set(snn, student_source, dev, simulation);
+    // Accuracy for SST-2 and RTE; the mean of Pearson and Spearman for STS-B (method doc §6.4).
+    training::DevScore score;
+    std::ostringstream summary;
+    double total = 0;
+    for (const auto& metric : result.metrics) {
+      summary << (summary.tellp() > 0 ? " " : "") << metric.name << " " << metric.value;
+      total += metric.value;
+    }
+    score.selection = info.is_regression() ? total / static_cast<double>(std::max<std::size_t>(result.metrics.size(), 1))
+                                           : result.metrics.front().value;
+    score.summary = summary.str();
+    return score;
   };
   const training::StudentBestSink save_best = [&](const models::SpikingBertEquilibrium<float>& best,
                                                   const training::DevScore& score, std::int64_t step) {
@@ -200,7 +225,7 @@ void distill(const DistillOptions& o) {
   if (!o.quiet) {
     std::cerr << "distill: " << info.name << ", stage " << training::to_string(stage) << ", gradient "
               << training::to_string(mode) << ", T = " << o.steps << ", " << teachers.size() << " teacher(s), "
-              << train.size() << " training and " << dev.size() << " dev examples\n";
+              << train.size() << " training and " << dev_count << " dev examples\n";
   }
   const auto report = training::train_student(*student, snn_config, teacher_pointers, train, evaluate, save_best, options);
 
