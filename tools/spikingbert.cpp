@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   tools::add_sweep_command(app);
   tools::add_train_teacher_command(app);
   tools::add_run_teacher_command(app);
-  tools::add_placeholder_command(app, "distill", "Distil a teacher into a spiking student");
+  tools::add_distill_command(app);
   tools::add_grad_command(app);
   tools::add_convert_command(app);
   tools::add_inspect_command(app);

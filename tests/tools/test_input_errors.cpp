@@ -327,6 +327,35 @@ TEST_CASE("errors: command-line mistakes are one line too", "[tools][errors]") {
   CHECK(run_spikingbert("run-teacher --help").exit_code == 0);
 }
 
+TEST_CASE("errors: distill options", "[tools][errors][distill]") {
+  const auto folder = fresh_folder("errors-distill");
+  const auto output = folder / "out";
+  fs::create_directories(output);
+  const std::string teacher = test_data("teacher-tiny");  // a valid teacher, but with a 97-piece vocabulary
+  const auto base = [&](const std::string& stage_and_more) {
+    return "distill --teacher " + teacher + " --task sst2 --output " + quoted(output / "student.h5") + " " + stage_and_more;
+  };
+  check_input_error(run_spikingbert(base("--stage kd")), "command line", "--stage: unknown stage 'kd'", output);
+  check_input_error(run_spikingbert(base("--stage pred --steps 0")), "command line", "--steps: must be positive", output);
+  check_input_error(run_spikingbert(base("--stage pred --gradient backprop")), "command line",
+                    "--gradient: unknown gradient mode 'backprop'", output);
+  check_input_error(run_spikingbert("distill --teacher " + teacher + " --task mnli --stage pred --output " +
+                                    quoted(output / "student.h5")),
+                    "command line", "task 'mnli' is not supported by distill", output);
+  check_input_error(run_spikingbert(base("--stage pred --temperature 0")), "command line", "--temperature", output);
+  check_input_error(run_spikingbert(base("--stage pred --resume")), (output / "student.h5.state").string(),
+                    "no training state to resume", output);
+  const auto missing = (folder / "missing.h5").string();
+  check_input_error(run_spikingbert("distill --teacher " + missing + " --task sst2 --stage pred --output " +
+                                    quoted(output / "student.h5")),
+                    missing, "does not exist", output);
+  check_input_error(run_spikingbert(base("--stage pred --init " + missing)), missing, "does not exist", output);
+  // The teacher's 97-piece vocabulary is not the tokenizer's.
+  const std::string source = SPIKINGBERT_SOURCE_DIR;
+  check_input_error(run_spikingbert(base("--stage pred")), source + "/data/vocab/bert-base-uncased.txt",
+                    "vocabulary: 30522 tokens", output);
+}
+
 TEST_CASE("errors: sweep lists and adaptive-step options", "[tools][errors][sweep]") {
   const auto folder = fresh_folder("errors-sweep");
   const auto output = folder / "out";

@@ -37,5 +37,8 @@ void add_data_command(CLI::App& app);
 // `spikingbert grad --model DIR --inputs case.h5 --output OUT.h5 --gradient MODE`: one step's loss and
 // parameter gradients on labelled inputs (tools/commands/grad.cpp).
 void add_grad_command(CLI::App& app);
+// `spikingbert distill --teacher CKPT --task T --stage S --steps T --gradient MODE --output CKPT`: trains a
+// spiking student by distillation (tools/commands/distill.cpp, training/StudentTrainer).
+void add_distill_command(CLI::App& app);
 
 }  // namespace spikingbert::tools

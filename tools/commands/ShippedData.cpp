@@ -25,6 +25,21 @@ std::filesystem::path find_shipped_data(const std::string& relative, const std::
                        option + " FILE");
 }
 
+std::filesystem::path shipped_default_model() {
+  const std::filesystem::path relative = "models/pretrained/sst2/student.h5";
+  std::error_code error;
+  std::vector<std::filesystem::path> candidates;
+  const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) candidates.push_back(executable.parent_path() / ".." / "share" / "spikingbert" / relative);
+#ifdef SPIKINGBERT_SOURCE_DIR
+  candidates.push_back(std::filesystem::path(SPIKINGBERT_SOURCE_DIR) / relative);
+#endif
+  for (const auto& candidate : candidates) {
+    if (std::filesystem::is_regular_file(candidate, error)) return candidate.lexically_normal();
+  }
+  return {};
+}
+
 std::filesystem::path default_vocabulary_path() { return find_shipped_data("vocab/bert-base-uncased.txt", "--vocab"); }
 
 }  // namespace spikingbert::tools

@@ -15,4 +15,9 @@ std::filesystem::path find_shipped_data(const std::string& relative, const std::
 // The default WordPiece vocabulary, bert-base-uncased.
 std::filesystem::path default_vocabulary_path();
 
+// The shipped SST-2 spiking student (models/pretrained/sst2/student.h5, written by tools/train-default.sh),
+// the model `run` uses when --model is not given: next to the executable in
+// <prefix>/share/spikingbert/models/pretrained, then in the source tree. Empty if neither has it.
+std::filesystem::path shipped_default_model();
+
 }  // namespace spikingbert::tools

@@ -1,6 +1,7 @@
 // `spikingbert run --model DIR --inputs FILE.h5 --output OUT.h5`: simulates a SpikingBERT on token
 // inputs and writes the reference's forward outputs (tiny README §13 names) plus operation counts.
 #include "commands/Commands.hpp"
+#include "commands/ShippedData.hpp"
 #include "commands/RunEnergy.hpp"
 #include "commands/RunGlue.hpp"
 #include "commands/TraceSession.hpp"
@@ -162,6 +163,14 @@ void add_run_command(CLI::App& app) {
     glue->converge_tol_given = converge_tol->count() > 0;
     glue->steps_max_given = steps_max->count() > 0;
     glue->stable_steps_given = stable_steps->count() > 0;
+    // Without --model (and without --random-model) the shipped SST-2 student is the model (issue 6 item 3).
+    if (options->model.empty() && !glue->random_model) {
+      const auto shipped = shipped_default_model();
+      if (!shipped.empty()) {
+        options->model = shipped.string();
+        std::fprintf(stderr, "run: no --model given, using the shipped SST-2 student %s\n", options->model.c_str());
+      }
+    }
     if (!glue->task.empty() || !glue->data.empty()) {
       if (glue->task.empty() || glue->data.empty())
         throw io::InputError("command line", glue->task.empty() ? "--task" : "--data", "missing",

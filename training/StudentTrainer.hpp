@@ -1,0 +1,98 @@
+#pragma once
+// The spiking student's distillation loop (issue 6, method doc §6): per step, the BERT teacher(s) give the
+// targets, the event-driven kernel simulates the student for T steps, the loss is taken on the SNN rates
+// and its gradient flows through the steady-state map in the chosen mode (training/StudentGradient.hpp);
+// BertAdam with linear warm-up then decay updates the parameters. The patterns are the teacher's
+// (training/TeacherTrainer.hpp): seeded length-grouped batches, dev evaluation several times per epoch with
+// the event-driven simulator, the best model handed to a callback, and a resumable state written atomically
+// after every evaluation; batches depend only on (seed, step), so a resumed run continues exactly as if
+// never interrupted.
+//
+// Stages (method doc §6.2-§6.3):
+//   internal_layers  L_att + L_rep: MSE on the pre-softmax scores (entries <= -100 zeroed) and on
+//                    W_td z_6k + b_td against the teacher's hidden states, through the layer mapping;
+//   prediction       soft cross-entropy against the teacher logits at temperature tau (several teachers:
+//                    their logits averaged); regression (STS-B): MSE against the true score (method doc §6.3);
+//   labels           cross-entropy on gold labels (MSE for STS-B).
+// The teacher runs without dropout (a deterministic target; the reference keeps the teacher's dropout on,
+// method doc §6.1, a TinyBERT quirk we do not copy).
+#include "io/ModelConfig.hpp"
+#include "models/BertTeacher.hpp"
+#include "models/SpikingBert.hpp"
+#include "models/SpikingBertEquilibrium.hpp"
+#include "training/AdamSettings.hpp"
+#include "training/EncodedExample.hpp"
+#include "training/StudentGradient.hpp"
+#include "training/TeacherTrainer.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace spikingbert::training {
+
+enum class DistillStage { internal_layers, prediction, labels };
+
+// "ikd", "pred", "labels".
+std::string to_string(DistillStage stage);
+// Inverse of to_string; throws io::InputError naming `place` otherwise.
+DistillStage parse_distill_stage(const std::string& name, const std::string& place = "--stage");
+
+struct StudentTrainingOptions {
+  DistillStage stage = DistillStage::prediction;
+  GradientMode gradient = GradientMode::implicit;
+  int time_steps = 16;          // T of the event-kernel simulation per training step
+  double epochs = 1;            // may be fractional: round(epochs * batches per epoch) steps
+  std::int64_t batch_size = 32;
+  AdamSettings adam;            // BertAdam (method doc §6.4)
+  double warmup_fraction = 0.1;
+  double temperature = 1.0;     // tau of prediction-layer KD
+  std::uint64_t seed = 42;
+  std::int64_t evaluations_per_epoch = 4;
+  int threads = 1;              // simulation threads (results do not depend on it)
+  std::filesystem::path state_file;  // resumable state; empty = none
+  bool resume = false;
+  bool quiet = false;
+};
+
+// The student as the event kernel's network, from the map's current parameters (same tensors).
+models::SpikingBert spiking_bert_of(const models::SpikingBertEquilibrium<float>& student,
+                                    const models::SpikingBertConfig& config);
+
+// Logits of the event-driven simulation of `snn` for every example at T steps: [examples, num_labels].
+std::vector<float> student_predict(const models::SpikingBert& snn, const std::vector<EncodedExample>& examples,
+                                   std::int64_t batch_size, int time_steps, int threads);
+
+// Scores the student on dev (event-driven simulation); higher selection is better.
+using StudentDevEvaluator = std::function<DevScore(const models::SpikingBert& student)>;
+using StudentBestSink = std::function<void(const models::SpikingBertEquilibrium<float>& student,
+                                           const DevScore& score, std::int64_t step)>;
+
+struct StudentEvaluation {
+  std::int64_t step = 0;
+  double epoch = 0;
+  StudentLoss train_loss;  // means over the steps since the previous evaluation
+  DevScore score;
+};
+
+struct StudentTrainingReport {
+  std::vector<StudentEvaluation> evaluations;
+  DevScore best;
+  std::int64_t best_step = -1;
+  std::int64_t steps = 0;
+  double seconds = 0;
+  double examples_per_second = 0;
+  int max_adjoint_iterations = 0;  // feedback mode
+};
+
+// teachers: at least one, all with the student's vocabulary and labels; member 0 gives the hidden states
+// and attention scores, the logits are averaged over all. snn_config: the student's kernel config (sizes,
+// V_th, leak). The student is updated in place.
+StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& student,
+                                    const models::SpikingBertConfig& snn_config,
+                                    const std::vector<const models::BertTeacher<float>*>& teachers,
+                                    const std::vector<EncodedExample>& train, const StudentDevEvaluator& evaluate,
+                                    const StudentBestSink& on_best, const StudentTrainingOptions& options);
+
+}  // namespace spikingbert::training
