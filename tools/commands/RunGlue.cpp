@@ -1,4 +1,5 @@
 #include "commands/RunGlue.hpp"
+#include "commands/Interrupt.hpp"
 
 #include "commands/RunEnergy.hpp"
 #include "commands/ShippedData.hpp"
@@ -160,6 +161,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
   if (tracing) trace.emplace(o.trace, o.trace_level, model, model_source, info.name, kernel.steps, max_length);
   std::vector<std::int64_t> simulated_tokens;  // per example, for the dense ANN comparison
 
+  const InterruptScope interrupts;  // Ctrl-C ends the run after the batch in progress (commands/Interrupt.hpp)
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   for (int first = 0; first < encoded.count; first += o.batch) {
@@ -209,6 +211,11 @@ void run_spiking_glue(const RunGlueOptions& o) {
       trace->end_batch(result, first, tokens, predicted, labels);
     }
     print_progress(first + count, encoded.count, elapsed());
+    if (interrupt_requested() && first + count < encoded.count) {  // Ctrl-C: keep the finished batches
+      if (trace) trace->finish();
+      throw Interrupted("run stopped after " + std::to_string(first + count) + " of " + std::to_string(encoded.count) +
+                        " examples" + (trace && trace->writes_file() ? "; trace " + o.trace + " holds them" : ""));
+    }
   }
   const double seconds = elapsed();
   if (trace) trace->finish();

@@ -1,6 +1,7 @@
 // `spikingbert run --model DIR --inputs FILE.h5 --output OUT.h5`: simulates a SpikingBERT on token
 // inputs and writes the reference's forward outputs (tiny README §13 names) plus operation counts.
 #include "commands/Commands.hpp"
+#include "commands/OptionChecks.hpp"
 #include "commands/RunEnergy.hpp"
 #include "commands/RunGlue.hpp"
 #include "commands/TraceSession.hpp"
@@ -135,8 +136,9 @@ void add_run_command(CLI::App& app) {
   command->add_option("--batch", glue->batch, "Examples simulated together")->capture_default_str();
   command->add_option("--max-length", glue->max_length, "Tokens per example (default 64 for SST-2, else 128)");
   command->add_flag("--json", glue->json, "End stdout with one JSON summary line");
-  command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)");
-  command->add_option("--threads", options->threads, "Threads (results do not depend on it)")->capture_default_str();
+  command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)")
+      ->check(positive_integer("--steps", "T >= 1; without --steps the config's t_conv"));
+  add_threads_option(command, options->threads);
   command->add_option("--kernel", options->kernel, "event or dense (with --inputs)")->capture_default_str();
   command->add_option("--block", options->block_steps, "Event kernel time block in steps")->capture_default_str();
   command->add_option("--trace", options->trace, "Write an HDF5 trace (docs/traces.md)");

@@ -3,6 +3,8 @@
 // method doc §6.4). The best dev checkpoint is kept (written atomically whenever dev improves); the training
 // state next to it (CKPT.state) lets --resume continue a killed run exactly.
 #include "commands/Commands.hpp"
+#include "commands/OptionChecks.hpp"
+#include "commands/Interrupt.hpp"
 #include "commands/ShippedData.hpp"
 
 #include "io/Checkpoint.hpp"
@@ -131,8 +133,14 @@ void train(const TrainTeacherOptions& o) {
               << dev_examples.size() << " dev examples, vocabulary " << pruning.size() << " pieces, "
               << model.parameter_count() << " parameters\n";
   }
+  const InterruptScope interrupts;  // Ctrl-C: the state of the step in progress is written, then exit 130
+  options.stop_requested = interrupt_requested;
   const auto report = training::train_teacher(model, train_examples, dev_examples,
                                               training::glue_dev_metric(task, dev_examples), save_best, options);
+  if (report.interrupted) {
+    throw Interrupted("train-teacher stopped after step " + std::to_string(report.steps) + " of " +
+                      std::to_string(report.total_steps) + "; --resume continues from " + options.state_file.string());
+  }
   nlohmann::json summary;
   summary["command"] = "train-teacher";
   summary["task"] = info.name;
@@ -180,10 +188,9 @@ void add_train_teacher_command(CLI::App& app) {
   command->add_flag("--no-prune", o->no_prune, "Keep the whole WordPiece vocabulary");
   command->add_flag("--resume", o->resume, "Continue from CKPT.state");
   command->add_flag("--quiet", o->quiet, "No progress lines");
-  command->add_option("--threads", o->threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  add_threads_option(command, o->threads);
   command->callback([o] {
-    std::unique_ptr<tbb::global_control> limit;
-    if (o->threads > 0) limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, o->threads);
+    const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, o->threads);
     train(*o);
   });
 }
