@@ -361,7 +361,7 @@ TEST_CASE("errors: run and bench options, and --threads 0 in every command", "[t
   check_input_error(run_spikingbert(task + " --threads 0"), "command line", "--threads: is 0", output);
   check_input_error(run_spikingbert(task + " --random-model"), "command line", "--model: given with --random-model", output);
   check_input_error(run_spikingbert("run --task sst2 --data " + quoted(folder / "none.tsv") + " --random-model"),
-                    (folder / "none.tsv").string(), "", output);
+                    (folder / "none.tsv").string(), "cannot open the file", output);
 
   // bench.
   check_input_error(run_spikingbert("bench --size huge"), "command line", "--size: unknown size 'huge'", output);

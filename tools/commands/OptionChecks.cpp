@@ -3,6 +3,7 @@
 #include "io/Error.hpp"
 
 #include <charconv>
+#include <filesystem>
 #include <thread>
 
 namespace spikingbert::tools {
@@ -23,6 +24,17 @@ CLI::Validator positive_integer(const std::string& option, const std::string& ex
         return {};
       },
       "N>=1");
+}
+
+CLI::Validator output_file_in_existing_folder() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const auto folder = std::filesystem::path(text).parent_path();
+        if (!folder.empty() && !std::filesystem::is_directory(folder))
+          throw io::InputError(text, "", "the output folder does not exist", "an existing folder");
+        return {};
+      },
+      "FILE");
 }
 
 CLI::Option* add_threads_option(CLI::App* command, int& threads, const std::string& what) {

@@ -19,6 +19,10 @@ int all_cores();
 // `option` and `expected`.
 CLI::Validator positive_integer(const std::string& option, const std::string& expected);
 
+// A validator for an output file option: its folder must exist. Checked while parsing, so a command with
+// several outputs fails before writing the first one (the same InputError AtomicFile would throw later).
+CLI::Validator output_file_in_existing_folder();
+
 // Adds `--threads N` to `command`, sets `threads` to all_cores() as its default, checks N >= 1.
 CLI::Option* add_threads_option(CLI::App* command, int& threads, const std::string& what = "Worker threads");
 

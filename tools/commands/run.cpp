@@ -128,7 +128,8 @@ void add_run_command(CLI::App& app) {
   command->add_flag("--random-model", glue->random_model,
                     "With --task: a small randomly initialised, UNTRAINED model (fixed seed) instead of --model");
   command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{token_ids,segment_ids,attention_mask}");
-  command->add_option("--output", options->output, "HDF5 file to write (forward/asr/NN, forward/spike_count/NN, ...)");
+  command->add_option("--output", options->output, "HDF5 file to write (forward/asr/NN, forward/spike_count/NN, ...)")
+      ->check(output_file_in_existing_folder());
   command->add_option("--task", glue->task, "GLUE task of --data (sst2, stsb, rte, ...)");
   command->add_option("--data", glue->data, "GLUE TSV file to simulate (labels give the task metric)");
   command->add_option("--vocab", glue->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
@@ -141,10 +142,11 @@ void add_run_command(CLI::App& app) {
   add_threads_option(command, options->threads);
   command->add_option("--kernel", options->kernel, "event or dense (with --inputs)")->capture_default_str();
   command->add_option("--block", options->block_steps, "Event kernel time block in steps")->capture_default_str();
-  command->add_option("--trace", options->trace, "Write an HDF5 trace (docs/traces.md)");
+  command->add_option("--trace", options->trace, "Write an HDF5 trace (docs/traces.md)")->check(output_file_in_existing_folder());
   command->add_option("--trace-level", options->trace_level, "summary, neurons or spikes")->capture_default_str();
   command->add_option("--energy", options->energy, "Energy costs: fp32, fp16, int8 or a JSON cost file")->capture_default_str();
-  command->add_option("--energy-json", options->energy_json, "Write the energy report as JSON");
+  command->add_option("--energy-json", options->energy_json, "Write the energy report as JSON")
+      ->check(output_file_in_existing_folder());
   command->callback([options, glue] {
     if (!glue->task.empty() || !glue->data.empty()) {
       if (glue->task.empty() || glue->data.empty())
