@@ -58,7 +58,7 @@ if [[ $stages == *" tsan "* ]]; then
   (
     cd "$tsan_dir"
     export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/../tools/tsan.supp"
-    ctest --output-on-failure --parallel "$jobs" --timeout 900 -R '^sim: |^models: .*thread'
+    ctest --output-on-failure --parallel "$jobs" --timeout 900 -R '^sim:|^models:.*thread'
   )
   stage_done "ThreadSanitizer (sim tests, models thread-invariance tests)" "$start"
 fi
