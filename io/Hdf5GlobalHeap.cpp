@@ -2,10 +2,12 @@
 
 #include "io/Error.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdint>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,12 +38,39 @@ std::size_t length_bytes(std::string_view file) {
   return static_cast<unsigned char>(file[version <= 1 ? 14 : 10]);
 }
 
+// The file mapped read-only (a checkpoint or trace may be gigabytes: no copy on the heap).
+class MappedFile {
+ public:
+  explicit MappedFile(const std::filesystem::path& path) {
+    const int descriptor = ::open(path.c_str(), O_RDONLY);
+    if (descriptor < 0) return;
+    struct stat status {};
+    if (::fstat(descriptor, &status) == 0 && status.st_size > 0) {
+      void* address = ::mmap(nullptr, static_cast<std::size_t>(status.st_size), PROT_READ, MAP_PRIVATE, descriptor, 0);
+      if (address != MAP_FAILED) {
+        data_ = static_cast<const char*>(address);
+        size_ = static_cast<std::size_t>(status.st_size);
+      }
+    }
+    ::close(descriptor);
+  }
+  ~MappedFile() {
+    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::string_view bytes() const { return {data_ == nullptr ? "" : data_, size_}; }
+
+ private:
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 }  // namespace
 
 void check_global_heap_collections(const std::filesystem::path& path) {
-  std::ifstream stream(path, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
-  const std::string_view file(bytes);
+  const MappedFile mapped(path);  // unreadable files are left to libhdf5, which reports them
+  const std::string_view file = mapped.bytes();
   if (length_bytes(file) != kLengthBytes) return;
   for (std::size_t start = file.find(kCollectionSignature); start != std::string_view::npos;
        start = file.find(kCollectionSignature, start + 1)) {
