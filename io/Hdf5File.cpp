@@ -1,6 +1,7 @@
 #include "io/Hdf5File.hpp"
 
 #include "io/Error.hpp"
+#include "io/Hdf5GlobalHeap.hpp"
 
 #include <hdf5.h>
 
@@ -396,6 +397,10 @@ std::vector<std::string> Hdf5Reader::read_attribute_strings(const std::string& o
   if (H5Tis_variable_str(attribute.type->get()) > 0) {
     // Variable-length strings (h5py's default): HDF5 allocates each string; we copy and reclaim.
     H5Tset_size(memory_type.get(), H5T_VARIABLE);
+    if (!global_heap_checked_) {  // libhdf5 would trust a corrupt heap object's size (Hdf5GlobalHeap.hpp)
+      check_global_heap_collections(path_);
+      global_heap_checked_ = true;
+    }
     std::vector<char*> pointers(attribute.count, nullptr);
     if (!pointers.empty() && H5Aread(attribute.attribute->get(), memory_type.get(), pointers.data()) < 0) {
       throw InputError(path_.string(), place, "cannot read the attribute", "a readable attribute");

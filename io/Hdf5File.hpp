@@ -68,6 +68,7 @@ class Hdf5Reader {
  private:
   std::filesystem::path path_;
   std::int64_t file_ = -1;  // hid_t
+  mutable bool global_heap_checked_ = false;  // io/Hdf5GlobalHeap.hpp, before the first variable-length read
 };
 
 class Hdf5Writer {

@@ -201,6 +201,11 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
     }
     if (hook) hook->end_batch(batch, forward, first, count, predicted);
     if (options.progress) options.progress(first + count, set.encoded.count, elapsed());
+    if (options.stop_requested && first + count < set.encoded.count && options.stop_requested()) {
+      result.stopped = true;
+      result.examples = first + count;
+      break;
+    }
   }
   result.seconds = elapsed();
 
@@ -212,7 +217,7 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
     for (std::size_t j = 0; j < sublayers; ++j)
       result.final_residual_mean_abs[j] = residual_elements[j] > 0 ? residual_sum[j] / residual_elements[j] : 0.0;
   }
-  result.metrics = glue_set_metrics(set, result.predictions, result.predicted_scores);
+  if (!result.stopped) result.metrics = glue_set_metrics(set, result.predictions, result.predicted_scores);
   return result;
 }
 

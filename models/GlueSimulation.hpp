@@ -106,11 +106,15 @@ struct GlueSimulationOptions {
   // a second copy of the weights); null: built here when final_residual is set.
   const SpikingBertEquilibrium<float>* steady_state = nullptr;
   std::function<void(int done, int total, double seconds)> progress;  // after each batch; may be empty
+  // Polled after each batch; true ends the run there (Ctrl-C): the result then holds the finished batches
+  // (`stopped` set, no metrics). May be empty.
+  std::function<bool()> stop_requested;
 };
 
 struct GlueSimulationResult {
-  int examples = 0;
+  int examples = 0;  // simulated (fewer than the set's when stopped)
   int steps = 0;
+  bool stopped = false;  // options.stop_requested ended the run early
   double seconds = 0.0;
   std::vector<io::MetricValue> metrics;          // empty without labels
   std::vector<int> predictions;                  // per example (-1 for regression)

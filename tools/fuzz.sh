@@ -3,13 +3,13 @@
 # time from its seed corpus in tests/fuzz/corpus/<target>/. New inputs go to a scratch folder, so the
 # committed corpus only changes by hand. Any crash (ASan, UBSan, an exception other than InputError, a
 # timeout) fails the script and leaves the input in build-fuzz/artifacts/.
-#   tools/fuzz.sh                 20 s per target (what tools/test.sh runs)
+#   tools/fuzz.sh                 15 s per target (what tools/test.sh runs)
 #   tools/fuzz.sh 600 fuzz_glue   10 minutes of one target
 # fuzz_checkpoint only replays its corpus (-runs=0): mutating raw HDF5 bytes crashes inside Debian's
 # libhdf5 itself within seconds (docs/errors.md, "Fuzzing"), which no code of ours can guard.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-20}
+seconds=${1:-15}
 shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then

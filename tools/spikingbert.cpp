@@ -1,6 +1,7 @@
 // The `spikingbert` command line. Thin by design: every subcommand is a file in commands/.
 // Errors in input become one line on stderr and exit code 2 (io/Error.hpp).
 #include "commands/Commands.hpp"
+#include "commands/Interrupt.hpp"
 #include "io/Error.hpp"
 
 #include <CLI/CLI.hpp>
@@ -56,6 +57,9 @@ int main(int argc, char** argv) {
   } catch (const spikingbert::io::InputError& error) {
     std::cerr << "spikingbert: error: " << error.what() << "\n";
     return spikingbert::io::kInputErrorExitCode;
+  } catch (const tools::Interrupted& stopped) {
+    std::cerr << "\nspikingbert: interrupted: " << stopped.what() << "\n";
+    return tools::kInterruptedExitCode;
   } catch (const std::exception& error) {
     std::cerr << "spikingbert: internal error: " << error.what() << "\n";
     return 3;

@@ -129,7 +129,16 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
       // Exactly evaluations_per_epoch evaluations per epoch, evenly spaced, the last one at the epoch's end.
       const std::int64_t per_epoch = std::max<std::int64_t>(1, options.evaluations_per_epoch);
       const bool scheduled = (b + 1) * per_epoch / batches_per_epoch > b * per_epoch / batches_per_epoch;
-      if (!scheduled && step != total_steps) continue;
+      if (!scheduled && step != total_steps) {
+        if (options.stop_requested && options.stop_requested()) {
+          // Resuming from here gives the same parameters as never stopping: batches and dropout depend
+          // only on (seed, step). Only the next evaluation's mean train loss covers fewer steps.
+          if (!options.state_file.empty()) save_state(options.state_file, model, optimizer, step, report);
+          report.interrupted = true;
+          break;
+        }
+        continue;
+      }
       TeacherEvaluation evaluation;
       evaluation.step = step;
       evaluation.epoch = static_cast<double>(step) / static_cast<double>(batches_per_epoch);
@@ -152,10 +161,16 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
       if (!options.state_file.empty()) save_state(options.state_file, model, optimizer, step, report);
       if (options.stop_after_step >= 0 && step >= options.stop_after_step) break;
       if (step == total_steps) break;
+      if (options.stop_requested && options.stop_requested()) {  // the state of this step is written above
+        report.interrupted = true;
+        break;
+      }
     }
     if (options.stop_after_step >= 0 && step >= options.stop_after_step) break;
+    if (report.interrupted) break;
   }
   report.steps = step;
+  report.total_steps = total_steps;
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   report.examples_per_second = examples_done / std::max(report.seconds, 1e-9);
   return report;

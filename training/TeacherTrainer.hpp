@@ -28,6 +28,9 @@ struct TeacherTrainingOptions {
   bool resume = false;               // continue from state_file
   bool quiet = false;                // no progress lines
   std::int64_t stop_after_step = -1; // stop early (as if killed) after this step; -1 = run to the end
+  // Polled after every step (Ctrl-C, tools/commands/Interrupt.hpp): when it returns true the trainer
+  // writes the state of the step just finished and returns with report.interrupted set.
+  std::function<bool()> stop_requested;
 };
 
 // The dev metric of a model's dev logits: the value that selects the best model (higher is better) and a
@@ -55,6 +58,8 @@ struct TeacherTrainingReport {
   std::int64_t steps = 0;
   double seconds = 0;
   double examples_per_second = 0;
+  bool interrupted = false;  // stopped by stop_requested before the last step (state written at `steps`)
+  std::int64_t total_steps = 0;
 };
 
 TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std::vector<EncodedExample>& train,

@@ -311,9 +311,8 @@ TEST_CASE("errors: command-line mistakes are one line too", "[tools][errors]") {
   fs::create_directories(output);
   const std::string run_teacher = "run-teacher --model " + test_data("teacher-tiny") + " --inputs " +
                                   test_data("teacher-tiny/case.h5") + " --output " + quoted(output / "out.h5");
-  check_input_error(run_spikingbert(run_teacher + " --threads -1"), "command line",
-                    "--threads: Value -1 is not a non-negative number", output);
-  check_input_error(run_spikingbert(run_teacher + " --threads two"), "command line", "--threads: Value two", output);
+  check_input_error(run_spikingbert(run_teacher + " --threads -1"), "command line", "--threads: is -1", output);
+  check_input_error(run_spikingbert(run_teacher + " --threads two"), "command line", "--threads: 'two' is not an integer", output);
   check_input_error(run_spikingbert("data --task sst2"), "command line", "--file is required", output);
   check_input_error(run_spikingbert("data --task sst2 --file x --no-such-option"), "command line",
                     "not expected: --no-such-option", output);
@@ -410,5 +409,69 @@ TEST_CASE("errors: sweep lists and adaptive-step options", "[tools][errors][swee
   CHECK(valid.exit_code == 0);
   CHECK(sweep("2,3", "0.5,1").exit_code == 0);
   CHECK(fs::exists(output / "rows.csv"));
+  fs::remove_all(folder);
+}
+
+// The `run` and `bench` rows, and the one --threads rule of every command (tools/commands/OptionChecks.hpp).
+TEST_CASE("errors: run and bench options, and --threads 0 in every command", "[tools][errors]") {
+  const auto folder = fresh_folder("errors-run-bench");
+  const auto output = folder / "out";
+  fs::create_directories(output);
+  const std::string tiny = test_data("tiny");
+  const std::string run = "run --model " + tiny + " --inputs " + test_data("tiny/case.h5") + " --output " + quoted(output / "out.h5");
+  check_input_error(run_spikingbert(run + " --steps 0"), "command line", "--steps: is 0", output);
+  check_input_error(run_spikingbert(run + " --steps -3"), "command line", "--steps: is -3", output);
+  check_input_error(run_spikingbert(run + " --threads 0"), "command line", "--threads: is 0", output);
+  check_input_error(run_spikingbert(run + " --threads 1.5"), "command line", "--threads: '1.5' is not an integer", output);
+  check_input_error(run_spikingbert(run + " --kernel warp"), "command line", "--kernel: unknown kernel 'warp'", output);
+  check_input_error(run_spikingbert(run + " --block 0"), "command line", "--block: must be positive", output);
+  check_input_error(run_spikingbert(run + " --energy fp64"), "command line", "--energy", output);
+  // A model folder that does not exist, and outputs in folders that do not exist.
+  const auto missing_model = folder / "no-such-model";
+  check_input_error(run_spikingbert("run --model " + quoted(missing_model) + " --inputs " + test_data("tiny/case.h5") +
+                                    " --output " + quoted(output / "out.h5")),
+                    missing_model.string(), "does not exist", output);
+  check_input_error(run_spikingbert("run --model " + tiny + " --inputs " + test_data("tiny/case.h5") + " --output " +
+                                    quoted(output / "missing" / "out.h5")),
+                    (output / "missing" / "out.h5").string(), "the output folder does not exist", output);
+  check_input_error(run_spikingbert(run + " --trace " + quoted(output / "missing" / "trace.h5")),
+                    (output / "missing" / "trace.h5").string(), "the output folder does not exist", output);
+  check_input_error(run_spikingbert(run + " --energy-json " + quoted(output / "missing" / "energy.json")),
+                    (output / "missing" / "energy.json").string(), "the output folder does not exist", output);
+
+  // run --task: the same rules, plus its own options.
+  const std::string task = "run --model " + tiny + " --task sst2 --data " + std::string(SPIKINGBERT_SOURCE_DIR) + "/data/glue/SST-2/dev.tsv";
+  check_input_error(run_spikingbert(task + " --limit -1"), "command line", "--limit: must not be negative", output);
+  check_input_error(run_spikingbert(task + " --batch 0"), "command line", "--batch: must be positive", output);
+  check_input_error(run_spikingbert(task + " --steps 0"), "command line", "--steps: is 0", output);
+  check_input_error(run_spikingbert(task + " --threads 0"), "command line", "--threads: is 0", output);
+  check_input_error(run_spikingbert(task + " --random-model"), "command line", "--model: given with --random-model", output);
+  check_input_error(run_spikingbert("run --task sst2 --data " + quoted(folder / "none.tsv") + " --random-model"),
+                    (folder / "none.tsv").string(), "cannot open the file", output);
+
+  // bench.
+  check_input_error(run_spikingbert("bench --size huge"), "command line", "--size: unknown size 'huge'", output);
+  check_input_error(run_spikingbert("bench --steps 0"), "command line", "--steps: must be positive", output);
+  check_input_error(run_spikingbert("bench --seq 0"), "command line", "--seq: out of range", output);
+  check_input_error(run_spikingbert("bench --asr 1.5"), "command line", "--asr: must lie in (0, 1)", output);
+  check_input_error(run_spikingbert("bench --threads 0"), "command line", "--threads: is 0", output);
+
+  // --threads 0 is the same error in every command that has --threads.
+  check_input_error(run_spikingbert("run-teacher --model " + test_data("teacher-tiny") + " --inputs " +
+                                    test_data("teacher-tiny/case.h5") + " --output " + quoted(output / "o.h5") + " --threads 0"),
+                    "command line", "--threads: is 0 (expected a thread count >= 1", output);
+  check_input_error(run_spikingbert("train-teacher --task sst2 --size tiny --output " + quoted(output / "t.h5") + " --threads 0"),
+                    "command line", "--threads: is 0 (expected a thread count >= 1", output);
+  check_input_error(run_spikingbert("grad --model " + tiny + " --inputs " + test_data("tiny/case.h5") + " --output " +
+                                    quoted(output / "g.h5") + " --threads 0"),
+                    "command line", "--threads: is 0 (expected a thread count >= 1", output);
+  check_input_error(run_spikingbert("grad --model " + tiny + " --inputs " + test_data("tiny/case.h5") + " --output " +
+                                    quoted(output / "g.h5") + " --steps 0"),
+                    "command line", "--steps: is 0", output);
+  // The valid run above really runs (so each row fails for its stated reason), with the default threads.
+  const auto good = run_spikingbert(run);
+  INFO(good.err);
+  CHECK(good.exit_code == 0);
+  CHECK(fs::exists(output / "out.h5"));
   fs::remove_all(folder);
 }

@@ -1,4 +1,5 @@
 #include "commands/RunGlue.hpp"
+#include "commands/Interrupt.hpp"
 
 #include "commands/Progress.hpp"
 #include "commands/RunEnergy.hpp"
@@ -190,8 +191,14 @@ void run_spiking_glue(const RunGlueOptions& o) {
     hook.emplace(*trace, set);
     if (trace->needs_step_order()) simulation.block_steps = 1;
   }
+  const InterruptScope interrupts;  // Ctrl-C ends the run after the batch in progress (commands/Interrupt.hpp)
+  simulation.stop_requested = [] { return interrupt_requested(); };
   const auto result = models::simulate_glue_set(model, model_source, set, simulation, hook ? &*hook : nullptr);
   if (trace) trace->finish();
+  if (result.stopped)  // Ctrl-C: the trace holds the finished batches
+    throw Interrupted("run stopped after " + std::to_string(result.examples) + " of " +
+                      std::to_string(set.encoded.count) + " examples" +
+                      (trace && trace->writes_file() ? "; trace " + o.trace + " holds them" : ""));
 
   const int sublayers = model.config().sublayer_count();
   const auto names = models::SpikingBert::sublayer_names(model.config().num_hidden_layers);

@@ -1,6 +1,7 @@
 // `spikingbert bench`: times the event-driven kernel against the dense twin on the same random
 // SpikingBERT and input, in the same process, and checks that their spikes agree.
 #include "commands/Commands.hpp"
+#include "commands/OptionChecks.hpp"
 
 #include "io/Error.hpp"
 #include "models/RandomSpikingBert.hpp"
@@ -203,7 +204,7 @@ void add_bench_command(CLI::App& app) {
   command->add_option("--seq", options->sequence, "Tokens per sentence")->capture_default_str();
   command->add_option("--batch", options->batch, "Sentences")->capture_default_str();
   command->add_option("--steps", options->steps, "Time steps T")->capture_default_str();
-  command->add_option("--threads", options->threads, "Threads (results do not depend on it)")->capture_default_str();
+  add_threads_option(command, options->threads);
   command->add_option("--block", options->block_steps, "Event kernel time block in steps")->capture_default_str();
   command->add_option("--seed", options->seed, "Random seed of the model and input")->capture_default_str();
   command->add_option("--repeat", options->repeat, "Time each kernel this many times and report the fastest")

@@ -4,6 +4,7 @@
 // SNN, the loss is taken on its rates (Replace semantics, method doc §5.1 (c)), and the steady-state map
 // (models/SpikingBertEquilibrium) gives the gradient in the chosen mode (training/StudentGradient).
 #include "commands/Commands.hpp"
+#include "commands/OptionChecks.hpp"
 
 #include "io/Error.hpp"
 #include "io/Hdf5File.hpp"
@@ -154,9 +155,9 @@ void add_grad_command(CLI::App& app) {
   command->add_option("--output", options->output, "HDF5 file to write (train/loss, grad/<parameter name>)")
       ->required();
   command->add_option("--gradient", options->gradient, "analog-twin, implicit or feedback")->capture_default_str();
-  command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)");
-  command->add_option("--threads", options->threads, "Simulation threads (results do not depend on it)")
-      ->capture_default_str();
+  command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)")
+      ->check(positive_integer("--steps", "T >= 1; without --steps the config's t_conv"));
+  add_threads_option(command, options->threads, "Simulation threads");
   command->callback([options] { compute_gradient(*options); });
 }
 

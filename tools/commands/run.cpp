@@ -1,6 +1,7 @@
 // `spikingbert run --model DIR --inputs FILE.h5 --output OUT.h5`: simulates a SpikingBERT on token
 // inputs and writes the reference's forward outputs (tiny README §13 names) plus operation counts.
 #include "commands/Commands.hpp"
+#include "commands/OptionChecks.hpp"
 #include "commands/ShippedData.hpp"
 #include "commands/RunEnergy.hpp"
 #include "commands/RunGlue.hpp"
@@ -136,7 +137,8 @@ void add_run_command(CLI::App& app) {
   command->add_flag("--random-model", glue->random_model,
                     "With --task: a small randomly initialised, UNTRAINED model (fixed seed) instead of --model");
   command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{token_ids,segment_ids,attention_mask}");
-  command->add_option("--output", options->output, "HDF5 file to write (forward/asr/NN, forward/spike_count/NN, ...)");
+  command->add_option("--output", options->output, "HDF5 file to write (forward/asr/NN, forward/spike_count/NN, ...)")
+      ->check(output_file_in_existing_folder());
   command->add_option("--task", glue->task, "GLUE task of --data (sst2, stsb, rte, ...)");
   command->add_option("--data", glue->data, "GLUE TSV file to simulate (labels give the task metric)");
   command->add_option("--vocab", glue->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
@@ -144,14 +146,16 @@ void add_run_command(CLI::App& app) {
   command->add_option("--batch", glue->batch, "Examples simulated together")->capture_default_str();
   command->add_option("--max-length", glue->max_length, "Tokens per example (default 64 for SST-2, else 128)");
   command->add_flag("--json", glue->json, "End stdout with one JSON summary line");
-  command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)");
-  command->add_option("--threads", options->threads, "Threads (results do not depend on it)")->capture_default_str();
+  command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)")
+      ->check(positive_integer("--steps", "T >= 1; without --steps the config's t_conv"));
+  add_threads_option(command, options->threads);
   command->add_option("--kernel", options->kernel, "event or dense (with --inputs)")->capture_default_str();
   command->add_option("--block", options->block_steps, "Event kernel time block in steps")->capture_default_str();
-  command->add_option("--trace", options->trace, "Write an HDF5 trace (docs/traces.md)");
+  command->add_option("--trace", options->trace, "Write an HDF5 trace (docs/traces.md)")->check(output_file_in_existing_folder());
   command->add_option("--trace-level", options->trace_level, "summary, neurons or spikes")->capture_default_str();
   command->add_option("--energy", options->energy, "Energy costs: fp32, fp16, int8 or a JSON cost file")->capture_default_str();
-  command->add_option("--energy-json", options->energy_json, "Write the energy report as JSON");
+  command->add_option("--energy-json", options->energy_json, "Write the energy report as JSON")
+      ->check(output_file_in_existing_folder());
   auto* converge_tol = command->add_option("--converge-tol", glue->converge_tol,
                                            "With --task: residual tolerance of the convergence report (default 0.01) "
                                            "and of --steps-max's stopping rule");

@@ -8,6 +8,7 @@
 //   [batch, labels], all float32; with --grad, also loss (cross-entropy on `labels`, mean over the batch,
 //   dropout off) and grad/<parameter name>, computed in float64.
 #include "commands/Commands.hpp"
+#include "commands/OptionChecks.hpp"
 
 #include "commands/ShippedData.hpp"
 
@@ -246,12 +247,9 @@ void add_run_teacher_command(CLI::App& app) {
   command->add_option("--max-seq-length", options->max_seq_length, "Tokens per example (default 64 for SST-2, else 128)");
   command->add_option("--batch-size", options->batch_size, "Examples per forward pass")->check(CLI::PositiveNumber);
   command->add_flag("--json", options->json, "Print one JSON summary line");
-  command->add_option("--threads", options->threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  add_threads_option(command, options->threads);
   command->callback([options] {
-    std::unique_ptr<tbb::global_control> limit;
-    if (options->threads > 0) {
-      limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, options->threads);
-    }
+    const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, options->threads);
     options->model = options->models.front();
     if (!options->task.empty() || !options->data.empty()) {
       if (options->task.empty() || options->data.empty()) {

@@ -6,6 +6,8 @@
 // checkpoint) and the manifest DIR/ensemble.json (models/TeacherEnsemble.hpp), then prints the dev metric of
 // the members' mean logits. STS-B targets are standardised for training (training/TeacherTargetScaling.hpp).
 #include "commands/Commands.hpp"
+#include "commands/OptionChecks.hpp"
+#include "commands/Interrupt.hpp"
 #include "commands/ShippedData.hpp"
 
 #include "io/Checkpoint.hpp"
@@ -163,8 +165,13 @@ training::TeacherTrainingReport train_member(const TrainTeacherOptions& o, const
               << data.dev.size() << " dev examples, vocabulary " << data.pruning.size() << " pieces, "
               << model.parameter_count() << " parameters\n";
   }
-  return training::train_teacher(model, data.train, data.dev, training::glue_dev_metric(data.task, data.dev), save_best,
-                                 options);
+  options.stop_requested = interrupt_requested;  // Ctrl-C: the state of the step in progress is written
+  auto report = training::train_teacher(model, data.train, data.dev, training::glue_dev_metric(data.task, data.dev),
+                                        save_best, options);
+  if (report.interrupted)
+    throw Interrupted("train-teacher stopped after step " + std::to_string(report.steps) + " of " +
+                      std::to_string(report.total_steps) + "; --resume continues from " + options.state_file.string());
+  return report;
 }
 
 nlohmann::json evaluations_json(const training::TeacherTrainingReport& report) {
@@ -275,10 +282,10 @@ void add_train_teacher_command(CLI::App& app) {
   command->add_flag("--no-prune", o->no_prune, "Keep the whole WordPiece vocabulary");
   command->add_flag("--resume", o->resume, "Continue from CKPT.state");
   command->add_flag("--quiet", o->quiet, "No progress lines");
-  command->add_option("--threads", o->threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  add_threads_option(command, o->threads);
   command->callback([o] {
-    std::unique_ptr<tbb::global_control> limit;
-    if (o->threads > 0) limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, o->threads);
+    const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, o->threads);
+    const InterruptScope interrupts;  // Ctrl-C: the state of the step in progress is written, then exit 130
     train(*o);
   });
 }
