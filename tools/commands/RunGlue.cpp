@@ -154,7 +154,6 @@ void run_spiking_glue(const RunGlueOptions& o) {
   std::optional<models::SpikingBert> loaded;
   if (o.random_model) {
     loaded.emplace(models::make_glue_random_model(vocabulary_size, num_labels, o.threads));
-    std::printf("%s\n", models::describe_glue_random_model().c_str());
   } else {
     loaded.emplace(models::load_spiking_bert(o.model));
   }
@@ -162,6 +161,8 @@ void run_spiking_glue(const RunGlueOptions& o) {
   const std::string model_source = o.random_model ? std::string("random model") : o.model;
   const auto set = models::load_glue_set(model.config(), model_source, task, o.data, tokenizer, vocabulary_file,
                                          {o.limit, o.max_length});
+  // Said after the data loaded: bad input leaves stdout empty (docs/errors.md).
+  if (o.random_model) std::printf("%s\n", models::describe_glue_random_model().c_str());
 
   if (o.steps_max_given) {
     run_adaptive(o, model, model_source, set);
