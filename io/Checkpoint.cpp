@@ -5,6 +5,7 @@
 #include "io/Hdf5File.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace spikingbert::io {
 namespace {
@@ -126,7 +127,15 @@ void write_checkpoint(const std::filesystem::path& path, const Checkpoint& check
     const std::string dataset = std::string(kTensorsGroup) + "/" + name;
     if (storage.float16) {
       std::vector<std::uint16_t> bits(stored->values.size());
-      for (std::size_t i = 0; i < bits.size(); ++i) bits[i] = float_to_half(stored->values[i]);
+      for (std::size_t i = 0; i < bits.size(); ++i) {
+        bits[i] = float_to_half(stored->values[i]);
+        // A finite weight beyond binary16's range (65504) would read back as infinity: refuse instead.
+        if (std::isfinite(stored->values[i]) && !std::isfinite(half_to_float(bits[i]))) {
+          throw InputError(path.string(), "tensor '" + name + "'",
+                           "element " + std::to_string(i) + " = " + std::to_string(stored->values[i]) + " overflows float16",
+                           "values within +-65504 for --float16");
+        }
+      }
       writer.write_half_tensor(dataset, stored->shape, bits);
     } else {
       writer.write_tensor(dataset, *stored);

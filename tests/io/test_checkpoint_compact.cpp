@@ -62,6 +62,12 @@ TEST_CASE("compact checkpoint: float16 storage reads back every half value exact
   }
   CHECK(back.tensors.at("rounded").values[0] != 0.1f);  // really stored with 11 significant bits
 
+  // A finite value that float16 cannot hold is refused rather than stored as infinity.
+  Checkpoint too_large = checkpoint;
+  too_large.tensors["rounded"].values[0] = 70000.0f;
+  CHECK_THROWS_WITH(write_checkpoint(folder / "overflow.h5", too_large, storage), Catch::Contains("overflows float16"));
+  CHECK_FALSE(std::filesystem::exists(folder / "overflow.h5"));
+
   // Half the bytes of float32 storage (HDF5 overhead aside).
   write_checkpoint(folder / "full.h5", checkpoint);
   CHECK(std::filesystem::file_size(folder / "half.h5") < 0.6 * std::filesystem::file_size(folder / "full.h5"));
