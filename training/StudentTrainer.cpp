@@ -10,6 +10,7 @@
 #include "training/DistillationLosses.hpp"
 #include "training/LinearWarmupSchedule.hpp"
 #include "training/SpectralNorm.hpp"
+#include "training/TrainingStateTensors.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -56,12 +57,7 @@ void save_state(const std::filesystem::path& path, const models::SpikingBertEqui
   io::Checkpoint state;
   state.config = config;
   const auto& parameters = student.parameters();
-  for (std::size_t t = 0; t < parameters.size(); ++t) {
-    const auto& p = parameters[t];
-    state.tensors["parameter." + p.name] = io::Tensor{p.shape, {p.value.begin(), p.value.end()}};
-    state.tensors["adam_m." + p.name] = io::Tensor{p.shape, optimizer.first_moment()[t]};
-    state.tensors["adam_v." + p.name] = io::Tensor{p.shape, optimizer.second_moment()[t]};
-  }
+  store_parameters_and_moments(parameters, optimizer, state.tensors);
   state.metadata["kind"] = kStateKind;
   state.metadata["stage"] = to_string(options.stage);
   state.metadata["gradient"] = to_string(options.gradient);
@@ -93,16 +89,7 @@ std::int64_t load_state(const std::filesystem::path& path, models::SpikingBertEq
     }
   }
   auto& parameters = student.parameters();
-  optimizer.initialise(parameters);
-  for (std::size_t t = 0; t < parameters.size(); ++t) {
-    auto& p = parameters[t];
-    const auto& value = io::require_tensor(state.tensors, "parameter." + p.name, p.shape, path.string());
-    const auto& m = io::require_tensor(state.tensors, "adam_m." + p.name, p.shape, path.string());
-    const auto& v = io::require_tensor(state.tensors, "adam_v." + p.name, p.shape, path.string());
-    p.value.assign(value.values.begin(), value.values.end());
-    optimizer.first_moment()[t] = m.values;
-    optimizer.second_moment()[t] = v.values;
-  }
+  restore_parameters_and_moments(state.tensors, path.string(), parameters, optimizer);
   const std::int64_t step = std::stoll(metadata("step"));
   report.best_step = std::stoll(metadata("best_step"));
   report.best.selection = std::stod(metadata("best_selection"));

@@ -6,6 +6,7 @@
 #include "models/Dropout.hpp"
 #include "training/Batching.hpp"
 #include "training/TeacherSteps.hpp"
+#include "training/TrainingStateTensors.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -40,12 +41,7 @@ void save_state(const std::filesystem::path& path, const models::BertTeacher<flo
   io::Checkpoint state;
   state.config = models::model_config(model.config(), "");
   const auto& parameters = model.parameters();
-  for (std::size_t t = 0; t < parameters.size(); ++t) {
-    const auto& p = parameters[t];
-    state.tensors["parameter." + p.name] = io::Tensor{p.shape, {p.value.begin(), p.value.end()}};
-    state.tensors["adam_m." + p.name] = io::Tensor{p.shape, optimizer.first_moment()[t]};
-    state.tensors["adam_v." + p.name] = io::Tensor{p.shape, optimizer.second_moment()[t]};
-  }
+  store_parameters_and_moments(parameters, optimizer, state.tensors);
   state.metadata["kind"] = "bert-teacher-training-state";
   state.metadata["step"] = std::to_string(step);
   state.metadata["best_step"] = std::to_string(report.best_step);
@@ -60,16 +56,7 @@ std::int64_t load_state(const std::filesystem::path& path, models::BertTeacher<f
                         TeacherOptimizer& optimizer, TeacherTrainingReport& report) {
   const auto state = io::read_checkpoint(path);
   auto& parameters = model.parameters();
-  optimizer.initialise(parameters);
-  for (std::size_t t = 0; t < parameters.size(); ++t) {
-    auto& p = parameters[t];
-    const auto& value = io::require_tensor(state.tensors, "parameter." + p.name, p.shape, path.string());
-    const auto& m = io::require_tensor(state.tensors, "adam_m." + p.name, p.shape, path.string());
-    const auto& v = io::require_tensor(state.tensors, "adam_v." + p.name, p.shape, path.string());
-    p.value.assign(value.values.begin(), value.values.end());
-    optimizer.first_moment()[t] = m.values;
-    optimizer.second_moment()[t] = v.values;
-  }
+  restore_parameters_and_moments(state.tensors, path.string(), parameters, optimizer);
   auto metadata = [&](const std::string& key) {
     const auto found = state.metadata.find(key);
     if (found == state.metadata.end()) {
