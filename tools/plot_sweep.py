@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from plot_common import save  # noqa: E402  (tools/plot_common.py, next to this script)
 
 REQUIRED = ["steps", "vth", "accuracy", "efficiency", "mean_asr"]
 
@@ -36,20 +37,6 @@ def read_table(path):
     if not rows:
         sys.exit("plot_sweep: %s has no rows" % path)
     return rows
-
-
-def save(fig, folder, name, dpi):
-    path = os.path.join(folder, name)
-    temporary = os.path.join(folder, ".%s.tmp.%d" % (name, os.getpid()))
-    fig.tight_layout()
-    try:
-        fig.savefig(temporary, dpi=dpi, format="png")
-        os.replace(temporary, path)
-    finally:
-        plt.close(fig)
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
 
 
 def main():

@@ -22,6 +22,7 @@ matplotlib.use("Agg")
 import h5py  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from plot_common import save  # noqa: E402  (tools/plot_common.py, next to this script)
 
 
 def text(value):
@@ -143,21 +144,6 @@ def main():
 
     for path in written:
         print("wrote", path)
-
-
-def save(fig, folder, name, dpi):
-    """Writes the figure atomically: a temporary next to the destination, then a rename."""
-    path = os.path.join(folder, name)
-    temporary = os.path.join(folder, ".%s.tmp.%d" % (name, os.getpid()))
-    fig.tight_layout()
-    try:
-        fig.savefig(temporary, dpi=dpi, format="png")
-        os.replace(temporary, path)
-    finally:
-        plt.close(fig)
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
 
 
 if __name__ == "__main__":
