@@ -59,12 +59,25 @@ TimedForward fastest_forward(const models::SpikingBert& model, const models::Tok
   return best;
 }
 
-bool same_spikes(const sim::RunResult& a, const sim::RunResult& b) {
-  for (std::size_t p = 0; p < a.populations.size(); ++p)
-    if (a.populations[p].spike_count != b.populations[p].spike_count ||
-        a.populations[p].membrane != b.populations[p].membrane)
-      return false;
-  return true;
+// Neuron by neuron: spikes of `a`, and how many neurons differ from `b` in spike count or final membrane
+// (bitwise).
+struct RunComparison {
+  std::uint64_t neurons = 0, spikes = 0, count_mismatches = 0, membrane_mismatches = 0;
+  bool agree() const { return count_mismatches == 0 && membrane_mismatches == 0; }
+};
+RunComparison compare_runs(const sim::RunResult& a, const sim::RunResult& b) {
+  RunComparison comparison;
+  for (std::size_t p = 0; p < a.populations.size(); ++p) {
+    const auto& x = a.populations[p];
+    const auto& y = b.populations[p];
+    for (std::size_t i = 0; i < x.spike_count.size(); ++i) {
+      ++comparison.neurons;
+      comparison.spikes += x.spike_count[i];
+      comparison.count_mismatches += x.spike_count[i] != y.spike_count[i];
+      comparison.membrane_mismatches += x.membrane[i] != y.membrane[i];
+    }
+  }
+  return comparison;
 }
 
 void run_bench(const BenchOptions& o) {
@@ -118,26 +131,18 @@ void run_bench(const BenchOptions& o) {
     one_thread.threads = 1;
     const auto single = fastest_forward(model, batch, one_thread, models::KernelKind::kEvent, o.repeat);
     one_thread_seconds = single.forward.run.simulation_seconds;
-    threads_agree = same_spikes(single.forward.run, event.run);
+    threads_agree = compare_runs(single.forward.run, event.run).agree();
   }
 
   // Agreement: every neuron's spike count and final membrane (bitwise).
-  std::uint64_t neurons = 0, count_mismatches = 0, membrane_mismatches = 0, spikes = 0;
-  for (std::size_t p = 0; p < event.run.populations.size(); ++p) {
-    const auto& e = event.run.populations[p];
-    const auto& d = dense.run.populations[p];
-    for (std::size_t i = 0; i < e.spike_count.size(); ++i) {
-      ++neurons;
-      spikes += e.spike_count[i];
-      count_mismatches += e.spike_count[i] != d.spike_count[i];
-      membrane_mismatches += e.membrane[i] != d.membrane[i];
-    }
-  }
+  const auto comparison = compare_runs(event.run, dense.run);
+  const std::uint64_t neurons = comparison.neurons, spikes = comparison.spikes;
+  const std::uint64_t count_mismatches = comparison.count_mismatches, membrane_mismatches = comparison.membrane_mismatches;
   const auto counts = event.run.total_counts();
   const auto thresholds = event.run.total_thresholds();
   const double mean_asr = static_cast<double>(spikes) / (static_cast<double>(neurons) * o.steps);
   const double events_per_second_per_core = static_cast<double>(counts.synaptic_events) / event_seconds / o.threads;
-  const bool agree = count_mismatches == 0 && membrane_mismatches == 0;
+  const bool agree = comparison.agree();
 
   if (o.json) {
     nlohmann::json j{{"size", o.size},
