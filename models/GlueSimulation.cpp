@@ -11,6 +11,9 @@
 #include <cstdio>
 #include <optional>
 
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
 namespace spikingbert::models {
 
 namespace {
@@ -87,22 +90,17 @@ GlueSet load_glue_set(const SpikingBertConfig& config, const std::string& model_
   return set;
 }
 
-TokenBatch glue_batch(const GlueSet& set, int first, int count, bool trim_padding) {
+TokenBatch glue_example(const GlueSet& set, int index) {
   const auto& all = set.encoded;
-  int longest = 1;
-  for (int i = first; i < first + count; ++i) longest = std::max(longest, all.lengths[static_cast<std::size_t>(i)]);
-  if (!trim_padding) longest = all.max_seq_length;
+  const int length = std::max(1, all.lengths[static_cast<std::size_t>(index)]);
+  const auto row = all.row(index);
   TokenBatch batch;
-  batch.batch = count;
-  batch.sequence = longest;
-  for (int i = first; i < first + count; ++i) {
-    const auto row = all.row(i);
-    for (int k = 0; k < longest; ++k) {
-      batch.token_ids.push_back(all.input_ids[row + static_cast<std::size_t>(k)]);
-      batch.segment_ids.push_back(all.segment_ids[row + static_cast<std::size_t>(k)]);
-      batch.attention_mask.push_back(all.attention_mask[row + static_cast<std::size_t>(k)]);
-    }
-  }
+  batch.batch = 1;
+  batch.sequence = length;
+  const auto from = static_cast<std::ptrdiff_t>(row), to = static_cast<std::ptrdiff_t>(row) + length;
+  batch.token_ids.assign(all.input_ids.begin() + from, all.input_ids.begin() + to);
+  batch.segment_ids.assign(all.segment_ids.begin() + from, all.segment_ids.begin() + to);
+  batch.attention_mask.assign(all.attention_mask.begin() + from, all.attention_mask.begin() + to);
   return batch;
 }
 
@@ -127,8 +125,50 @@ SpikingBertEquilibrium<float> steady_state_map(const SpikingBert& model, const s
                                        weights_to_tensors(model.config(), model.weights()), model_source);
 }
 
+namespace {
+
+// What one example's simulation leaves for the set's totals (reduced on the calling thread in example
+// order, so the sums do not depend on which thread simulated what).
+struct ExampleOutcome {
+  ForwardResult forward;
+  std::vector<std::uint64_t> sublayer_spikes;       // per sub-layer
+  std::vector<double> residual_sum, residual_max;   // per sub-layer, when the final residual is asked
+};
+
+ExampleOutcome simulate_example(const SpikingBert& model, const TokenBatch& example, const sim::KernelOptions& kernel,
+                                const SpikingBertEquilibrium<float>* equilibrium) {
+  ExampleOutcome outcome;
+  outcome.forward = model.forward(example, kernel, KernelKind::kEvent);
+  const auto& forward = outcome.forward;
+  const auto sublayers = forward.sublayers.size();
+  outcome.sublayer_spikes.resize(sublayers);
+  for (std::size_t j = 0; j < sublayers; ++j)
+    outcome.sublayer_spikes[j] = forward.run.populations[static_cast<std::size_t>(forward.sublayers[j])].counts.spikes;
+  if (equilibrium) {
+    // The steady-state map with the SNN's final rates as inputs (implicit-style evaluation, method doc
+    // §4): the residual |a_j(T) - f_j(a(T))| per sub-layer at the last step (method doc §9.3).
+    std::vector<std::vector<float>> final_rates;
+    std::vector<const float*> given;
+    for (std::size_t j = 0; j < sublayers; ++j) final_rates.push_back(forward.asr(static_cast<int>(j)));
+    for (const auto& rates : final_rates) given.push_back(rates.data());
+    EquilibriumActivations<float> steady;
+    equilibrium->forward(example, steady, {}, given);
+    outcome.residual_sum.assign(sublayers, 0.0);
+    outcome.residual_max.assign(sublayers, 0.0);
+    for (std::size_t j = 0; j < sublayers; ++j)
+      for (std::size_t i = 0; i < final_rates[j].size(); ++i) {
+        const double difference = std::abs(static_cast<double>(final_rates[j][i]) - static_cast<double>(steady.rates[j][i]));
+        outcome.residual_sum[j] += difference;
+        outcome.residual_max[j] = std::max(outcome.residual_max[j], difference);
+      }
+  }
+  return outcome;
+}
+
+}  // namespace
+
 GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::string& model_source, const GlueSet& set,
-                                       const GlueSimulationOptions& options, GlueBatchHook* hook) {
+                                       const GlueSimulationOptions& options, GlueExampleHook* hook) {
   if (options.threads < 1) throw io::InputError("command line", "--threads", "must be positive", ">= 1");
   if (options.batch < 1) throw io::InputError("command line", "--batch", "must be positive", ">= 1");
   if (options.steps < 0) throw io::InputError("command line", "--steps", "must be positive", ">= 1");
@@ -137,7 +177,6 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
   const bool regression = set.is_regression();
   sim::KernelOptions kernel;
   kernel.steps = options.steps > 0 ? options.steps : config.t_conv;
-  kernel.threads = options.threads;
   kernel.block_steps = options.block_steps;
   const auto sublayers = static_cast<std::size_t>(config.sublayer_count());
 
@@ -145,7 +184,7 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
   result.examples = set.encoded.count;
   result.steps = kernel.steps;
   result.counts.resize(sublayers);
-  std::vector<double> real_token_spikes(sublayers, 0.0), real_token_neurons(sublayers, 0.0);
+  std::vector<double> real_token_spikes(sublayers, 0.0), real_token_neuron_steps(sublayers, 0.0);
   std::vector<double> residual_sum(sublayers, 0.0), residual_elements(sublayers, 0.0);
   if (options.final_residual) result.final_residual_max.assign(sublayers, 0.0);
   std::optional<SpikingBertEquilibrium<float>> built_map;
@@ -155,51 +194,70 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
     if (!equilibrium) equilibrium = &built_map.emplace(steady_state_map(model, model_source));
   }
 
+  tbb::task_arena arena(options.threads);
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  std::int64_t total_steps = 0;
   for (int first = 0; first < set.encoded.count; first += options.batch) {
     const int count = std::min(options.batch, set.encoded.count - first);
-    const auto batch = glue_batch(set, first, count, options.trim_padding);
-    model.validate(batch, set.data);
-    kernel.observer = hook ? hook->begin_batch(batch, first, count) : nullptr;
-    const auto forward = model.forward(batch, kernel, KernelKind::kEvent);
-    for (std::size_t j = 0; j < sublayers; ++j) {
-      const auto& spike_count = forward.spike_count(static_cast<int>(j));
-      const auto width = static_cast<std::size_t>(model.sublayer_width(static_cast<int>(j)));
-      for (std::size_t row = 0; row < static_cast<std::size_t>(batch.rows()); ++row) {
-        if (batch.attention_mask[row] == 0) continue;
-        for (std::size_t n = 0; n < width; ++n) real_token_spikes[j] += spike_count[row * width + n];
-        real_token_neurons[j] += static_cast<double>(width);
-      }
-      result.counts[j] += forward.run.populations[static_cast<std::size_t>(forward.sublayers[j])].counts;
-    }
-    result.synaptic_events += forward.run.total_counts().synaptic_events;
-    if (equilibrium) {
-      // The steady-state map with the SNN's final rates as inputs (implicit-style evaluation, method doc
-      // §4): the residual |a_j(T) - f_j(a(T))| per sub-layer at the last step (method doc §9.3).
-      std::vector<std::vector<float>> final_rates;
-      std::vector<const float*> given;
-      for (std::size_t j = 0; j < sublayers; ++j) final_rates.push_back(forward.asr(static_cast<int>(j)));
-      for (const auto& rates : final_rates) given.push_back(rates.data());
-      EquilibriumActivations<float> steady;
-      equilibrium->forward(batch, steady, {}, given);
-      for (std::size_t j = 0; j < sublayers; ++j) {
-        for (std::size_t i = 0; i < final_rates[j].size(); ++i) {
-          const double difference =
-              std::abs(static_cast<double>(final_rates[j][i]) - static_cast<double>(steady.rates[j][i]));
-          residual_sum[j] += difference;
-          result.final_residual_max[j] = std::max(result.final_residual_max[j], difference);
-        }
-        residual_elements[j] += static_cast<double>(final_rates[j].size());
-      }
-    }
-    const auto predicted = predicted_classes(forward.logits, count, num_labels, regression);
+    std::vector<TokenBatch> examples;
+    std::vector<sim::KernelOptions> kernels(static_cast<std::size_t>(count), kernel);
     for (int b = 0; b < count; ++b) {
-      if (regression) result.predicted_scores.push_back(forward.logits[static_cast<std::size_t>(b)]);
-      result.predictions.push_back(predicted[static_cast<std::size_t>(b)]);
-      result.simulated_tokens.push_back(batch.sequence);
+      examples.push_back(glue_example(set, first + b));
+      model.validate(examples.back(), set.data);
     }
-    if (hook) hook->end_batch(batch, forward, first, count, predicted);
+    for (int b = 0; b < count; ++b) {
+      auto& options_b = kernels[static_cast<std::size_t>(b)];
+      // One example per thread; an example alone in its round (--batch 1) gets every thread instead. The
+      // kernel's results do not depend on its thread count.
+      options_b.threads = count == 1 ? options.threads : 1;
+      if (hook) {
+        auto watch = hook->begin_example(examples[static_cast<std::size_t>(b)], first + b);
+        options_b.observer = watch.observer;
+        options_b.stop_after = std::move(watch.stop_after);
+      }
+    }
+    std::vector<ExampleOutcome> outcomes(static_cast<std::size_t>(count));
+    arena.execute([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<int>(0, count, 1),
+          [&](const tbb::blocked_range<int>& range) {
+            for (int b = range.begin(); b != range.end(); ++b) {
+              const auto i = static_cast<std::size_t>(b);
+              outcomes[i] = simulate_example(model, examples[i], kernels[i], equilibrium);
+            }
+          },
+          tbb::simple_partitioner());
+    });
+    for (int b = 0; b < count; ++b) {
+      const auto i = static_cast<std::size_t>(b);
+      const auto& outcome = outcomes[i];
+      const auto& forward = outcome.forward;
+      const auto tokens = examples[i].rows();
+      for (std::size_t j = 0; j < sublayers; ++j) {
+        result.counts[j] += forward.run.populations[static_cast<std::size_t>(forward.sublayers[j])].counts;
+        real_token_spikes[j] += static_cast<double>(outcome.sublayer_spikes[j]);
+        real_token_neuron_steps[j] += static_cast<double>(tokens) * model.sublayer_width(static_cast<int>(j)) *
+                                      static_cast<double>(forward.run.steps);
+        if (equilibrium) {
+          residual_sum[j] += outcome.residual_sum[j];
+          residual_elements[j] += static_cast<double>(tokens) * model.sublayer_width(static_cast<int>(j));
+          result.final_residual_max[j] = std::max(result.final_residual_max[j], outcome.residual_max[j]);
+        }
+      }
+      const auto totals = forward.run.total_counts();
+      result.synaptic_events += totals.synaptic_events;
+      result.example_synaptic_events.push_back(totals.synaptic_events);
+      result.example_spikes.push_back(totals.spikes);
+      result.example_steps.push_back(forward.run.steps);
+      total_steps += forward.run.steps;
+      result.logits.insert(result.logits.end(), forward.logits.begin(), forward.logits.end());
+      const int predicted = predicted_classes(forward.logits, 1, num_labels, regression).front();
+      if (regression) result.predicted_scores.push_back(forward.logits.front());
+      result.predictions.push_back(predicted);
+      result.simulated_tokens.push_back(tokens);
+      if (hook) hook->end_example(examples[i], forward, first + b, predicted);
+    }
     if (options.progress) options.progress(first + count, set.encoded.count, elapsed());
     if (options.stop_requested && first + count < set.encoded.count && options.stop_requested()) {
       result.stopped = true;
@@ -209,9 +267,10 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
   }
   result.seconds = elapsed();
 
+  result.mean_steps = result.examples > 0 ? static_cast<double>(total_steps) / result.examples : 0.0;
   result.mean_asr.resize(sublayers);
   for (std::size_t j = 0; j < sublayers; ++j)
-    result.mean_asr[j] = real_token_neurons[j] > 0 ? real_token_spikes[j] / (real_token_neurons[j] * kernel.steps) : 0.0;
+    result.mean_asr[j] = real_token_neuron_steps[j] > 0 ? real_token_spikes[j] / real_token_neuron_steps[j] : 0.0;
   if (options.final_residual) {
     result.final_residual_mean_abs.resize(sublayers);
     for (std::size_t j = 0; j < sublayers; ++j)

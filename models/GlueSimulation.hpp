@@ -4,7 +4,7 @@
 // examples, checks them against the model, simulates them batch by batch, and returns the task metric,
 // the mean ASR per sub-layer over real tokens, the kernel's counters per sub-layer and the final-step
 // residual of the steady-state map (method doc §9.3). Recording (traces), per-step analysis and
-// printing stay with the callers: they see each batch through a GlueBatchHook.
+// printing stay with the callers: they see each example through a GlueExampleHook.
 #include "io/BertTokenizer.hpp"
 #include "io/GlueEncoding.hpp"
 #include "io/GlueMetrics.hpp"
@@ -71,11 +71,9 @@ GlueSet load_glue_set(const SpikingBertConfig& config, const std::string& model_
                       const std::filesystem::path& data, const io::BertTokenizer& tokenizer,
                       const std::string& vocabulary_source, const GlueSetOptions& options);
 
-// Examples [first, first + count) of the set as a model batch. With trim_padding the rows are cut to the
-// longest real length among them: padded tokens are masked out of attention (method doc §1.3), so
-// dropping trailing padding does not change the real tokens' spikes and saves simulating neurons that
-// only pad.
-TokenBatch glue_batch(const GlueSet& set, int first, int count, bool trim_padding);
+// Example `index` of the set as a model batch of one, exactly its own real tokens (no padding: no
+// neuron exists for a position that is not in the sentence).
+TokenBatch glue_example(const GlueSet& set, int index);
 
 // The predicted class of every example of a batch from its logits (argmax, ties to the lowest index);
 // -1 for regression tasks.
@@ -85,44 +83,60 @@ std::vector<int> predicted_classes(std::span<const float> logits, int batch, int
 std::vector<io::MetricValue> glue_set_metrics(const GlueSet& set, std::span<const int> predictions,
                                               std::span<const double> predicted_scores);
 
-// Callers' view of each batch (traces, per-step residuals). begin_batch returns the kernel's observer
-// for the batch (may be null); end_batch sees the forward result and the predictions of its examples.
-class GlueBatchHook {
+// What a caller attaches to one example's simulation: an observer of the kernel (may be null) and an
+// early-exit rule (sim::KernelOptions::stop_after; may be empty).
+struct GlueExampleWatch {
+  sim::StepObserver* observer = nullptr;
+  std::function<bool(int last_step)> stop_after;
+};
+
+// Callers' view of each example (traces, per-step residuals, adaptive stopping). Both calls come on the
+// calling thread in example order; between them, the examples of one round (GlueSimulationOptions::batch)
+// are simulated concurrently, so the watches of different examples must not share mutable state.
+// `example` stays valid until end_example.
+class GlueExampleHook {
  public:
-  virtual ~GlueBatchHook() = default;
-  virtual sim::StepObserver* begin_batch(const TokenBatch& batch, int first, int count) = 0;
-  virtual void end_batch(const TokenBatch& batch, const ForwardResult& result, int first, int count,
-                         std::span<const int> predicted) = 0;
+  virtual ~GlueExampleHook() = default;
+  virtual GlueExampleWatch begin_example(const TokenBatch& example, int index) = 0;
+  virtual void end_example(const TokenBatch& example, const ForwardResult& result, int index, int predicted) = 0;
 };
 
 struct GlueSimulationOptions {
-  int steps = 0;          // T; 0: the config's t_conv
+  int steps = 0;          // T (T_max when a hook stops examples early); 0: the config's t_conv
   int threads = 1;        // results do not depend on it
-  int batch = 8;          // examples per simulation
+  // Examples simulated concurrently per round (one example per thread at a time; progress and Ctrl-C are
+  // checked between rounds). A throughput device only: every result is the same for any value.
+  int batch = 32;
   int block_steps = 16;   // event kernel time block (1 = step order, what per-step observers need)
-  bool trim_padding = true;     // false: every example at the set's max_length (traces need a fixed seq)
   bool final_residual = true;   // evaluate the steady-state map at the final rates
   // The model's steady-state map for the final residual, if the caller has one already (saves building
   // a second copy of the weights); null: built here when final_residual is set.
   const SpikingBertEquilibrium<float>* steady_state = nullptr;
-  std::function<void(int done, int total, double seconds)> progress;  // after each batch; may be empty
-  // Polled after each batch; true ends the run there (Ctrl-C): the result then holds the finished batches
+  std::function<void(int done, int total, double seconds)> progress;  // after each round; may be empty
+  // Polled after each round; true ends the run there (Ctrl-C): the result then holds the finished rounds
   // (`stopped` set, no metrics). May be empty.
   std::function<bool()> stop_requested;
 };
 
+// Every example is simulated alone at its own length, so each number below is a sum of single-sentence
+// runs, whatever batch, thread count or trace level produced it.
 struct GlueSimulationResult {
   int examples = 0;  // simulated (fewer than the set's when stopped)
-  int steps = 0;
+  int steps = 0;     // T (T_max)
   bool stopped = false;  // options.stop_requested ended the run early
   double seconds = 0.0;
   std::vector<io::MetricValue> metrics;          // empty without labels
   std::vector<int> predictions;                  // per example (-1 for regression)
   std::vector<double> predicted_scores;          // per example, regression tasks only
-  std::vector<double> mean_asr;                  // per sub-layer: spikes / (real-token neurons x T), method doc §2.2
+  std::vector<float> logits;                     // per example, num_labels values each
+  std::vector<std::int64_t> example_steps;       // per example: steps simulated (T unless stopped early)
+  std::vector<std::uint64_t> example_synaptic_events, example_spikes;  // per example, all populations
+  double mean_steps = 0.0;
+  // Per sub-layer: spikes / (neurons x steps) over every example's real tokens and simulated steps, method doc §2.2.
+  std::vector<double> mean_asr;
   std::vector<sim::OperationCounts> counts;      // per sub-layer, summed over the run
   std::uint64_t synaptic_events = 0;             // all populations
-  std::vector<std::int64_t> simulated_tokens;    // per example: rows simulated (for the dense ANN comparison)
+  std::vector<std::int64_t> simulated_tokens;    // per example: its real tokens, all simulated (the ANN comparison)
   // |a_j(T) - f_j(a(T))| over all simulated neurons of sub-layer j (method doc §9.3); empty if not asked.
   std::vector<double> final_residual_mean_abs, final_residual_max;
 };
@@ -131,6 +145,6 @@ struct GlueSimulationResult {
 SpikingBertEquilibrium<float> steady_state_map(const SpikingBert& model, const std::string& model_source);
 
 GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::string& model_source, const GlueSet& set,
-                                       const GlueSimulationOptions& options, GlueBatchHook* hook = nullptr);
+                                       const GlueSimulationOptions& options, GlueExampleHook* hook = nullptr);
 
 }  // namespace spikingbert::models

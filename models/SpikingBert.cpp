@@ -184,12 +184,12 @@ std::vector<float> SpikingBert::classify(const std::vector<float>& last_output_a
 ForwardResult SpikingBert::forward(const TokenBatch& batch, const sim::KernelOptions& options, KernelKind kernel) const {
   auto built = build_network(batch);
   ForwardResult result;
-  result.steps = options.steps;
   result.batch = static_cast<int>(batch.batch);
   result.sequence = static_cast<int>(batch.sequence);
   result.sublayers = built.sublayers;
   result.run = kernel == KernelKind::kEvent ? sim::run_event_kernel(built.network, options)
                                             : sim::run_dense_kernel(built.network, options);
+  result.steps = result.run.steps;  // fewer than options.steps when options.stop_after ended the run
   result.logits = classify(result.asr(6 * config_.num_hidden_layers), result.batch, result.sequence);
   return result;
 }

@@ -26,7 +26,7 @@ struct SpikingBertNetwork {
 };
 
 struct ForwardResult {
-  int steps = 0, batch = 0, sequence = 0;
+  int steps = 0, batch = 0, sequence = 0;  // steps: simulated (sim::RunResult::steps)
   sim::RunResult run;                         // per population, indexed by PopulationId
   std::vector<sim::PopulationId> sublayers;   // sublayer j -> population
   std::vector<float> logits;                  // [batch][num_labels]

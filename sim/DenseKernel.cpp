@@ -80,8 +80,13 @@ class DenseSimulation {
 
   RunResult run() {
     const SimulationClock clock;
-    for (int t = 0; t < steps_; ++t)
+    for (int t = 0; t < steps_; ++t) {
       for (const PopulationId p : network_.update_order()) update_step(p, t);
+      if (options_.stop_after && options_.stop_after(t) && t + 1 < steps_) {
+        state_.result.steps = t + 1;
+        break;
+      }
+    }
     clock.stop(state_.result);
     return state_.result;
   }
@@ -93,6 +98,14 @@ class DenseSimulation {
     const auto& ring = state_.rings[static_cast<std::size_t>(p)];
     const auto size = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(network_.population(p).width);
     return matrices_[static_cast<std::size_t>(p)].data() + static_cast<std::size_t>(step % ring.capacity()) * size;
+  }
+
+  // Spikes population p emitted at `step` over all rows (0 before the start).
+  std::uint64_t source_spikes(PopulationId p, int step) const {
+    if (step < 0) return 0;
+    std::uint64_t total = 0;
+    for (int r = 0; r < rows_; ++r) total += state_.rings[static_cast<std::size_t>(p)].spikes(step, r).size();
+    return total;
   }
 
   void update_step(PopulationId p, int t) {
@@ -130,6 +143,9 @@ class DenseSimulation {
           tbb::simple_partitioner());
       counts.dense_macs += static_cast<std::uint64_t>(rows_) * static_cast<std::uint64_t>(inputs) *
                            static_cast<std::uint64_t>(width);
+      // The event kernel's count for the same network: one synaptic event per (input spike, target), taken
+      // from the spikes this GEMM multiplied, so both kernels report the same operations and energy.
+      counts.synaptic_events += source_spikes(projection.source, t - projection.delay) * static_cast<std::uint64_t>(width);
       if (have_current)
         for (std::size_t j = 0; j < size; ++j) current[j] += extra_current_[j];
       have_current = true;
@@ -143,6 +159,7 @@ class DenseSimulation {
       const float* spikes = spike_matrix(projection.source, t - projection.delay);
       for (std::size_t j = 0; j < size; ++j) current[j] += projection.identity_weight * spikes[j];
       counts.dense_macs += size;
+      counts.synaptic_events += source_spikes(projection.source, t - projection.delay);  // one per spike, as the event kernel
     }
 
     std::vector<OperationCounts> step_counts(1);

@@ -9,8 +9,9 @@
 
 namespace spikingbert::sim {
 
-// options.block_steps is ignored (always step order). OperationCounts::dense_macs counts the GEMM work;
-// synaptic_events stays 0 for dense projections (no events are processed).
+// options.block_steps is ignored (always step order). OperationCounts::dense_macs counts the GEMM work
+// the twin did; synaptic_events are derived from the spikes it multiplied (spikes x fan-out, one per
+// identity spike), so every count the event kernel reports is the same for the same network.
 RunResult run_dense_kernel(const Network& network, const KernelOptions& options);
 
 }  // namespace spikingbert::sim

@@ -45,9 +45,10 @@ class EventSimulation {
                                       static_cast<std::size_t>(block_));
     for (std::size_t i = 0; i < count; ++i) position_[static_cast<std::size_t>(network.update_order()[i])] =
         static_cast<int>(i);
-    // Scratch, fully written before it is read; zero-filled here only so that its pages are touched at
-    // set-up and not by page faults inside the timed simulation (see sim/SpikeRing.cpp).
-    current_.assign(largest, 0.0f);
+    // Scratch, fully written before it is read: not cleared, only its pages mapped at set-up rather than
+    // by page faults inside the timed simulation (see sim/SpikeRing.cpp).
+    current_.resize(largest);
+    touch_pages(current_.data(), largest * sizeof(float));
     bool summed_projections = false;  // a population with two dense inputs needs a second buffer
     for (std::size_t p = 0; p < count; ++p) {
       int dense_inputs = 0;
@@ -55,7 +56,10 @@ class EventSimulation {
         dense_inputs += network.projections()[static_cast<std::size_t>(e)].kind == ProjectionKind::kDense;
       summed_projections = summed_projections || dense_inputs > 1;
     }
-    if (summed_projections) extra_current_.assign(largest, 0.0f);
+    if (summed_projections) {
+      extra_current_.resize(largest);
+      touch_pages(extra_current_.data(), largest * sizeof(float));
+    }
     packed_.resize(network.projections().size());
     for (std::size_t e = 0; e < network.projections().size(); ++e) {
       const auto& projection = network.projections()[e];
@@ -73,8 +77,14 @@ class EventSimulation {
     const std::int64_t blocks = (steps_ + block_ - 1) / block_;
     for (const PopulationId p : network_.update_order())
       if (network_.population(p).has_drive()) schedule_update(p, 0);
+    std::int64_t completed_blocks = 0;  // blocks whose every update has run
     while (!heap_.empty()) {
       const Event event = heap_.top();
+      // Events are ordered by block first: the first event of a later block means the earlier ones are done.
+      if (options_.stop_after && event.block > completed_blocks) {
+        completed_blocks = event.block;
+        if (stop_after_block(completed_blocks)) return finish(clock);
+      }
       heap_.pop();
       if (event.kind == Event::Kind::kSpikePacket) {
         pending_[static_cast<std::size_t>(event.population)] = 1;
@@ -91,11 +101,24 @@ class EventSimulation {
       if (event.block + 1 < blocks && (population.has_drive() || !quiescent_[static_cast<std::size_t>(p)]))
         schedule_update(p, event.block + 1);
     }
+    if (options_.stop_after) options_.stop_after(steps_ - 1);  // the last block: the run ends anyway
+    return finish(clock);
+  }
+
+ private:
+  // Asks the early-exit hook after `blocks` complete time blocks; true: the run ends after them.
+  bool stop_after_block(std::int64_t blocks) {
+    const int last_step = static_cast<int>(std::min<std::int64_t>(blocks * block_, steps_)) - 1;
+    if (last_step + 1 >= steps_ || !options_.stop_after(last_step)) return false;
+    state_.result.steps = last_step + 1;
+    return true;
+  }
+
+  RunResult finish(const SimulationClock& clock) {
     clock.stop(state_.result);
     return state_.result;
   }
 
- private:
   void schedule_update(PopulationId p, std::int64_t block) {
     if (queued_block_[static_cast<std::size_t>(p)] >= block) return;
     queued_block_[static_cast<std::size_t>(p)] = block;

@@ -7,6 +7,7 @@
 #include "sim/StepObserver.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace spikingbert::sim {
@@ -17,6 +18,11 @@ struct KernelOptions {
   int block_steps = 16;  // event kernel: steps a population integrates before the next one runs
                          // (clamped to the smallest feedback delay; 1 = pure step order)
   StepObserver* observer = nullptr;
+  // Early exit: called after every completed time block (every step with block_steps = 1, and with the
+  // dense kernel) with the last completed 0-based step, after the observer has seen it; returning true
+  // ends the run there, and the result is that of a run of step + 1 steps (RunResult::steps). Empty: all
+  // options.steps steps run.
+  std::function<bool(int last_step)> stop_after;
 };
 
 struct PopulationResult {
@@ -27,7 +33,7 @@ struct PopulationResult {
 };
 
 struct RunResult {
-  int steps = 0;
+  int steps = 0;  // steps simulated (fewer than KernelOptions::steps when stop_after ended the run)
   int rows = 0;
   double simulation_seconds = 0.0;      // wall time of the simulation proper (after allocating state)
   double simulation_cpu_seconds = 0.0;  // process CPU time (all threads) over the same interval

@@ -34,7 +34,7 @@ class SpikeRing {
   }
   int capacity_ = 0, rows_ = 0, width_ = 0;
   std::vector<std::uint32_t> counts_;
-  std::unique_ptr<std::uint32_t[]> index_;  // zero-filled at set-up (see SpikeRing.cpp)
+  std::unique_ptr<std::uint32_t[]> index_;  // pages mapped at set-up (see SpikeRing.cpp)
 };
 
 // Serves the spikes held in one ring per population to projections and transforms (sim/SpikeList.hpp).

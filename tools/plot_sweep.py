@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Figures from a sweep table (columns: docs/traces.md §6, written by traces/SweepCsv.hpp).
+"""Figures from a sweep table (columns: docs/traces.md §7, written by traces/SweepCsv.hpp).
 
     $(tools/find-python.sh) tools/plot_sweep.py SWEEP.csv --out FOLDER [--vth V]
 

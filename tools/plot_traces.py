@@ -52,13 +52,17 @@ def main():
     parser.add_argument("--out", required=True, help="folder for the PNG files (created if missing)")
     parser.add_argument("--example", type=int, default=0, help="row of /examples to plot (default 0)")
     parser.add_argument("--population", help="population for the raster and heat map (default: the last one)")
-    parser.add_argument("--tolerance", type=float, default=0.05, help="residual tolerance for the convergence step")
+    parser.add_argument("--tolerance", type=float, default=None,
+                        help="residual tolerance for the convergence step (default: the trace's own, "
+                             "root attribute convergence_tolerance)")
     parser.add_argument("--dpi", type=int, default=120)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
     written = []
     with h5py.File(args.trace, "r") as f:
+        # The trace's own tolerance (the one its /summary/converged_at used), unless --tolerance overrides it.
+        tolerance = args.tolerance if args.tolerance is not None else float(f.attrs.get("convergence_tolerance", 0.01))
         names = [text(n) for n in f["populations/name"][()]]
         completed = f["examples/index"].shape[0]
         if completed == 0:
@@ -102,7 +106,7 @@ def main():
                 if np.isfinite(residual_max[p]).any():
                     ax.plot(x, np.where(residual_max[p] > 0, residual_max[p], np.nan), color=colours[p],
                             linewidth=0.6, linestyle=":")
-                step = convergence_step(series, args.tolerance)
+                step = convergence_step(series, tolerance)
                 print("%-20s %12s %12.4g %12.4g" % (name, "never" if step is None else step + 1,
                                                    residual_floor(series), series[-1]))
             ax.plot(x, 1.0 / x, color="grey", linestyle="--", linewidth=1, label="1/t")

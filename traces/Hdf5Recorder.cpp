@@ -547,8 +547,9 @@ void Hdf5Recorder::State::write_example() {
   summary_residual_mean_abs.append(1, H5T_NATIVE_DOUBLE, buffer.residual_mean_abs().data());
   summary_residual_max.append(1, H5T_NATIVE_DOUBLE, buffer.residual_max().data());
   {
-    // converged_at: the first 0-based step from which the mean residual stays below the tolerance, -1 if
-    // it never settles or was not computed; residual_floor: median of the series' last quarter (NaN if none).
+    // converged_at: the first step t (1-based, method doc §2.1's t = s + 1, as `run` and plot_traces.py
+    // print it) from which the mean residual stays below the tolerance, -1 if it never settles or was not
+    // computed; residual_floor: median of the series' last quarter (NaN if none).
     std::vector<std::int64_t> converged_at(populations.size(), -1);
     std::vector<double> floor(populations.size(), std::numeric_limits<double>::quiet_NaN());
     const auto max_steps = static_cast<std::size_t>(buffer.max_steps());
@@ -556,7 +557,8 @@ void Hdf5Recorder::State::write_example() {
       const std::span<const double> series(buffer.residual_mean_abs().data() + p * max_steps,
                                            static_cast<std::size_t>(buffer.steps()));
       if (series.empty() || !std::isfinite(series.back())) continue;
-      converged_at[p] = convergence_step(series, convergence_tolerance).value_or(-1);
+      const auto step = convergence_step(series, convergence_tolerance);
+      converged_at[p] = step ? *step + 1 : -1;
       floor[p] = residual_floor(series);
     }
     summary_converged_at.append(1, H5T_NATIVE_INT64, converged_at.data());

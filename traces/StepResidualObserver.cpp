@@ -50,6 +50,7 @@ void StepResidualObserver::on_population_step(const sim::StepSpikes& spikes, con
   if (spikes.step >= steps_) throw std::logic_error("StepResidualObserver: step out of range");
   // Every population has finished the steps before this one: their rates are final for those steps.
   while (next_step_to_evaluate_ < spikes.step) evaluate(next_step_to_evaluate_++);
+  last_observed_step_ = std::max(last_observed_step_, spikes.step);
   total_counts_[static_cast<std::size_t>(spikes.step)] += counts;
   const auto id = static_cast<std::size_t>(spikes.population);
   if (id < sublayer_of_population_.size() && sublayer_of_population_[id] >= 0) {
@@ -68,8 +69,9 @@ void StepResidualObserver::on_population_step(const sim::StepSpikes& spikes, con
   if (next_) next_->on_population_step(spikes, counts);
 }
 
-void StepResidualObserver::finish() {
-  while (next_step_to_evaluate_ < steps_) evaluate(next_step_to_evaluate_++);
+void StepResidualObserver::evaluate_through(int step) {
+  if (step > last_observed_step_) throw std::logic_error("StepResidualObserver: step not simulated yet");
+  while (next_step_to_evaluate_ <= step) evaluate(next_step_to_evaluate_++);
 }
 
 void StepResidualObserver::evaluate(int step) {

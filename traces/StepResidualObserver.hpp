@@ -35,8 +35,12 @@ class StepResidualObserver final : public sim::StepObserver {
                        sim::StepObserver* next = nullptr);
 
   void on_population_step(const sim::StepSpikes& spikes, const sim::OperationCounts& counts) override;
-  // Evaluates the steps not yet evaluated (call once after the forward pass).
-  void finish();
+  // Evaluates the steps up to and including `step` not yet evaluated (an early-exit hook needs step s's
+  // residual before the kernel goes on, sim::KernelOptions::stop_after).
+  void evaluate_through(int step);
+  // Evaluates every observed step not yet evaluated (call once after the forward pass; a run ended early
+  // by stop_after has fewer steps than `steps`).
+  void finish() { evaluate_through(last_observed_step_); }
 
   int steps() const { return steps_; }
   int examples() const { return examples_; }
@@ -66,6 +70,7 @@ class StepResidualObserver final : public sim::StepObserver {
   int steps_, examples_, sequence_;
   sim::StepObserver* next_;
   int next_step_to_evaluate_ = 0;
+  int last_observed_step_ = -1;
   std::vector<std::vector<std::uint32_t>> spike_count_;  // [sub-layer][row * width + neuron], steps so far
   std::vector<std::vector<float>> rates_;                // scratch: a(s) per sub-layer
   models::EquilibriumActivations<float> activations_;    // scratch: f(a(s))

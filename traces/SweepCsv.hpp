@@ -1,6 +1,6 @@
 #pragma once
 // The sweep table (issue 4 item 5): one CSV row per (T, V_th) setting, read by tools/plot_sweep.py.
-// Columns, in order (docs/traces.md §6):
+// Columns, in order (docs/traces.md §7):
 //   steps, vth, examples, accuracy, mean_steps, synaptic_events, energy_pj, efficiency, mean_asr,
 //   asr_<population> for every population
 // Rows are written as they come (so a long sweep shows progress in the file) into a temporary next to

@@ -249,3 +249,53 @@ TEST_CASE("Linear layer driven by spikes has an O(1/T) rate residual", "[sim][co
   }
   CHECK(scaled.back() > 0.2);  // the residual is really ~1/T, not zero
 }
+
+TEST_CASE("The dense twin reports the event kernel's operation counts", "[sim][counters]") {
+  for (const std::uint32_t seed : {11u, 12u}) {
+    const auto network = random_network(seed, 5);
+    const auto event = run_event_kernel(network, options_for(25, 1, 16));
+    const auto dense = run_dense_kernel(network, options_for(25, 1, 1));
+    for (std::size_t p = 0; p < event.populations.size(); ++p) {
+      INFO("seed " << seed << ", population " << p);
+      auto dense_counts = dense.populations[p].counts;
+      const auto& event_counts = event.populations[p].counts;
+      // Only the twin's own GEMM work differs: every count the energy model reads is the same.
+      if (!network.incoming(static_cast<PopulationId>(p)).empty()) CHECK(dense_counts.dense_macs > 0);
+      dense_counts.dense_macs = 0;
+      CHECK(dense_counts.synaptic_events == event_counts.synaptic_events);
+      CHECK(dense_counts.spikes == event_counts.spikes);
+      CHECK(dense_counts.additions == event_counts.additions);
+      CHECK(dense_counts.divisions == event_counts.divisions);
+      CHECK(dense_counts.selected_accumulates == event_counts.selected_accumulates);
+    }
+    CHECK(event.total_counts().synaptic_events > 0);
+  }
+}
+
+TEST_CASE("The early-exit hook ends a run after the step it chose, exactly as a shorter run", "[sim][kernels]") {
+  const auto network = random_network(5, 6);
+  constexpr int kStopStep = 12;  // 0-based: the run keeps steps 0..12
+  const auto shorter = run_event_kernel(network, options_for(kStopStep + 1, 1, 1));
+  for (const bool dense : {false, true}) {
+    INFO((dense ? "dense" : "event"));
+    auto options = options_for(40, 2, 1);
+    std::vector<int> asked;
+    options.stop_after = [&](int step) {
+      asked.push_back(step);
+      return step == kStopStep;
+    };
+    const auto stopped = dense ? run_dense_kernel(network, options) : run_event_kernel(network, options);
+    CHECK(stopped.steps == kStopStep + 1);
+    REQUIRE(asked.size() == kStopStep + 1);
+    for (int s = 0; s <= kStopStep; ++s) CHECK(asked[static_cast<std::size_t>(s)] == s);
+    require_identical(stopped, shorter);
+    CHECK(stopped.total_counts().synaptic_events == shorter.total_counts().synaptic_events);
+    CHECK(stopped.asr(3) == shorter.asr(3));
+  }
+  // With time blocks of 4 steps the hook is asked at the end of each block: the run ends with its block.
+  auto options = options_for(40, 1, 4);
+  options.stop_after = [](int step) { return step >= kStopStep; };
+  const auto blocked = run_event_kernel(network, options);
+  CHECK(blocked.steps == 16);
+  require_identical(blocked, run_event_kernel(network, options_for(16, 1, 4)));
+}

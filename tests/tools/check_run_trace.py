@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Opens the trace of a real `spikingbert run --task ... --trace` with h5py (a finished FILE.h5 or the
 FILE.h5.partial a killed run leaves) and checks that it holds the completed examples in order, each
-with its per-step summary (docs/traces.md §4). Prints the number of examples. Exit code 0 = passed."""
+with its per-step summary (docs/traces.md §5). Prints the number of examples. Exit code 0 = passed."""
 import argparse
 import sys
 

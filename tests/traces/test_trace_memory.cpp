@@ -23,7 +23,7 @@ TEST_CASE("a streamed spikes-level trace does not grow memory with the number of
   // 4 populations of 16 tokens x 64 neurons, T = 16, every 4th neuron-step spikes: 16,384 spikes and
   // 65,536 report values per example, ~0.5 MB of raw records per example. Keeping any example's records
   // would grow memory by that much per example. What remains is HDF5's own bookkeeping of the chunk
-  // index, measured at about 4 KB per example at this level (1.2 KB at summary level; docs/traces.md §5).
+  // index, measured at about 4 KB per example at this level (1.2 KB at summary level; docs/traces.md §6).
   constexpr std::int64_t kSteps = 16, kTokens = 16, kWidth = 64, kExamples = 300, kWarmUp = 50;
   constexpr std::int64_t kAllowedGrowthBytes = 3 << 20;
   traces::RunInfo run;

@@ -6,6 +6,7 @@
 #include "commands/ShippedData.hpp"
 #include "commands/TraceSession.hpp"
 #include "io/BertTokenizer.hpp"
+#include "io/AtomicFile.hpp"
 #include "io/Error.hpp"
 #include "io/GlueTask.hpp"
 #include "models/GlueSimulation.hpp"
@@ -24,21 +25,16 @@ namespace spikingbert::tools {
 
 namespace {
 
-// Hands each simulated batch to the trace session (the recorders see one example at a time).
-class TraceHook final : public models::GlueBatchHook {
+// Hands each simulated example to the trace session (the recorders see one example at a time).
+class TraceHook final : public models::GlueExampleHook {
  public:
   TraceHook(TraceSession& trace, const models::GlueSet& set) : trace_(trace), set_(set) {}
-  sim::StepObserver* begin_batch(const models::TokenBatch& batch, int, int) override { return trace_.begin_batch(batch); }
-  void end_batch(const models::TokenBatch&, const models::ForwardResult& result, int first, int count,
-                 std::span<const int> predicted) override {
-    std::vector<std::int64_t> tokens, predicted_labels, labels;
-    for (int b = 0; b < count; ++b) {
-      const auto i = static_cast<std::size_t>(first + b);
-      tokens.push_back(set_.encoded.lengths[i]);
-      predicted_labels.push_back(predicted[static_cast<std::size_t>(b)]);
-      labels.push_back(set_.encoded.labels[i]);
-    }
-    trace_.end_batch(result, first, tokens, predicted_labels, labels);
+  models::GlueExampleWatch begin_example(const models::TokenBatch& example, int index) override {
+    return {trace_.begin_batch(example, index), {}};
+  }
+  void end_example(const models::TokenBatch&, const models::ForwardResult& result, int index, int predicted) override {
+    const auto i = static_cast<std::size_t>(index);
+    trace_.end_batch(result, index, {set_.encoded.lengths[i]}, {predicted}, {set_.encoded.labels[i]});
   }
 
  private:
@@ -46,36 +42,49 @@ class TraceHook final : public models::GlueBatchHook {
   const models::GlueSet& set_;
 };
 
+// --predictions FILE: one CSV row per example, `index,label,prediction,steps,synaptic_events,spikes,` then
+// `logit_0..logit_{K-1}` (classification) or `score` (regression). index: 0-based position in the data
+// file; label empty when the file has none. Written atomically.
+void write_predictions(const std::string& file, const models::GlueSet& set, const models::GlueSimulationResult& result) {
+  const bool regression = set.is_regression();
+  const int labels = set.num_labels();
+  std::string text = "index,label,prediction,steps,synaptic_events,spikes";
+  if (regression) text += ",score";
+  else
+    for (int k = 0; k < labels; ++k) text += ",logit_" + std::to_string(k);
+  text += '\n';
+  char number[64];
+  for (int e = 0; e < result.examples; ++e) {
+    const auto i = static_cast<std::size_t>(e);
+    text += std::to_string(e) + ',';
+    if (set.labeled) {
+      if (regression) {
+        std::snprintf(number, sizeof number, "%.9g", set.encoded.scores[i]);
+        text += number;
+      } else {
+        text += std::to_string(set.encoded.labels[i]);
+      }
+    }
+    text += ',';
+    if (!regression) text += std::to_string(result.predictions[i]);
+    text += ',' + std::to_string(result.example_steps[i]) + ',' + std::to_string(result.example_synaptic_events[i]) + ',' +
+            std::to_string(result.example_spikes[i]);
+    for (int k = 0; k < labels; ++k) {
+      // %.9g: enough digits to read the float32 back exactly.
+      std::snprintf(number, sizeof number, ",%.9g", static_cast<double>(result.logits[i * static_cast<std::size_t>(labels) + static_cast<std::size_t>(k)]));
+      text += number;
+    }
+    text += '\n';
+  }
+  io::write_text_atomically(file, text);
+}
+
 // k of the stopping rule when --stable-steps is not given.
 constexpr int kDefaultStableSteps = 5;
 
-void print_outcome(const char* title, const traces::StoppingOutcome& outcome, const std::vector<std::string>& names) {
-  std::printf("%s: mean steps %.2f, synaptic events %llu", title, outcome.mean_steps,
-              static_cast<unsigned long long>(outcome.synaptic_events));
-  for (const auto& metric : outcome.metrics) std::printf(", %s %.4f", metric.name.c_str(), metric.value);
-  double asr_sum = 0.0;
-  for (const auto asr : outcome.mean_asr) asr_sum += asr;
-  std::printf(", mean ASR %.4f\n", outcome.mean_asr.empty() ? 0.0 : asr_sum / static_cast<double>(names.size()));
-}
-
-nlohmann::json outcome_json(const traces::StoppingOutcome& outcome, const std::vector<std::string>& names,
-                            const traces::EnergyReport& energy) {
-  nlohmann::json json;
-  for (const auto& metric : outcome.metrics) json[metric.name] = metric.value;
-  if (!outcome.metrics.empty()) json["metric"] = {{"name", outcome.metrics.front().name}, {"value", outcome.metrics.front().value}};
-  json["mean_steps"] = outcome.mean_steps;
-  json["synaptic_events"] = outcome.synaptic_events;
-  nlohmann::json asr;
-  for (std::size_t j = 0; j < names.size(); ++j) asr[names[j]] = outcome.mean_asr[j];
-  json["mean_asr"] = asr;
-  json["energy_pj"] = energy.snn_energy_pj;
-  json["ann_energy_pj"] = energy.ann_energy_pj;
-  json["efficiency"] = energy.efficiency;
-  return json;
-}
-
-// run --steps-max T --converge-tol eps [--stable-steps k]: every example stops on its own (issue 4 item 3);
-// reported next to the fixed-T = T_max result of the same spikes.
+// run --steps-max T --converge-tol eps [--stable-steps k]: every example stops on its own (issue 4 item 3,
+// issue 11 item 6): its simulation ends at the step its rule fires, so time, events and energy are those
+// of the steps run. The fixed-T comparison is `run --steps T_max` on the same data.
 void run_adaptive(const RunGlueOptions& o, const models::SpikingBert& model, const std::string& model_source,
                   const models::GlueSet& set) {
   if (o.steps > 0) throw io::InputError("command line", "--steps", "given with --steps-max", "one of --steps T or --steps-max T");
@@ -88,24 +97,28 @@ void run_adaptive(const RunGlueOptions& o, const models::SpikingBert& model, con
   adaptive.tolerance = o.converge_tol;
   adaptive.stable_steps = o.stable_steps > 0 ? o.stable_steps : kDefaultStableSteps;
   adaptive.threads = o.threads;
+  adaptive.batch = o.batch;
   adaptive.progress = [](int done, int total, double seconds) { print_progress(done, total, seconds); };
   const auto costs = energy_costs_from_option(o.energy);
-  const auto result = traces::simulate_glue_set_adaptive(model, model_source, set, adaptive);
+  const auto outcome = traces::simulate_glue_set_adaptive(model, model_source, set, adaptive);
+  const auto& result = outcome.run;
   const auto names = models::SpikingBert::sublayer_names(model.config().num_hidden_layers);
   const auto& info = io::glue_task_info(set.task);
   std::printf("%s %s: %d examples, adaptive steps: T_max = %d, stop when the label is stable and the last Output "
               "sub-layer's mean residual < %g for %d steps; %.2f s\n",
-              info.name.c_str(), o.data.c_str(), result.examples, result.steps_max, adaptive.tolerance,
+              info.name.c_str(), o.data.c_str(), result.examples, result.steps, adaptive.tolerance,
               adaptive.stable_steps, result.seconds);
-  print_outcome("adaptive", result.adaptive, names);
-  print_outcome("fixed T_max", result.fixed, names);
-  std::printf("stopped before T_max: %lld of %d examples\n", static_cast<long long>(result.stopped_early), result.examples);
-  // Energy of the adaptive run (counts up to each example's stopping step); the ANN side is per inference.
-  const auto adaptive_energy =
-      run_energy_report(model, result.adaptive.counts, result.simulated_tokens, result.steps_max, costs, result.adaptive.steps);
-  const auto fixed_energy = run_energy_report(model, result.fixed.counts, result.simulated_tokens, result.steps_max, costs);
-  std::printf("adaptive run:\n");
-  print_run_energy(adaptive_energy, o.energy_json);
+  std::printf("adaptive: mean steps %.2f, synaptic events %llu", result.mean_steps,
+              static_cast<unsigned long long>(result.synaptic_events));
+  for (const auto& metric : result.metrics) std::printf(", %s %.4f", metric.name.c_str(), metric.value);
+  double asr_sum = 0.0;
+  for (const auto asr : result.mean_asr) asr_sum += asr;
+  std::printf(", mean ASR %.4f\n", result.mean_asr.empty() ? 0.0 : asr_sum / static_cast<double>(names.size()));
+  std::printf("stopped before T_max: %lld of %d examples\n", static_cast<long long>(outcome.stopped_early), result.examples);
+  if (!o.predictions.empty()) write_predictions(o.predictions, set, result);
+  // Energy of the steps run (counts up to each example's stopping step); the ANN side is per inference.
+  const auto energy = run_energy_report(model, result.counts, result.simulated_tokens, result.steps, costs, result.example_steps);
+  print_run_energy(energy, o.energy_json);
   if (o.json) {
     nlohmann::json summary;
     summary["command"] = "run";
@@ -114,13 +127,22 @@ void run_adaptive(const RunGlueOptions& o, const models::SpikingBert& model, con
     summary["data"] = o.data;
     summary["model"] = o.random_model ? nlohmann::json("random (untrained)") : nlohmann::json(o.model);
     summary["examples"] = result.examples;
-    summary["steps_max"] = result.steps_max;
+    summary["steps_max"] = result.steps;
     summary["converge_tol"] = adaptive.tolerance;
     summary["stable_steps"] = adaptive.stable_steps;
-    summary["stopped_early"] = result.stopped_early;
+    summary["stopped_early"] = outcome.stopped_early;
     summary["seconds"] = result.seconds;
-    summary["adaptive"] = outcome_json(result.adaptive, names, adaptive_energy);
-    summary["fixed"] = outcome_json(result.fixed, names, fixed_energy);
+    summary["mean_steps"] = result.mean_steps;
+    for (const auto& metric : result.metrics) summary[metric.name] = metric.value;
+    if (!result.metrics.empty())
+      summary["metric"] = {{"name", result.metrics.front().name}, {"value", result.metrics.front().value}};
+    nlohmann::json asr;
+    for (std::size_t j = 0; j < names.size(); ++j) asr[names[j]] = result.mean_asr[j];
+    summary["mean_asr"] = asr;
+    summary["synaptic_events"] = result.synaptic_events;
+    summary["energy_pj"] = energy.snn_energy_pj;
+    summary["ann_energy_pj"] = energy.ann_energy_pj;
+    summary["efficiency"] = energy.efficiency;
     std::cout << std::flush;
     std::printf("%s\n", summary.dump().c_str());
   }
@@ -172,10 +194,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
   simulation.steps = o.steps;
   simulation.threads = o.threads;
   simulation.batch = o.batch;
-  // A trace holds [seq, width] maps of one fixed seq, so traced runs simulate every example at the
-  // full --max-length; untraced runs cut each batch's trailing padding.
   const bool tracing = !o.trace.empty();
-  simulation.trim_padding = !tracing;
   simulation.progress = [](int done, int total, double seconds) { print_progress(done, total, seconds); };
   const int steps = o.steps > 0 ? o.steps : model.config().t_conv;
   const auto costs = energy_costs_from_option(o.energy);
@@ -214,7 +233,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
     asr_sum += result.mean_asr[static_cast<std::size_t>(j)];
   }
   std::printf("  %-18s %.4f\n", "mean", asr_sum / sublayers);
-  std::printf("residual at the final step |a_j(T) - f_j(a(T))| (steady-state map at the SNN rates; all simulated tokens):\n");
+  std::printf("residual at the final step |a_j(T) - f_j(a(T))| (steady-state map at the SNN rates; all tokens, every one simulated):\n");
   std::printf("  %-18s %10s %10s\n", "sub-layer", "mean abs", "max abs");
   for (int j = 0; j < sublayers; ++j) {
     const auto i = static_cast<std::size_t>(j);
@@ -228,6 +247,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
     std::cout << std::flush;
   }
   if (trace && trace->writes_file()) std::printf("trace (%s level): %s\n", o.trace_level.c_str(), o.trace.c_str());
+  if (!o.predictions.empty()) write_predictions(o.predictions, set, result);
   const auto energy = run_energy_report(model, result.counts, result.simulated_tokens, result.steps, costs);
   print_run_energy(energy, o.energy_json);
 

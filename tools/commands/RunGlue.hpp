@@ -1,6 +1,6 @@
 #pragma once
 // `spikingbert run --task T --data FILE`: a SpikingBERT simulated with the event kernel on a GLUE file
-// (issue 3 item 3): tokenises, simulates batch by batch, prints the task metric (when labels exist),
+// (issue 3 item 3): tokenises, simulates every example at its own length, prints the task metric (when labels exist),
 // the mean ASR per sub-layer and the synaptic events; optionally a trace and an energy report.
 #include <string>
 
@@ -14,11 +14,12 @@ struct RunGlueOptions {
   int limit = 0;               // 0: every example
   int steps = 0;               // 0: the config's t_conv
   int threads = 1;
-  int batch = 8;               // examples per simulation
+  int batch = 32;              // examples simulated concurrently per round (throughput only)
   int max_length = 0;          // 0: 64 for SST-2, else 128, capped by max_position_embeddings
   bool json = false;
   std::string trace, trace_level = "summary";
   std::string energy = "fp32", energy_json;
+  std::string predictions;     // CSV, one row per example; empty: none
   // Adaptive steps (issue 4 item 3) and the convergence report; the *_given flags say whether the
   // option was on the command line (any value given must be valid).
   double converge_tol = 0.0;   // not given: traces::kDefaultConvergenceTolerance for the report

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <stdexcept>
 
 namespace spikingbert::tools {
@@ -55,39 +56,48 @@ TraceSession::TraceSession(const std::string& file, const std::string& level, co
 
 TraceSession::~TraceSession() = default;
 
-sim::StepObserver* TraceSession::begin_batch(const models::TokenBatch& batch) {
-  batch_examples_ = static_cast<int>(batch.batch);
-  observer_.emplace(sublayers_, widths_, batch_examples_, sequence_, steps_, fanout_->wants_spikes());
-  if (!steady_state_) return &*observer_;
-  residuals_.emplace(model_, *steady_state_, batch, sublayers_, steps_, &*observer_);
-  return &*residuals_;
+sim::StepObserver* TraceSession::begin_batch(const models::TokenBatch& batch, std::int64_t first_index) {
+  if (batch.sequence > sequence_) throw std::logic_error("TraceSession: batch longer than the trace's sequence");
+  auto& observers = in_flight_[first_index];
+  observers.examples = static_cast<int>(batch.batch);
+  observers.spikes.emplace(sublayers_, widths_, observers.examples, static_cast<int>(batch.sequence), steps_,
+                           fanout_->wants_spikes());
+  if (!steady_state_) return &*observers.spikes;
+  observers.residuals.emplace(model_, *steady_state_, batch, sublayers_, steps_, &*observers.spikes);
+  return &*observers.residuals;
 }
 
 void TraceSession::end_batch(const models::ForwardResult& result, std::int64_t first_index,
                              const std::vector<std::int64_t>& tokens, const std::vector<std::int64_t>& predicted,
                              const std::vector<std::int64_t>& labels) {
   if (result.sublayers != sublayers_) throw std::logic_error("TraceSession: the network's sub-layers changed");
-  if (result.sequence != sequence_) throw std::logic_error("TraceSession: batch sequence differs from the trace's");
+  if (result.sequence > sequence_) throw std::logic_error("TraceSession: batch sequence longer than the trace's");
+  const auto found = in_flight_.find(first_index);
+  if (found == in_flight_.end()) throw std::logic_error("TraceSession: end_batch without begin_batch");
+  auto& observers = found->second;
   std::vector<std::vector<float>> final_asr;
   if (fanout_->wants_final_asr())
     for (std::size_t j = 0; j < sublayers_.size(); ++j) final_asr.push_back(result.asr(static_cast<int>(j)));
-  if (residuals_) residuals_->finish();
-  for (int b = 0; b < batch_examples_; ++b) {
+  if (observers.residuals) observers.residuals->finish();
+  for (int b = 0; b < observers.examples; ++b) {
     const auto i = static_cast<std::size_t>(b);
     fanout_->begin_example(first_index + b, tokens[i]);
-    observer_->replay_example(b, *fanout_, residuals_ ? &*residuals_ : nullptr);
+    observers.spikes->replay_example(b, *fanout_, observers.residuals ? &*observers.residuals : nullptr);
     for (std::size_t j = 0; j < final_asr.size(); ++j) {
-      const auto per_example = static_cast<std::size_t>(sequence_) * static_cast<std::size_t>(widths_[j]);
-      fanout_->record_final_asr(j, std::span<const float>(final_asr[j].data() + i * per_example, per_example));
+      // Positions the example did not simulate (it ran at its own length) have no neuron: NaN.
+      const auto simulated = static_cast<std::size_t>(result.sequence) * static_cast<std::size_t>(widths_[j]);
+      std::vector<float> row(static_cast<std::size_t>(sequence_) * static_cast<std::size_t>(widths_[j]),
+                             std::numeric_limits<float>::quiet_NaN());
+      std::copy_n(final_asr[j].data() + i * simulated, simulated, row.begin());
+      fanout_->record_final_asr(j, row);
     }
     traces::ExampleOutcome outcome;
-    outcome.steps = steps_;
+    outcome.steps = result.steps;
     outcome.predicted_label = predicted[i];
     outcome.label = labels[i];
     fanout_->end_example(outcome);
   }
-  residuals_.reset();
-  observer_.reset();
+  in_flight_.erase(found);
 }
 
 void TraceSession::finish() { fanout_->end_run(); }

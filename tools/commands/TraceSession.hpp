@@ -9,6 +9,7 @@
 #include "traces/RunStatistics.hpp"
 #include "traces/StepResidualObserver.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,12 +34,16 @@ class TraceSession {
   TraceSession(const TraceSession&) = delete;
   TraceSession& operator=(const TraceSession&) = delete;
 
-  // The observer to pass in sim::KernelOptions for `batch` (which must outlive end_batch).
-  sim::StepObserver* begin_batch(const models::TokenBatch& batch);
+  // The observer to pass in sim::KernelOptions for `batch` (which must outlive end_batch), whose first
+  // example is example `first_index` of the run. Batches may be in flight together (their kernels run
+  // concurrently; each has its own observers); end_batch must then come in example order.
+  sim::StepObserver* begin_batch(const models::TokenBatch& batch, std::int64_t first_index = 0);
   // True when per-step residuals are evaluated: run the event kernel with block_steps = 1.
   bool needs_step_order() const { return steady_state_ != nullptr; }
   double convergence_tolerance() const { return convergence_tolerance_; }
   // Records the batch's examples: indices first_index.., real token counts, predicted and gold labels (-1 if none).
+  // A batch may have fewer rows per example than the trace's `sequence` (an example simulated at its own
+  // length): the positions it did not simulate are NaN in /neurons and 0 in /report (docs/traces.md).
   void end_batch(const models::ForwardResult& result, std::int64_t first_index, const std::vector<std::int64_t>& tokens,
                  const std::vector<std::int64_t>& predicted, const std::vector<std::int64_t>& labels);
   // Finishes the trace file (renamed into place).
@@ -57,9 +62,12 @@ class TraceSession {
   std::unique_ptr<traces::RecorderFanout> fanout_;
   const models::SpikingBertEquilibrium<float>* steady_state_;
   double convergence_tolerance_;
-  std::optional<traces::KernelTraceObserver> observer_;
-  std::optional<traces::StepResidualObserver> residuals_;
-  int batch_examples_ = 0;
+  struct BatchObservers {
+    std::optional<traces::KernelTraceObserver> spikes;
+    std::optional<traces::StepResidualObserver> residuals;
+    int examples = 0;
+  };
+  std::map<std::int64_t, BatchObservers> in_flight_;  // by the batch's first example index
 };
 
 }  // namespace spikingbert::tools

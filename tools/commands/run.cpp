@@ -143,7 +143,12 @@ void add_run_command(CLI::App& app) {
   command->add_option("--data", glue->data, "GLUE TSV file to simulate (labels give the task metric)");
   command->add_option("--vocab", glue->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
   command->add_option("--limit", glue->limit, "Only the first N examples (0 = all)");
-  command->add_option("--batch", glue->batch, "Examples simulated together")->capture_default_str();
+  command->add_option("--batch", glue->batch,
+                      "Examples simulated concurrently per round (throughput only: results do not depend on it)")
+      ->capture_default_str();
+  command->add_option("--predictions", glue->predictions,
+                      "With --task: write one CSV row per example (index, label, prediction, steps, events, spikes, logits)")
+      ->check(output_file_in_existing_folder());
   command->add_option("--max-length", glue->max_length, "Tokens per example (default 64 for SST-2, else 128)");
   command->add_flag("--json", glue->json, "End stdout with one JSON summary line");
   command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)")

@@ -134,7 +134,7 @@ void run_sweep(const SweepOptions& o) {
       row.steps = t;
       row.vth = vth;
       row.examples = result.examples;
-      // The task's first GLUE metric (accuracy for SST-2 and RTE; docs/traces.md §6).
+      // The task's first GLUE metric (accuracy for SST-2 and RTE; docs/traces.md §7).
       row.accuracy = result.metrics.empty() ? 0.0 : result.metrics.front().value;
       row.mean_steps = t;
       row.synaptic_events = result.synaptic_events;
@@ -168,7 +168,7 @@ void add_sweep_command(CLI::App& app) {
   command->add_option("--data", options->data, "Labelled GLUE TSV file")->required();
   command->add_option("--steps", options->steps, "Comma-separated time steps T, e.g. 4,8,16,32,64,100")->required();
   command->add_option("--vth", options->vth, "Comma-separated thresholds V_th, e.g. 0.5,1,2")->required();
-  command->add_option("--output", options->output, "CSV file to write (docs/traces.md §6); default: stdout");
+  command->add_option("--output", options->output, "CSV file to write (docs/traces.md §7); default: stdout");
   command->add_option("--vocab", options->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
   command->add_option("--limit", options->limit, "Only the first N examples (0 = all)");
   command->add_option("--batch", options->batch, "Examples simulated together")->capture_default_str();
