@@ -252,7 +252,7 @@ TEST_CASE("Linear layer driven by spikes has an O(1/T) rate residual", "[sim][co
 
 TEST_CASE("The dense twin reports the event kernel's operation counts", "[sim][counters]") {
   for (const std::uint32_t seed : {11u, 12u}) {
-    const auto network = random_network(seed, 5);
+    const auto network = random_network(seed, 6);
     const auto event = run_event_kernel(network, options_for(25, 1, 16));
     const auto dense = run_dense_kernel(network, options_for(25, 1, 1));
     for (std::size_t p = 0; p < event.populations.size(); ++p) {
