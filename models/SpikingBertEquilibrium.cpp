@@ -100,8 +100,14 @@ SpikingBertEquilibrium<Scalar>::SpikingBertEquilibrium(const EquilibriumConfig& 
                                                        const io::TensorMap& tensors, const std::string& source)
     : config_(config) {
   build();
-  initialise(0);
   const std::string feedback = parameters_[feedback_weight_].name;
+  // Parameters the file may lack (fit_dense, pooler, feedback) keep the seed-0 initialisation; when none is
+  // missing every value is overwritten below, so the (slow, 30k x H normal draws) initialisation is skipped.
+  for (const auto& parameter : parameters_)
+    if (tensors.find(parameter.name) == tensors.end()) {
+      initialise(0);
+      break;
+    }
   for (auto& parameter : parameters_) {
     const bool optional = parameter.name.rfind("fit_dense.", 0) == 0 || parameter.name.rfind("pooler_layer.", 0) == 0 ||
                           parameter.name == feedback;

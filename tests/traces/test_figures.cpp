@@ -85,12 +85,18 @@ TEST_CASE("plot_traces.py and plot_sweep.py write non-blank figures", "[traces][
   const auto figures = folder / "figures";
 
   const auto traces_run = run_python("tools/plot_traces.py", "'" + trace.string() + "' --out '" + figures.string() +
-                                                                 "' --example 1 --population L0_intermediate");
+                                                                 "' --example 1 --population L0_intermediate --tolerance 0.05");
   INFO(traces_run.out << traces_run.err);
   REQUIRE(traces_run.exit_code == 0);
-  // The convergence table: every synthetic sub-layer converges (IF neurons on constant currents).
+  // The convergence table: every synthetic sub-layer converges to 0.05 (IF neurons on constant currents).
   CHECK(traces_run.out.find("L0_intermediate") != std::string::npos);
   CHECK(traces_run.out.find("never") == std::string::npos);
+  // Without --tolerance the table uses the trace's own (its root attribute, 0.01 here), which the
+  // synthetic residuals (floors near 0.013) never reach.
+  const auto own_tolerance = run_python("tools/plot_traces.py", "'" + trace.string() + "' --out '" + figures.string() +
+                                                                    "' --example 1 --population L0_intermediate");
+  REQUIRE(own_tolerance.exit_code == 0);
+  CHECK(own_tolerance.out.find("never") != std::string::npos);
 
   const auto sweep_run = run_python("tools/plot_sweep.py", "'" + sweep.string() + "' --out '" + figures.string() + "'");
   INFO(sweep_run.out << sweep_run.err);
