@@ -1,8 +1,9 @@
 #pragma once
 // Simulating a GLUE set with a SpikingBERT and the event kernel (issue 3 item 3, issue 4 items 3 and 5):
 // the orchestration `spikingbert run --task`, `sweep` and `distill` share. It loads and encodes the
-// examples, checks them against the model, simulates them batch by batch, and returns the task metric,
-// the mean ASR per sub-layer over real tokens, the kernel's counters per sub-layer and the final-step
+// examples, checks them against the model, simulates each alone at its own length (issue 11: no neuron
+// for padding; examples of a round run concurrently, one per thread, and are reduced in example order),
+// and returns the task metric, per-example results, the mean ASR per sub-layer over real tokens, the kernel's counters per sub-layer and the final-step
 // residual of the steady-state map (method doc §9.3). Recording (traces), per-step analysis and
 // printing stay with the callers: they see each example through a GlueExampleHook.
 #include "io/BertTokenizer.hpp"
