@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <stdexcept>
+#include <type_traits>
 
 namespace spikingbert::models {
 
@@ -127,6 +129,29 @@ SpikingBertEquilibrium<float> steady_state_map(const SpikingBert& model, const s
                                        weights_to_tensors(model.config(), model.weights()), model_source);
 }
 
+namespace {
+
+// Means from the sums (method doc §2.2: spikes / (real-token neurons x T); §9.3: mean |a_j(T) - f_j(a(T))|)
+// and the task metric from the per-example predictions.
+void summarise(GlueSimulationResult& result, const GlueSet& set) {
+  const auto sublayers = result.real_token_spikes.size();
+  result.mean_asr.assign(sublayers, 0.0);
+  for (std::size_t j = 0; j < sublayers; ++j) {
+    if (result.real_token_neurons[j] > 0)
+      result.mean_asr[j] = result.real_token_spikes[j] / (result.real_token_neurons[j] * result.steps);
+  }
+  result.final_residual_mean_abs.assign(result.residual_units.size(), 0.0);
+  for (std::size_t j = 0; j < result.residual_units.size(); ++j) {
+    if (result.residual_elements[j] > 0)
+      result.final_residual_mean_abs[j] =
+          static_cast<double>(result.residual_units[j]) * kResidualUnit / result.residual_elements[j];
+  }
+  result.metrics.clear();
+  if (!result.stopped) result.metrics = glue_set_metrics(set, result.predictions, result.predicted_scores);
+}
+
+}  // namespace
+
 GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::string& model_source, const GlueSet& set,
                                        const GlueSimulationOptions& options, GlueBatchHook* hook) {
   if (options.threads < 1) throw io::InputError("command line", "--threads", "must be positive", ">= 1");
@@ -145,9 +170,17 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
   result.examples = set.encoded.count;
   result.steps = kernel.steps;
   result.counts.resize(sublayers);
-  std::vector<double> real_token_spikes(sublayers, 0.0), real_token_neurons(sublayers, 0.0);
-  std::vector<double> residual_sum(sublayers, 0.0), residual_elements(sublayers, 0.0);
-  if (options.final_residual) result.final_residual_max.assign(sublayers, 0.0);
+  auto& real_token_spikes = result.real_token_spikes;
+  auto& real_token_neurons = result.real_token_neurons;
+  auto& residual_units = result.residual_units;
+  auto& residual_elements = result.residual_elements;
+  real_token_spikes.assign(sublayers, 0.0);
+  real_token_neurons.assign(sublayers, 0.0);
+  if (options.final_residual) {
+    result.final_residual_max.assign(sublayers, 0.0);
+    residual_units.assign(sublayers, 0);
+    residual_elements.assign(sublayers, 0.0);
+  }
   std::optional<SpikingBertEquilibrium<float>> built_map;
   const SpikingBertEquilibrium<float>* equilibrium = nullptr;
   if (options.final_residual) {
@@ -187,7 +220,7 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
         for (std::size_t i = 0; i < final_rates[j].size(); ++i) {
           const double difference =
               std::abs(static_cast<double>(final_rates[j][i]) - static_cast<double>(steady.rates[j][i]));
-          residual_sum[j] += difference;
+          residual_units[j] += std::llround(difference / kResidualUnit);
           result.final_residual_max[j] = std::max(result.final_residual_max[j], difference);
         }
         residual_elements[j] += static_cast<double>(final_rates[j].size());
@@ -208,17 +241,69 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
     }
   }
   result.seconds = elapsed();
-
-  result.mean_asr.resize(sublayers);
-  for (std::size_t j = 0; j < sublayers; ++j)
-    result.mean_asr[j] = real_token_neurons[j] > 0 ? real_token_spikes[j] / (real_token_neurons[j] * kernel.steps) : 0.0;
-  if (options.final_residual) {
-    result.final_residual_mean_abs.resize(sublayers);
-    for (std::size_t j = 0; j < sublayers; ++j)
-      result.final_residual_mean_abs[j] = residual_elements[j] > 0 ? residual_sum[j] / residual_elements[j] : 0.0;
-  }
-  if (!result.stopped) result.metrics = glue_set_metrics(set, result.predictions, result.predicted_scores);
+  summarise(result, set);
   return result;
+}
+
+GlueSet glue_subset(const GlueSet& set, int first, int count) {
+  GlueSet subset = set;
+  auto& e = subset.encoded;
+  const auto& all = set.encoded;
+  e.count = count;
+  const auto rows = [&](const std::vector<std::int32_t>& matrix) {
+    return std::vector<std::int32_t>(matrix.begin() + static_cast<std::ptrdiff_t>(all.row(first)),
+                                     matrix.begin() + static_cast<std::ptrdiff_t>(all.row(first + count)));
+  };
+  e.input_ids = rows(all.input_ids);
+  e.segment_ids = rows(all.segment_ids);
+  e.attention_mask = rows(all.attention_mask);
+  const auto slice = [&](const auto& values) {
+    using Values = std::decay_t<decltype(values)>;
+    if (values.size() < static_cast<std::size_t>(first + count)) return Values{};
+    return Values(values.begin() + first, values.begin() + first + count);
+  };
+  e.lengths = slice(all.lengths);
+  e.labels = slice(all.labels);
+  e.scores = slice(all.scores);
+  e.source_lines = slice(all.source_lines);
+  return subset;
+}
+
+GlueSimulationResult merge_glue_results(const GlueSet& set, const std::vector<GlueSimulationResult>& parts) {
+  if (parts.empty()) throw std::invalid_argument("merge_glue_results: no parts");
+  GlueSimulationResult merged;
+  merged.steps = parts.front().steps;
+  const auto sublayers = parts.front().counts.size();
+  const bool residual = !parts.front().residual_units.empty();
+  merged.counts.resize(sublayers);
+  merged.real_token_spikes.assign(sublayers, 0.0);
+  merged.real_token_neurons.assign(sublayers, 0.0);
+  if (residual) {
+    merged.residual_units.assign(sublayers, 0);
+    merged.residual_elements.assign(sublayers, 0.0);
+    merged.final_residual_max.assign(sublayers, 0.0);
+  }
+  for (const auto& part : parts) {
+    merged.examples += part.examples;
+    merged.stopped = merged.stopped || part.stopped;
+    merged.seconds = std::max(merged.seconds, part.seconds);
+    merged.synaptic_events += part.synaptic_events;
+    merged.predictions.insert(merged.predictions.end(), part.predictions.begin(), part.predictions.end());
+    merged.predicted_scores.insert(merged.predicted_scores.end(), part.predicted_scores.begin(), part.predicted_scores.end());
+    merged.simulated_tokens.insert(merged.simulated_tokens.end(), part.simulated_tokens.begin(), part.simulated_tokens.end());
+    for (std::size_t j = 0; j < sublayers; ++j) {
+      merged.counts[j] += part.counts[j];
+      merged.real_token_spikes[j] += part.real_token_spikes[j];
+      merged.real_token_neurons[j] += part.real_token_neurons[j];
+      if (residual) {
+        merged.residual_units[j] += part.residual_units[j];
+        merged.residual_elements[j] += part.residual_elements[j];
+        merged.final_residual_max[j] = std::max(merged.final_residual_max[j], part.final_residual_max[j]);
+      }
+    }
+  }
+  summarise(merged, set);
+  return merged;
 }
 
 }  // namespace spikingbert::models

@@ -1,3 +1,4 @@
+#include "commands/ShardedGlue.hpp"
 #include "commands/RunGlue.hpp"
 #include "commands/Interrupt.hpp"
 
@@ -194,7 +195,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
   }
   const InterruptScope interrupts;  // Ctrl-C ends the run after the batch in progress (commands/Interrupt.hpp)
   simulation.stop_requested = [] { return interrupt_requested(); };
-  const auto result = models::simulate_glue_set(model, model_source, set, simulation, hook ? &*hook : nullptr);
+  const auto result = simulate_glue_set_on_ranks(model, model_source, set, simulation, hook ? &*hook : nullptr);
   if (trace) trace->finish();
   if (result.stopped)  // Ctrl-C: the trace holds the finished batches
     throw Interrupted("run stopped after " + std::to_string(result.examples) + " of " +
