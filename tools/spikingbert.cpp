@@ -84,6 +84,14 @@ int main(int argc, char** argv) {
   // Under mpirun/srun every rank runs the same command; rank 0 alone prints results and writes outputs
   // (the other ranks' stdout is discarded; their errors still reach stderr). docs/scaling.md.
   const spikingbert::training::DistributedSession session(argc, argv);
-  if (!spikingbert::training::world().is_root()) std::freopen("/dev/null", "w", stdout);
+  auto& world = spikingbert::training::world();
+  if (!world.is_root()) {
+    std::freopen("/dev/null", "w", stdout);
+    // Commands that do not spread their work over ranks run on rank 0 alone.
+    const std::string command = argc > 1 ? argv[1] : "";
+    const bool distributed = command == "run" || command == "run-teacher" || command == "sweep" ||
+                             command == "distill" || command == "train-teacher";
+    if (!distributed) return 0;
+  }
   return run(argc, argv);
 }

@@ -21,10 +21,21 @@ class SingleProcess final : public Communicator {
   std::vector<std::vector<std::byte>> all_gather_bytes(std::span<const std::byte> mine) override {
     return {std::vector<std::byte>(mine.begin(), mine.end())};
   }
+  std::vector<std::vector<std::byte>> all_to_all_bytes(const std::vector<std::vector<std::byte>>& to_each) override {
+    if (to_each.size() != 1) throw std::invalid_argument("all_to_all: need one buffer per rank");
+    return to_each;
+  }
   [[noreturn]] void abort(int exit_code) override { std::exit(exit_code); }
 };
 
 #if SPIKINGBERT_WITH_MPI
+// MPI counts and offsets are int: 2 GiB or more in one call is refused rather than truncated.
+int checked_count(std::size_t bytes) {
+  if (bytes > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw std::runtime_error("MPI: " + std::to_string(bytes) + " bytes in one call exceed MPI's int count");
+  return static_cast<int>(bytes);
+}
+
 // MPI_COMM_WORLD with MPI's default error handler (MPI_ERRORS_ARE_FATAL): a failed MPI call ends the whole
 // job rather than returning into a rank that would then wait for the others forever.
 class MpiWorld final : public Communicator {
@@ -55,6 +66,33 @@ class MpiWorld final : public Communicator {
     for (int r = 0; r < size_; ++r) {
       const auto first = all.begin() + offsets[static_cast<std::size_t>(r)];
       parts.emplace_back(first, first + counts[static_cast<std::size_t>(r)]);
+    }
+    return parts;
+  }
+  std::vector<std::vector<std::byte>> all_to_all_bytes(const std::vector<std::vector<std::byte>>& to_each) override {
+    if (to_each.size() != static_cast<std::size_t>(size_)) throw std::invalid_argument("all_to_all: need one buffer per rank");
+    std::vector<int> send_counts, send_offsets, receive_counts(static_cast<std::size_t>(size_)), receive_offsets;
+    std::vector<std::byte> sent;
+    for (const auto& buffer : to_each) {
+      send_offsets.push_back(checked_count(sent.size()));
+      send_counts.push_back(checked_count(buffer.size()));
+      sent.insert(sent.end(), buffer.begin(), buffer.end());
+    }
+    checked_count(sent.size());
+    MPI_Alltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
+    std::size_t total = 0;
+    for (const int count : receive_counts) {
+      receive_offsets.push_back(checked_count(total));
+      total += static_cast<std::size_t>(count);
+    }
+    checked_count(total);
+    std::vector<std::byte> received(total);
+    MPI_Alltoallv(sent.data(), send_counts.data(), send_offsets.data(), MPI_BYTE, received.data(), receive_counts.data(),
+                  receive_offsets.data(), MPI_BYTE, MPI_COMM_WORLD);
+    std::vector<std::vector<std::byte>> parts;
+    for (int r = 0; r < size_; ++r) {
+      const auto first = received.begin() + receive_offsets[static_cast<std::size_t>(r)];
+      parts.emplace_back(first, first + receive_counts[static_cast<std::size_t>(r)]);
     }
     return parts;
   }

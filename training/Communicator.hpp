@@ -22,10 +22,15 @@ class Communicator {
   virtual int size() const = 0;
   // Collective: every rank's bytes, in rank order, on every rank.
   virtual std::vector<std::vector<std::byte>> all_gather_bytes(std::span<const std::byte> mine) = 0;
+  // Collective: to_each[r] goes to rank r (size() buffers); returns what every rank sent to this one, in
+  // rank order.
+  virtual std::vector<std::vector<std::byte>> all_to_all_bytes(const std::vector<std::vector<std::byte>>& to_each) = 0;
   // Ends every rank of the job with `exit_code` (MPI_Abort); the caller has printed its error line.
   [[noreturn]] virtual void abort(int exit_code) = 0;
 
   bool is_root() const { return rank() == 0; }
+  // Collective: returns on every rank once every rank has called it.
+  void barrier() { all_gather_bytes({}); }
 
   // Collective: every rank's values, in rank order, on every rank (trivially copyable T).
   template <class T>
@@ -36,6 +41,23 @@ class Communicator {
     for (std::size_t r = 0; r < gathered.size(); ++r) {
       values[r].resize(gathered[r].size() / sizeof(T));
       if (!values[r].empty()) std::memcpy(values[r].data(), gathered[r].data(), values[r].size() * sizeof(T));
+    }
+    return values;
+  }
+  // Collective: to_each[r] (values) goes to rank r; returns what every rank sent here, in rank order.
+  template <class T>
+  std::vector<std::vector<T>> all_to_all(const std::vector<std::vector<T>>& to_each) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    std::vector<std::vector<std::byte>> bytes;
+    for (const auto& values : to_each) {
+      const auto view = std::as_bytes(std::span<const T>(values));
+      bytes.emplace_back(view.begin(), view.end());
+    }
+    const auto received = all_to_all_bytes(bytes);
+    std::vector<std::vector<T>> values(received.size());
+    for (std::size_t r = 0; r < received.size(); ++r) {
+      values[r].resize(received[r].size() / sizeof(T));
+      if (!values[r].empty()) std::memcpy(values[r].data(), received[r].data(), values[r].size() * sizeof(T));
     }
     return values;
   }

@@ -70,26 +70,43 @@ std::vector<Node> cover(std::int64_t begin, std::int64_t end, std::int64_t count
 std::vector<float> sum_over_examples(Communicator& communicator, std::int64_t count, std::int64_t width,
                                      const ExampleVector& compute) {
   if (count < 1) throw std::invalid_argument("sum_over_examples: no examples");
-  const auto share = share_of(count, communicator.rank(), communicator.size());
+  const int ranks = communicator.size();
+  const auto share = share_of(count, communicator.rank(), ranks);
   // 1. This rank's nodes, from its own examples only.
   const TreeSum local(count, width, {}, &compute);
   std::vector<std::int64_t> headers;
-  std::vector<float> values;
+  std::vector<std::vector<float>> sums;
   for (const auto node : cover(share.begin, share.end, count)) {
-    const auto sum = local.value(node);
+    sums.push_back(local.value(node));
     headers.push_back(node.lo);
     headers.push_back(std::min(node.lo + node.span, count));
-    values.insert(values.end(), sum.begin(), sum.end());
   }
-  // 2. Every rank's nodes on every rank; 3. the same tree completed from them.
+  if (ranks == 1) return TreeSum(count, width, {{{headers[0], headers[1]}, sums[0]}}, nullptr).value({0, root_span(count)});
+  // 2. Reduce-scatter by element ranges: rank c receives element range c of every rank's nodes and completes
+  // the tree for those elements (the tree is elementwise, so each element's sum has the same bits as on one
+  // rank); 3. the completed ranges gathered in order. Per rank this moves its nodes once and the sum once,
+  // not every rank's nodes (docs/scaling.md, "Reduction volume").
   const auto all_headers = communicator.all_gather_concatenated<std::int64_t>(headers);
-  const auto all_values = communicator.all_gather_concatenated<float>(values);
-  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<float>> known;
-  for (std::size_t k = 0; k < all_headers.size() / 2; ++k) {
-    const auto first = all_values.begin() + static_cast<std::ptrdiff_t>(k * static_cast<std::size_t>(width));
-    known[{all_headers[2 * k], all_headers[2 * k + 1]}] = std::vector<float>(first, first + width);
+  std::vector<std::vector<float>> to_each(static_cast<std::size_t>(ranks));
+  for (int c = 0; c < ranks; ++c) {
+    const auto range = share_of(width, c, ranks);
+    for (const auto& sum : sums) to_each[c].insert(to_each[c].end(), sum.begin() + range.begin, sum.begin() + range.end);
   }
-  return TreeSum(count, width, std::move(known), nullptr).value({0, root_span(count)});
+  const auto received = communicator.all_to_all<float>(to_each);
+  const auto mine = share_of(width, communicator.rank(), ranks);
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<float>> known;
+  std::size_t node = 0;
+  for (const auto& from_rank : received) {
+    for (std::size_t offset = 0; offset < from_rank.size(); offset += static_cast<std::size_t>(mine.size()), ++node) {
+      known[{all_headers[2 * node], all_headers[2 * node + 1]}] =
+          std::vector<float>(from_rank.begin() + static_cast<std::ptrdiff_t>(offset),
+                             from_rank.begin() + static_cast<std::ptrdiff_t>(offset) + mine.size());
+    }
+  }
+  if (mine.size() == 0) node = all_headers.size() / 2;  // nothing to sum here; every node still counted
+  if (node != all_headers.size() / 2) throw std::logic_error("sum_over_examples: node count mismatch");
+  const auto range_sum = TreeSum(count, mine.size(), std::move(known), nullptr).value({0, root_span(count)});
+  return communicator.all_gather_concatenated<float>(range_sum);
 }
 
 }  // namespace spikingbert::training

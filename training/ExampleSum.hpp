@@ -5,9 +5,10 @@
 // Float addition is not associative, so the sum is defined by a fixed tree over the example indices, not
 // by who adds what: pairwise summation over aligned power-of-two blocks, node [lo, lo + 2s) = node [lo, lo + s)
 // + node [lo + s, lo + 2s) (a node whose right half lies past B is its left half). Rank r computes the
-// largest tree nodes that lie inside its share of the examples (at most about 2 log2 B of them), every rank
-// gathers every rank's nodes, and each rank completes the same tree from the same nodes. The vectors moved
-// per rank are its nodes: B / N examples' worth of arithmetic, at most 2 log2 B vectors of traffic.
+// largest tree nodes that lie inside its share of the examples (at most about 2 log2 B of them). Then a
+// reduce-scatter by element ranges: rank c receives elements range c of every node and completes the same
+// tree for them, and the completed ranges are gathered. Per rank that moves its own nodes once and the
+// sum once (like a ring all-reduce), whatever N is.
 #include "training/Communicator.hpp"
 
 #include <cstdint>

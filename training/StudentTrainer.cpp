@@ -14,6 +14,7 @@
 #include "training/SpectralNorm.hpp"
 #include "training/TrainingStateTensors.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -271,6 +272,8 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
         for (auto& g : parameter.gradient) g = gradient_sum[offset++] / static_cast<float>(B);
       }
       optimizer.step(student.parameters());
+      // The next example starts from zero whatever rows this rank's zero_gradients would clear.
+      for (auto& parameter : student.parameters()) std::fill(parameter.gradient.begin(), parameter.gradient.end(), 0.0f);
       if (options.gradient == GradientMode::feedback) {
         project_feedback_weight(student);
         for (const int iterations : adjoint_iterations)

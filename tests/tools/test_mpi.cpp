@@ -78,12 +78,14 @@ TEST_CASE("mpi: run --task writes the same summary and energy report on 1, 2 and
       CHECK(read_whole_file(energy) == reference_energy);
     }
   }
-  // 5 batches on 3 ranks: shares of 2, 2 and 1 batches, and a last batch of one example.
-  const auto odd = run_on_ranks(3, "run --model '" + testing::test_data("tiny") + "' --task sst2 --data '" + data +
-                                       "' --vocab '" + vocabulary + "' --steps 12 --batch 5 --threads 1 --json");
-  INFO(odd.err);
-  REQUIRE(odd.exit_code == 0);
-  CHECK(without_seconds(testing::last_json_line(odd.out)) == reference);
+  // 5 batches on 3 ranks: shares of 2, 2 and 1 batches, the last batch of 3 examples.
+  const std::string five = "run --model '" + testing::test_data("tiny") + "' --task sst2 --data '" + data + "' --vocab '" +
+                           vocabulary + "' --steps 12 --batch 5 --threads 1 --json";
+  const auto single = run_on_ranks(1, five), three = run_on_ranks(3, five);
+  INFO(three.err);
+  REQUIRE(single.exit_code == 0);
+  REQUIRE(three.exit_code == 0);
+  CHECK(without_seconds(testing::last_json_line(three.out)) == without_seconds(testing::last_json_line(single.out)));
   fs::remove_all(folder);
 }
 
@@ -156,6 +158,24 @@ TEST_CASE("mpi: distill ends with the same parameters on 1 and 2 ranks and resum
   REQUIRE(result.exit_code == 0);
   CHECK(nlohmann::json::parse(result.out)["steps"] == 12);
   CHECK(testing::same_tensors(io::read_checkpoint(moved + ".state").tensors, io::read_checkpoint(straight + ".state").tensors));
+  fs::remove_all(folder);
+}
+
+TEST_CASE("mpi: train-teacher ends with the same teacher on 1 and 2 ranks", "[tools][mpi]") {
+  if (!have_mpi()) return;
+  const auto folder = fresh_folder("mpi-teacher");
+  io::TensorMap reference;
+  for (const int ranks : {1, 2}) {
+    const auto output = (folder / ("teacher" + std::to_string(ranks) + ".h5")).string();
+    const auto result = run_on_ranks(ranks, "train-teacher --task sst2 --size tiny --epochs 1 --train-limit 48 --batch-size 16"
+                                            " --learning-rate 1e-3 --evaluations-per-epoch 1 --quiet --output " + output);
+    INFO(ranks << " ranks: " << result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK(nlohmann::json::parse(result.out)["steps"] == 3);
+    const auto tensors = io::read_checkpoint(output + ".state").tensors;
+    if (ranks == 1) reference = tensors;
+    else CHECK(testing::same_tensors(tensors, reference));
+  }
   fs::remove_all(folder);
 }
 

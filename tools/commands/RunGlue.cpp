@@ -13,6 +13,7 @@
 #include "models/ModelFiles.hpp"
 #include "traces/AdaptiveGlueSimulation.hpp"
 #include "traces/Convergence.hpp"
+#include "training/Communicator.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -176,6 +177,9 @@ void run_spiking_glue(const RunGlueOptions& o) {
   // A trace holds [seq, width] maps of one fixed seq, so traced runs simulate every example at the
   // full --max-length; untraced runs cut each batch's trailing padding.
   const bool tracing = !o.trace.empty();
+  if (tracing && training::world().size() > 1)  // before the trace file is opened (commands/ShardedGlue.hpp)
+    throw io::InputError("command line", "--trace", "given to a run on " + std::to_string(training::world().size()) + " ranks",
+                         "a traced run on one rank (without mpirun, or mpirun -np 1)");
   simulation.trim_padding = !tracing;
   simulation.progress = [](int done, int total, double seconds) { print_progress(done, total, seconds); };
   const int steps = o.steps > 0 ? o.steps : model.config().t_conv;

@@ -3,6 +3,7 @@
 #include "io/Error.hpp"
 #include "training/Communicator.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace spikingbert::tools {
@@ -61,7 +62,7 @@ models::GlueSimulationResult simulate_glue_set_on_ranks(const models::SpikingBer
   // examples share a batch.
   const int batches = (set.encoded.count + options.batch - 1) / options.batch;
   const auto share = training::share_of(batches, world.rank(), world.size());
-  const int first = static_cast<int>(share.begin) * options.batch;
+  const int first = std::min(set.encoded.count, static_cast<int>(share.begin) * options.batch);
   const int last = std::min(set.encoded.count, static_cast<int>(share.end) * options.batch);
   auto rank_options = options;
   // Ctrl-C under mpirun ends every rank (mpirun forwards it); a rank stopping on its own would leave the
