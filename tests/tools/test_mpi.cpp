@@ -86,6 +86,13 @@ TEST_CASE("mpi: run --task writes the same summary and energy report on 1, 2 and
   REQUIRE(single.exit_code == 0);
   REQUIRE(three.exit_code == 0);
   CHECK(without_seconds(testing::last_json_line(three.out)) == without_seconds(testing::last_json_line(single.out)));
+
+  // A trace is written by one rank: asked of 2 ranks, the job ends with the one-line error and no file.
+  const auto trace = folder / "trace.h5";
+  const auto traced = run_on_ranks(2, five + " --trace '" + trace.string() + "'");
+  CHECK(traced.exit_code == 2);
+  CHECK(traced.err.find("spikingbert: error: command line:--trace: given to a run on 2 ranks") != std::string::npos);
+  CHECK(!fs::exists(trace));
   fs::remove_all(folder);
 }
 
