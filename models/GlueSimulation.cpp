@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <stdexcept>
+#include <type_traits>
 
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -132,7 +134,8 @@ namespace {
 struct ExampleOutcome {
   ForwardResult forward;
   std::vector<std::uint64_t> sublayer_spikes;       // per sub-layer
-  std::vector<double> residual_sum, residual_max;   // per sub-layer, when the final residual is asked
+  std::vector<std::int64_t> residual_units;  // per sub-layer, when the final residual is asked (kResidualUnit)
+  std::vector<double> residual_max;          // per sub-layer
 };
 
 ExampleOutcome simulate_example(const SpikingBert& model, const TokenBatch& example, const sim::KernelOptions& kernel,
@@ -153,16 +156,37 @@ ExampleOutcome simulate_example(const SpikingBert& model, const TokenBatch& exam
     for (const auto& rates : final_rates) given.push_back(rates.data());
     EquilibriumActivations<float> steady;
     equilibrium->forward(example, steady, {}, given);
-    outcome.residual_sum.assign(sublayers, 0.0);
+    outcome.residual_units.assign(sublayers, 0);
     outcome.residual_max.assign(sublayers, 0.0);
     for (std::size_t j = 0; j < sublayers; ++j)
       for (std::size_t i = 0; i < final_rates[j].size(); ++i) {
         const double difference = std::abs(static_cast<double>(final_rates[j][i]) - static_cast<double>(steady.rates[j][i]));
-        outcome.residual_sum[j] += difference;
+        outcome.residual_units[j] += std::llround(difference / kResidualUnit);
         outcome.residual_max[j] = std::max(outcome.residual_max[j], difference);
       }
   }
   return outcome;
+}
+
+// Means from the sums (method doc §2.2: spikes / (real-token neurons x steps run); §9.3: mean
+// |a_j(T) - f_j(a(T))|) and the task metric from the per-example predictions.
+void summarise(GlueSimulationResult& result, const GlueSet& set) {
+  const auto sublayers = result.real_token_spikes.size();
+  result.mean_asr.assign(sublayers, 0.0);
+  for (std::size_t j = 0; j < sublayers; ++j) {
+    if (result.real_token_neuron_steps[j] > 0) result.mean_asr[j] = result.real_token_spikes[j] / result.real_token_neuron_steps[j];
+  }
+  result.final_residual_mean_abs.assign(result.residual_units.size(), 0.0);
+  for (std::size_t j = 0; j < result.residual_units.size(); ++j) {
+    if (result.residual_elements[j] > 0)
+      result.final_residual_mean_abs[j] =
+          static_cast<double>(result.residual_units[j]) * kResidualUnit / result.residual_elements[j];
+  }
+  std::int64_t total_steps = 0;
+  for (const auto steps : result.example_steps) total_steps += steps;
+  result.mean_steps = result.examples > 0 ? static_cast<double>(total_steps) / result.examples : 0.0;
+  result.metrics.clear();
+  if (!result.stopped) result.metrics = glue_set_metrics(set, result.predictions, result.predicted_scores);
 }
 
 }  // namespace
@@ -184,9 +208,13 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
   result.examples = set.encoded.count;
   result.steps = kernel.steps;
   result.counts.resize(sublayers);
-  std::vector<double> real_token_spikes(sublayers, 0.0), real_token_neuron_steps(sublayers, 0.0);
-  std::vector<double> residual_sum(sublayers, 0.0), residual_elements(sublayers, 0.0);
-  if (options.final_residual) result.final_residual_max.assign(sublayers, 0.0);
+  result.real_token_spikes.assign(sublayers, 0.0);
+  result.real_token_neuron_steps.assign(sublayers, 0.0);
+  if (options.final_residual) {
+    result.final_residual_max.assign(sublayers, 0.0);
+    result.residual_units.assign(sublayers, 0);
+    result.residual_elements.assign(sublayers, 0.0);
+  }
   std::optional<SpikingBertEquilibrium<float>> built_map;
   const SpikingBertEquilibrium<float>* equilibrium = nullptr;
   if (options.final_residual) {
@@ -197,7 +225,6 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
   tbb::task_arena arena(options.threads);
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  std::int64_t total_steps = 0;
   for (int first = 0; first < set.encoded.count; first += options.batch) {
     const int count = std::min(options.batch, set.encoded.count - first);
     std::vector<TokenBatch> examples;
@@ -236,12 +263,12 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
       const auto tokens = examples[i].rows();
       for (std::size_t j = 0; j < sublayers; ++j) {
         result.counts[j] += forward.run.populations[static_cast<std::size_t>(forward.sublayers[j])].counts;
-        real_token_spikes[j] += static_cast<double>(outcome.sublayer_spikes[j]);
-        real_token_neuron_steps[j] += static_cast<double>(tokens) * model.sublayer_width(static_cast<int>(j)) *
+        result.real_token_spikes[j] += static_cast<double>(outcome.sublayer_spikes[j]);
+        result.real_token_neuron_steps[j] += static_cast<double>(tokens) * model.sublayer_width(static_cast<int>(j)) *
                                       static_cast<double>(forward.run.steps);
         if (equilibrium) {
-          residual_sum[j] += outcome.residual_sum[j];
-          residual_elements[j] += static_cast<double>(tokens) * model.sublayer_width(static_cast<int>(j));
+          result.residual_units[j] += outcome.residual_units[j];
+          result.residual_elements[j] += static_cast<double>(tokens) * model.sublayer_width(static_cast<int>(j));
           result.final_residual_max[j] = std::max(result.final_residual_max[j], outcome.residual_max[j]);
         }
       }
@@ -250,7 +277,6 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
       result.example_synaptic_events.push_back(totals.synaptic_events);
       result.example_spikes.push_back(totals.spikes);
       result.example_steps.push_back(forward.run.steps);
-      total_steps += forward.run.steps;
       result.logits.insert(result.logits.end(), forward.logits.begin(), forward.logits.end());
       const int predicted = predicted_classes(forward.logits, 1, num_labels, regression).front();
       if (regression) result.predicted_scores.push_back(forward.logits.front());
@@ -266,18 +292,74 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
     }
   }
   result.seconds = elapsed();
-
-  result.mean_steps = result.examples > 0 ? static_cast<double>(total_steps) / result.examples : 0.0;
-  result.mean_asr.resize(sublayers);
-  for (std::size_t j = 0; j < sublayers; ++j)
-    result.mean_asr[j] = real_token_neuron_steps[j] > 0 ? real_token_spikes[j] / real_token_neuron_steps[j] : 0.0;
-  if (options.final_residual) {
-    result.final_residual_mean_abs.resize(sublayers);
-    for (std::size_t j = 0; j < sublayers; ++j)
-      result.final_residual_mean_abs[j] = residual_elements[j] > 0 ? residual_sum[j] / residual_elements[j] : 0.0;
-  }
-  if (!result.stopped) result.metrics = glue_set_metrics(set, result.predictions, result.predicted_scores);
+  summarise(result, set);
   return result;
+}
+
+GlueSet glue_subset(const GlueSet& set, int first, int count) {
+  GlueSet subset = set;
+  auto& e = subset.encoded;
+  const auto& all = set.encoded;
+  e.count = count;
+  const auto rows = [&](const std::vector<std::int32_t>& matrix) {
+    return std::vector<std::int32_t>(matrix.begin() + static_cast<std::ptrdiff_t>(all.row(first)),
+                                     matrix.begin() + static_cast<std::ptrdiff_t>(all.row(first + count)));
+  };
+  e.input_ids = rows(all.input_ids);
+  e.segment_ids = rows(all.segment_ids);
+  e.attention_mask = rows(all.attention_mask);
+  const auto slice = [&](const auto& values) {
+    using Values = std::decay_t<decltype(values)>;
+    if (values.size() < static_cast<std::size_t>(first + count)) return Values{};
+    return Values(values.begin() + first, values.begin() + first + count);
+  };
+  e.lengths = slice(all.lengths);
+  e.labels = slice(all.labels);
+  e.scores = slice(all.scores);
+  e.source_lines = slice(all.source_lines);
+  return subset;
+}
+
+GlueSimulationResult merge_glue_results(const GlueSet& set, const std::vector<GlueSimulationResult>& parts) {
+  if (parts.empty()) throw std::invalid_argument("merge_glue_results: no parts");
+  GlueSimulationResult merged;
+  merged.steps = parts.front().steps;
+  const auto sublayers = parts.front().counts.size();
+  const bool residual = !parts.front().residual_units.empty();
+  merged.counts.resize(sublayers);
+  merged.real_token_spikes.assign(sublayers, 0.0);
+  merged.real_token_neuron_steps.assign(sublayers, 0.0);
+  if (residual) {
+    merged.residual_units.assign(sublayers, 0);
+    merged.residual_elements.assign(sublayers, 0.0);
+    merged.final_residual_max.assign(sublayers, 0.0);
+  }
+  for (const auto& part : parts) {
+    merged.examples += part.examples;
+    merged.stopped = merged.stopped || part.stopped;
+    merged.seconds = std::max(merged.seconds, part.seconds);
+    merged.synaptic_events += part.synaptic_events;
+    merged.predictions.insert(merged.predictions.end(), part.predictions.begin(), part.predictions.end());
+    merged.predicted_scores.insert(merged.predicted_scores.end(), part.predicted_scores.begin(), part.predicted_scores.end());
+    merged.simulated_tokens.insert(merged.simulated_tokens.end(), part.simulated_tokens.begin(), part.simulated_tokens.end());
+    merged.logits.insert(merged.logits.end(), part.logits.begin(), part.logits.end());
+    merged.example_steps.insert(merged.example_steps.end(), part.example_steps.begin(), part.example_steps.end());
+    merged.example_synaptic_events.insert(merged.example_synaptic_events.end(), part.example_synaptic_events.begin(),
+                                          part.example_synaptic_events.end());
+    merged.example_spikes.insert(merged.example_spikes.end(), part.example_spikes.begin(), part.example_spikes.end());
+    for (std::size_t j = 0; j < sublayers; ++j) {
+      merged.counts[j] += part.counts[j];
+      merged.real_token_spikes[j] += part.real_token_spikes[j];
+      merged.real_token_neuron_steps[j] += part.real_token_neuron_steps[j];
+      if (residual) {
+        merged.residual_units[j] += part.residual_units[j];
+        merged.residual_elements[j] += part.residual_elements[j];
+        merged.final_residual_max[j] = std::max(merged.final_residual_max[j], part.final_residual_max[j]);
+      }
+    }
+  }
+  summarise(merged, set);
+  return merged;
 }
 
 }  // namespace spikingbert::models

@@ -140,12 +140,28 @@ struct GlueSimulationResult {
   std::vector<std::int64_t> simulated_tokens;    // per example: its real tokens, all simulated (the ANN comparison)
   // |a_j(T) - f_j(a(T))| over all simulated neurons of sub-layer j (method doc §9.3); empty if not asked.
   std::vector<double> final_residual_mean_abs, final_residual_max;
+  // The sums behind the means, per sub-layer, kept so results of several parts of a set merge exactly
+  // (merge_glue_results): integer-valued counts, and the residual sum in units of kResidualUnit (an
+  // integer sum does not depend on the order of its terms).
+  std::vector<double> real_token_spikes, real_token_neuron_steps, residual_elements;
+  std::vector<std::int64_t> residual_units;
 };
+
+// Resolution of the residual sums: 2^-32 per element (|a_j - f_j| <= 1, so 2^31 elements fit in int64).
+inline constexpr double kResidualUnit = 1.0 / 4294967296.0;
 
 // The steady-state map (method doc §4) of a SpikingBERT's weights, V_th and sizes.
 SpikingBertEquilibrium<float> steady_state_map(const SpikingBert& model, const std::string& model_source);
 
 GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::string& model_source, const GlueSet& set,
                                        const GlueSimulationOptions& options, GlueExampleHook* hook = nullptr);
+
+// Examples [first, first + count) of a set as a set of their own (a rank's share, issue 13).
+GlueSet glue_subset(const GlueSet& set, int first, int count);
+
+// The result of a whole set from the results of consecutive parts of it, in example order (each part from
+// simulate_glue_set of glue_subset): per-example results concatenated, counts and sums added, means and
+// metrics computed from them. The same as simulating the set at once when the parts hold whole batches.
+GlueSimulationResult merge_glue_results(const GlueSet& set, const std::vector<GlueSimulationResult>& parts);
 
 }  // namespace spikingbert::models

@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config
   libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools catch2 libeigen3-dev
   nlohmann-json3-dev libcli11-dev
+  libopenmpi-dev openmpi-bin   # MPI: mpirun -np N spikingbert ... (docs/scaling.md); optional for the build
   python3-h5py python3-matplotlib python3-numpy
   clang-14 libclang-rt-14-dev   # libFuzzer and its sanitizer runtimes (tools/fuzz.sh, run by tools/test.sh)
 )

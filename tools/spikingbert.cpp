@@ -3,9 +3,11 @@
 #include "commands/Commands.hpp"
 #include "commands/Interrupt.hpp"
 #include "io/Error.hpp"
+#include "training/Communicator.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -28,9 +30,18 @@ std::string command_line_error(const CLI::App& app, const CLI::ParseError& error
   return "command line: " + problem + " (expected the options listed by `" + help + " --help`)";
 }
 
-}  // namespace
+// One rank of several that failed ends the whole job (every rank would otherwise wait in its next collective
+// for the one that left): its error line is printed first, then MPI_Abort. One rank: plain exit code.
+int failed(int exit_code) {
+  auto& world = spikingbert::training::world();
+  if (world.size() > 1) {
+    std::cerr << "spikingbert: rank " << world.rank() << " of " << world.size() << " failed; ending the job\n" << std::flush;
+    world.abort(exit_code);
+  }
+  return exit_code;
+}
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   namespace tools = spikingbert::tools;
   CLI::App app{"spikingbert: event-driven simulator and trainer for spiking language models (SpikingBERT)"};
   app.set_version_flag("--version", std::string("spikingbert ") + SPIKINGBERT_VERSION);
@@ -53,16 +64,34 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() == 0) return app.exit(error);  // --help, --version
     std::cerr << "spikingbert: error: " << command_line_error(app, error) << "\n";
-    return spikingbert::io::kInputErrorExitCode;
+    return failed(spikingbert::io::kInputErrorExitCode);
   } catch (const spikingbert::io::InputError& error) {
     std::cerr << "spikingbert: error: " << error.what() << "\n";
-    return spikingbert::io::kInputErrorExitCode;
+    return failed(spikingbert::io::kInputErrorExitCode);
   } catch (const tools::Interrupted& stopped) {
     std::cerr << "\nspikingbert: interrupted: " << stopped.what() << "\n";
-    return tools::kInterruptedExitCode;
+    return failed(tools::kInterruptedExitCode);
   } catch (const std::exception& error) {
     std::cerr << "spikingbert: internal error: " << error.what() << "\n";
-    return 3;
+    return failed(3);
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Under mpirun/srun every rank runs the same command; rank 0 alone prints results and writes outputs
+  // (the other ranks' stdout is discarded; their errors still reach stderr). docs/scaling.md.
+  const spikingbert::training::DistributedSession session(argc, argv);
+  auto& world = spikingbert::training::world();
+  if (!world.is_root()) {
+    std::freopen("/dev/null", "w", stdout);
+    // Commands that do not spread their work over ranks run on rank 0 alone.
+    const std::string command = argc > 1 ? argv[1] : "";
+    const bool distributed = command == "run" || command == "run-teacher" || command == "sweep" ||
+                             command == "distill" || command == "train-teacher";
+    if (!distributed) return 0;
+  }
+  return run(argc, argv);
 }

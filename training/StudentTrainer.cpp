@@ -7,11 +7,14 @@
 #include "models/SpikingBertWeights.hpp"
 #include "training/BertAdam.hpp"
 #include "training/Batching.hpp"
+#include "training/Communicator.hpp"
 #include "training/DistillationLosses.hpp"
+#include "training/ExampleSum.hpp"
 #include "training/LinearWarmupSchedule.hpp"
 #include "training/SpectralNorm.hpp"
 #include "training/TrainingStateTensors.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -190,63 +193,91 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
   const auto start = Clock::now();
   std::int64_t examples_done = 0, loss_count = 0;
   StudentLoss loss_sum;
+  std::int64_t parameter_count = 0;
+  for (const auto& parameter : student.parameters()) parameter_count += parameter.size();
   const std::int64_t per_epoch = std::max<std::int64_t>(1, options.evaluations_per_epoch);
   while (step < total_steps) {
     const std::int64_t epoch = step / batches_per_epoch;
     const auto batches = shuffled_length_grouped_batches(train, options.batch_size, epoch_seed(options.seed, epoch));
     for (std::int64_t b = step % batches_per_epoch; b < batches_per_epoch && step < total_steps; ++b) {
       const auto& indices = batches[b];
-      const auto batch = make_batch(train, indices);
-      const std::int64_t B = batch.batch;
-
-      // 1. Targets: teacher forward passes (no dropout) and the gold labels.
-      StudentTargets<float> targets;
-      targets.temperature = options.temperature;
-      labels.assign(B, 0);
-      regression_targets.assign(B, 0.0f);
-      for (std::int64_t i = 0; i < B; ++i) {
-        labels[i] = static_cast<std::int64_t>(train[indices[i]].label);
-        regression_targets[i] = train[indices[i]].label;
-      }
-      const bool needs_teacher = internal || (options.stage == DistillStage::prediction && !regression);
-      if (needs_teacher) {
-        const std::size_t members = internal ? 1 : teachers.size();
-        for (std::size_t t = 0; t < members; ++t) teachers[t]->forward(batch, teacher_activations[t]);
-      }
-      if (internal) {
-        const auto& lead_activations = teacher_activations.front();
-        for (const auto index : mapping.hidden) targets.teacher_hidden.push_back(lead_activations.hidden_states[index].data());
-        for (const auto index : mapping.attention) targets.teacher_scores.push_back(lead_activations.layers[index].scores.data());
-      } else if (regression) {
-        targets.regression_targets = regression_targets.data();  // STS-B: MSE on the true score (method doc §6.3)
-      } else if (options.stage == DistillStage::prediction) {
-        // Ensemble: the members' logits averaged (member order fixed, so the sum is deterministic).
-        mean_logits.assign(B * c.num_labels, 0.0f);
-        for (std::size_t t = 0; t < teachers.size(); ++t) {
-          for (std::size_t i = 0; i < mean_logits.size(); ++i) mean_logits[i] += teacher_activations[t].logits[i];
-        }
-        for (auto& value : mean_logits) value /= static_cast<float>(teachers.size());
-        targets.teacher_logits = mean_logits.data();
-      } else {
-        targets.labels = labels.data();
-      }
-
-      // 2. The student's SNN rates from the event kernel at T steps, with the current parameters.
+      const auto B = static_cast<std::int64_t>(indices.size());
       const auto snn = spiking_bert_of(student, snn_config);
-      const auto forward = snn.forward(batch, kernel, models::KernelKind::kEvent);
-      std::vector<std::vector<float>> rates;
-      std::vector<const float*> rate_pointers;
-      for (std::int64_t j = 0; j < c.population_count(); ++j) rates.push_back(forward.asr(static_cast<int>(j)));
-      for (const auto& r : rates) rate_pointers.push_back(r.data());
 
-      // 3. Loss on the rates, gradient through the steady-state map, BertAdam update.
-      student.zero_gradients();
-      const auto loss = student_loss_and_gradient(student, batch, rate_pointers, targets, options.gradient, {}, workspace);
+      // One example's loss and gradient (issue 13): the teacher's targets, the student's SNN rates from the
+      // event kernel at T steps with the current parameters, the loss on the rates and its gradient through
+      // the steady-state map, all for that example alone, so its gradient does not depend on which other
+      // examples share a rank. The batch's gradient is the fixed-tree sum of them (training/ExampleSum.hpp)
+      // divided by B: the same bits on 1, 2 or 4 ranks.
+      std::vector<double> my_losses;  // 4 per example of this rank's share: total, prediction, attention, hidden
+      int my_adjoint_iterations = 0;
+      const ExampleVector example_gradient = [&](std::int64_t i, std::vector<float>& out) {
+        const std::vector<std::int64_t> one{indices[static_cast<std::size_t>(i)]};
+        const auto batch = make_batch(train, one);
+        StudentTargets<float> targets;
+        targets.temperature = options.temperature;
+        labels.assign(1, static_cast<std::int64_t>(train[one[0]].label));
+        regression_targets.assign(1, train[one[0]].label);
+        const bool needs_teacher = internal || (options.stage == DistillStage::prediction && !regression);
+        if (needs_teacher) {
+          const std::size_t members = internal ? 1 : teachers.size();
+          for (std::size_t t = 0; t < members; ++t) teachers[t]->forward(batch, teacher_activations[t]);
+        }
+        if (internal) {
+          const auto& lead_activations = teacher_activations.front();
+          for (const auto index : mapping.hidden) targets.teacher_hidden.push_back(lead_activations.hidden_states[index].data());
+          for (const auto index : mapping.attention) targets.teacher_scores.push_back(lead_activations.layers[index].scores.data());
+        } else if (regression) {
+          targets.regression_targets = regression_targets.data();  // STS-B: MSE on the true score (method doc §6.3)
+        } else if (options.stage == DistillStage::prediction) {
+          // Ensemble: the members' logits averaged (member order fixed, so the sum is deterministic).
+          mean_logits.assign(c.num_labels, 0.0f);
+          for (std::size_t t = 0; t < teachers.size(); ++t) {
+            for (std::size_t k = 0; k < mean_logits.size(); ++k) mean_logits[k] += teacher_activations[t].logits[k];
+          }
+          for (auto& value : mean_logits) value /= static_cast<float>(teachers.size());
+          targets.teacher_logits = mean_logits.data();
+        } else {
+          targets.labels = labels.data();
+        }
+        const auto forward = snn.forward(batch, kernel, models::KernelKind::kEvent);
+        std::vector<std::vector<float>> rates;
+        std::vector<const float*> rate_pointers;
+        for (std::int64_t j = 0; j < c.population_count(); ++j) rates.push_back(forward.asr(static_cast<int>(j)));
+        for (const auto& r : rates) rate_pointers.push_back(r.data());
+        student.zero_gradients();
+        const auto loss = student_loss_and_gradient(student, batch, rate_pointers, targets, options.gradient, {}, workspace);
+        my_losses.insert(my_losses.end(), {loss.total, loss.prediction, loss.attention, loss.hidden});
+        my_adjoint_iterations = std::max(my_adjoint_iterations, workspace.adjoint.iterations);
+        out.clear();
+        for (auto& parameter : student.parameters()) out.insert(out.end(), parameter.gradient.begin(), parameter.gradient.end());
+      };
+      auto& communicator = world();
+      const auto gradient_sum = sum_over_examples(communicator, B, parameter_count, example_gradient);
+      const auto losses = communicator.all_gather_concatenated<double>(my_losses);
+      const auto adjoint_iterations = communicator.all_gather_concatenated<int>(std::vector<int>{my_adjoint_iterations});
+
+      // The batch loss is the mean of the examples' losses (summed in example order on every rank).
+      StudentLoss loss;
+      for (std::int64_t i = 0; i < B; ++i) {
+        loss.total += losses[4 * i];
+        loss.prediction += losses[4 * i + 1];
+        loss.attention += losses[4 * i + 2];
+        loss.hidden += losses[4 * i + 3];
+      }
+      for (double* term : {&loss.total, &loss.prediction, &loss.attention, &loss.hidden}) *term /= static_cast<double>(B);
       if (!std::isfinite(loss.total)) throw std::runtime_error("distill: the loss became " + std::to_string(loss.total));
+      std::size_t offset = 0;
+      for (auto& parameter : student.parameters()) {
+        for (auto& g : parameter.gradient) g = gradient_sum[offset++] / static_cast<float>(B);
+      }
       optimizer.step(student.parameters());
+      // The next example starts from zero whatever rows this rank's zero_gradients would clear.
+      for (auto& parameter : student.parameters()) std::fill(parameter.gradient.begin(), parameter.gradient.end(), 0.0f);
       if (options.gradient == GradientMode::feedback) {
         project_feedback_weight(student);
-        report.max_adjoint_iterations = std::max(report.max_adjoint_iterations, workspace.adjoint.iterations);
+        for (const int iterations : adjoint_iterations)
+          report.max_adjoint_iterations = std::max(report.max_adjoint_iterations, iterations);
       }
       loss_sum.total += loss.total;
       loss_sum.prediction += loss.prediction;
@@ -259,7 +290,7 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
       const double rate = static_cast<double>(examples_done) / std::max(seconds, 1e-9);
       const double count = static_cast<double>(std::max<std::int64_t>(loss_count, 1));
-      if (!options.quiet && (step % kProgressEverySteps == 0 || step == total_steps)) {
+      if (!options.quiet && world().is_root() && (step % kProgressEverySteps == 0 || step == total_steps)) {
         const double remaining_examples = static_cast<double>(total_steps - step) * static_cast<double>(options.batch_size);
         std::fprintf(stderr, "\repoch %.2f/%g step %lld/%lld loss %.4f (pred %.4f att %.4f hid %.4f) %.1f examples/s ETA %s   ",
                      static_cast<double>(step) / static_cast<double>(batches_per_epoch), options.epochs, static_cast<long long>(step),
@@ -285,13 +316,13 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
         on_best(student, evaluation.score, step);
       }
       report.evaluations.push_back(evaluation);
-      if (!options.quiet) {
+      if (!options.quiet && world().is_root()) {
         std::fprintf(stderr, "\repoch %.2f step %lld train loss %.4f (pred %.4f att %.4f hid %.4f) dev %s%s, %.1f examples/s\n",
                      evaluation.epoch, static_cast<long long>(step), evaluation.train_loss.total,
                      evaluation.train_loss.prediction, evaluation.train_loss.attention, evaluation.train_loss.hidden,
                      evaluation.score.summary.c_str(), best ? " (best)" : "", rate);
       }
-      if (!options.state_file.empty()) save_state(options.state_file, student, config_json, optimizer, step, report, options);
+      if (!options.state_file.empty() && world().is_root()) save_state(options.state_file, student, config_json, optimizer, step, report, options);
     }
   }
   report.steps = step;

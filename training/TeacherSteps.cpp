@@ -1,6 +1,9 @@
 #include "training/TeacherSteps.hpp"
 
+#include "models/Dropout.hpp"
 #include "training/Batching.hpp"
+#include "training/Communicator.hpp"
+#include "training/ExampleSum.hpp"
 #include "training/CrossEntropyLoss.hpp"
 #include "training/MseLoss.hpp"
 
@@ -11,26 +14,49 @@ namespace spikingbert::training {
 float teacher_train_step(models::BertTeacher<float>& model, TeacherOptimizer& optimizer,
                          const std::vector<EncodedExample>& examples, const std::vector<std::int64_t>& indices,
                          std::uint64_t dropout_seed, models::BertTeacherActivations<float>& workspace) {
-  const models::TokenBatch batch = make_batch(examples, indices);
-  model.forward(batch, workspace, {true, dropout_seed});
+  const auto B = static_cast<std::int64_t>(indices.size());
   const std::int64_t classes = model.config().num_labels;
-  std::vector<float> d_logits(workspace.logits.size(), 0.0f);
-  float loss = 0;
-  if (classes == 1) {  // regression: MSE against the score (method doc §6.3, STS-B)
-    std::vector<float> targets;
-    for (const auto index : indices) targets.push_back(examples[index].label);
-    loss = mse_loss(workspace.logits.data(), targets.data(), batch.batch, d_logits.data());
-  } else {
-    std::vector<std::int64_t> labels;
-    for (const auto index : indices) labels.push_back(static_cast<std::int64_t>(examples[index].label));
-    loss = cross_entropy_loss(workspace.logits.data(), labels.data(), batch.batch, classes, d_logits.data());
+  std::int64_t parameter_count = 0;
+  for (const auto& parameter : model.parameters()) parameter_count += parameter.size();
+  // One example's loss and gradient, its dropout masks from (dropout_seed, its place in the batch): what it
+  // contributes does not depend on the other examples, so the batch's fixed-tree sum (training/ExampleSum.hpp)
+  // is the same on any number of ranks (issue 13).
+  std::vector<double> my_losses;
+  const ExampleVector example_gradient = [&](std::int64_t i, std::vector<float>& out) {
+    const std::vector<std::int64_t> one{indices[static_cast<std::size_t>(i)]};
+    const models::TokenBatch batch = make_batch(examples, one);
+    model.forward(batch, workspace, {true, models::derive_seed(dropout_seed, static_cast<std::uint64_t>(i))});
+    std::vector<float> d_logits(workspace.logits.size(), 0.0f);
+    float loss = 0;
+    if (classes == 1) {  // regression: MSE against the score (method doc §6.3, STS-B)
+      const std::vector<float> targets{examples[one[0]].label};
+      loss = mse_loss(workspace.logits.data(), targets.data(), 1, d_logits.data());
+    } else {
+      const std::vector<std::int64_t> labels{static_cast<std::int64_t>(examples[one[0]].label)};
+      loss = cross_entropy_loss(workspace.logits.data(), labels.data(), 1, classes, d_logits.data());
+    }
+    model.zero_gradients();
+    models::BertTeacher<float>::OutputGradients gradients;
+    gradients.logits = d_logits.data();
+    model.backward(batch, workspace, gradients);
+    my_losses.push_back(loss);
+    out.clear();
+    for (auto& parameter : model.parameters()) out.insert(out.end(), parameter.gradient.begin(), parameter.gradient.end());
+  };
+  auto& communicator = world();
+  const auto gradient_sum = sum_over_examples(communicator, B, parameter_count, example_gradient);
+  const auto losses = communicator.all_gather_concatenated<double>(my_losses);
+  std::size_t offset = 0;
+  for (auto& parameter : model.parameters()) {
+    for (auto& g : parameter.gradient) g = gradient_sum[offset++] / static_cast<float>(B);
   }
-  model.zero_gradients();
-  models::BertTeacher<float>::OutputGradients gradients;
-  gradients.logits = d_logits.data();
-  model.backward(batch, workspace, gradients);
   optimizer.step(model.parameters());
-  return loss;
+  // The summed gradient fills rows of the word table that this rank's own backward passes never touched,
+  // which zero_gradients (it clears only touched rows) would leave behind for the next step.
+  for (auto& parameter : model.parameters()) std::fill(parameter.gradient.begin(), parameter.gradient.end(), 0.0f);
+  double loss_sum = 0;  // the batch loss: the mean of the examples' losses, in example order
+  for (const double loss : losses) loss_sum += loss;
+  return static_cast<float>(loss_sum / static_cast<double>(B));
 }
 
 std::vector<float> teacher_predict(const models::BertTeacher<float>& model, const std::vector<EncodedExample>& examples,

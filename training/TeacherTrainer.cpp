@@ -5,6 +5,7 @@
 #include "models/BertTeacherIo.hpp"
 #include "models/Dropout.hpp"
 #include "training/Batching.hpp"
+#include "training/Communicator.hpp"
 #include "training/TeacherSteps.hpp"
 #include "training/TrainingStateTensors.hpp"
 
@@ -88,6 +89,14 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
   if (options.resume) step = load_state(options.state_file, model, optimizer, report);
 
   models::BertTeacherActivations<float> workspace;
+  // Ctrl-C: every rank stops at the same step when any rank was asked to (mpirun forwards the signal, but
+  // not at the same instant to every rank); collective, called at the same points on every rank.
+  const auto stop_requested = [&] {
+    const char mine = options.stop_requested && options.stop_requested() ? 1 : 0;
+    if (world().size() == 1) return mine != 0;
+    const auto all = world().all_gather_concatenated<char>(std::vector<char>{mine});
+    return std::find(all.begin(), all.end(), char{1}) != all.end();
+  };
   const auto start = Clock::now();
   std::int64_t examples_done = 0;
   double loss_sum = 0;
@@ -105,7 +114,7 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
       const bool epoch_end = b + 1 == batches_per_epoch || step == total_steps;  // for the progress line
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
       const double rate = examples_done / std::max(seconds, 1e-9);
-      if (!options.quiet && (step % 50 == 0 || epoch_end)) {
+      if (!options.quiet && world().is_root() && (step % 50 == 0 || epoch_end)) {
         const double remaining_examples = static_cast<double>(total_steps - step) * options.batch_size;
         std::fprintf(stderr, "\repoch %lld/%g step %lld/%lld loss %.4f %.0f examples/s ETA %s   ",
                      static_cast<long long>(epoch + 1), options.epochs,
@@ -117,10 +126,10 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
       const std::int64_t per_epoch = std::max<std::int64_t>(1, options.evaluations_per_epoch);
       const bool scheduled = (b + 1) * per_epoch / batches_per_epoch > b * per_epoch / batches_per_epoch;
       if (!scheduled && step != total_steps) {
-        if (options.stop_requested && options.stop_requested()) {
+        if (stop_requested()) {
           // Resuming from here gives the same parameters as never stopping: batches and dropout depend
           // only on (seed, step). Only the next evaluation's mean train loss covers fewer steps.
-          if (!options.state_file.empty()) save_state(options.state_file, model, optimizer, step, report);
+          if (!options.state_file.empty() && world().is_root()) save_state(options.state_file, model, optimizer, step, report);
           report.interrupted = true;
           break;
         }
@@ -140,15 +149,15 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
         on_best(model, evaluation.score, step);
       }
       report.evaluations.push_back(evaluation);
-      if (!options.quiet) {
+      if (!options.quiet && world().is_root()) {
         std::fprintf(stderr, "\repoch %.2f step %lld train loss %.4f dev %s%s, %.0f examples/s\n", evaluation.epoch,
                      static_cast<long long>(step), evaluation.train_loss, evaluation.score.summary.c_str(),
                      best ? " (best)" : "", rate);
       }
-      if (!options.state_file.empty()) save_state(options.state_file, model, optimizer, step, report);
+      if (!options.state_file.empty() && world().is_root()) save_state(options.state_file, model, optimizer, step, report);
       if (options.stop_after_step >= 0 && step >= options.stop_after_step) break;
       if (step == total_steps) break;
-      if (options.stop_requested && options.stop_requested()) {  // the state of this step is written above
+      if (stop_requested()) {  // the state of this step is written above
         report.interrupted = true;
         break;
       }

@@ -3,10 +3,9 @@
 // accuracy, the output does not depend on the thread count, and a run killed with SIGKILL and resumed ends
 // with bit-identical parameters.
 #include "support/RunCommand.hpp"
+#include "RandomTeacher.hpp"
 
 #include "io/Checkpoint.hpp"
-#include "models/BertTeacher.hpp"
-#include "models/BertTeacherIo.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -21,43 +20,16 @@ using namespace spikingbert;
 using spikingbert::testing::fresh_folder;
 using spikingbert::testing::run_shell;
 using spikingbert::testing::run_spikingbert;
+using spikingbert::testing::same_tensors;
+using spikingbert::testing::write_random_teacher;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A random BERT teacher with the full bert-base-uncased vocabulary, small enough that a distill step takes
-// milliseconds; weights larger than the usual 0.02 so its logits differ between sentences.
-std::string write_random_teacher(const fs::path& folder, std::uint64_t seed) {
-  models::BertTeacherConfig config;
-  config.vocab_size = 30522;
-  config.hidden_size = 32;
-  config.num_hidden_layers = 2;
-  config.num_attention_heads = 2;
-  config.intermediate_size = 64;
-  config.max_position_embeddings = 64;
-  config.initializer_range = 0.2;
-  const models::BertTeacher<float> teacher(config, seed);
-  io::Checkpoint checkpoint;
-  checkpoint.config = models::model_config(config, "sst2");
-  checkpoint.tensors = models::teacher_tensors(teacher);
-  const auto path = (folder / ("teacher" + std::to_string(seed) + ".h5")).string();
-  io::write_checkpoint(path, checkpoint);
-  return path;
-}
 
 // The small run every test uses: 64 training sentences in batches of 16 (4 steps per epoch), 48 dev sentences.
 std::string small_run(const std::string& teacher, const std::string& output, const std::string& extra) {
   return "distill --teacher " + teacher + " --task sst2 --steps 8 --train-limit 64 --dev-limit 48 --batch 16"
          " --lr 1e-3 --quiet --output " + output + " " + extra;
-}
-
-bool same_tensors(const io::TensorMap& a, const io::TensorMap& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [name, tensor] : a) {
-    const auto found = b.find(name);
-    if (found == b.end() || found->second.shape != tensor.shape || found->second.values != tensor.values) return false;
-  }
-  return true;
 }
 
 // Where the last non-empty line of `text` starts (run --json prints its summary last).

@@ -1,5 +1,7 @@
 #include "commands/RunEnergy.hpp"
 
+#include "training/Communicator.hpp"
+
 #include "traces/KernelOperations.hpp"
 
 #include <filesystem>
@@ -52,7 +54,7 @@ void print_run_energy(const traces::EnergyReport& report, const std::string& jso
   std::cout << "energy (" << report.costs.name << "; arithmetic only, a lower bound on hardware, docs/energy.md):\n";
   traces::print_energy_table(std::cout, report);
   std::cout << std::flush;
-  if (!json_file.empty()) {
+  if (!json_file.empty() && training::world().is_root()) {  // rank 0 writes the outputs (docs/scaling.md)
     traces::write_energy_report_json(json_file, report);
     std::cout << "energy report: " << json_file << "\n" << std::flush;
   }

@@ -1,3 +1,4 @@
+#include "commands/ShardedGlue.hpp"
 #include "commands/RunGlue.hpp"
 #include "commands/Interrupt.hpp"
 
@@ -13,6 +14,7 @@
 #include "models/ModelFiles.hpp"
 #include "traces/AdaptiveGlueSimulation.hpp"
 #include "traces/Convergence.hpp"
+#include "training/Communicator.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -195,6 +197,9 @@ void run_spiking_glue(const RunGlueOptions& o) {
   simulation.threads = o.threads;
   simulation.batch = o.batch;
   const bool tracing = !o.trace.empty();
+  if (tracing && training::world().size() > 1)  // before the trace file is opened (commands/ShardedGlue.hpp)
+    throw io::InputError("command line", "--trace", "given to a run on " + std::to_string(training::world().size()) + " ranks",
+                         "a traced run on one rank (without mpirun, or mpirun -np 1)");
   simulation.progress = [](int done, int total, double seconds) { print_progress(done, total, seconds); };
   const int steps = o.steps > 0 ? o.steps : model.config().t_conv;
   const auto costs = energy_costs_from_option(o.energy);
@@ -213,7 +218,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
   }
   const InterruptScope interrupts;  // Ctrl-C ends the run after the batch in progress (commands/Interrupt.hpp)
   simulation.stop_requested = [] { return interrupt_requested(); };
-  const auto result = models::simulate_glue_set(model, model_source, set, simulation, hook ? &*hook : nullptr);
+  const auto result = simulate_glue_set_on_ranks(model, model_source, set, simulation, hook ? &*hook : nullptr);
   if (trace) trace->finish();
   if (result.stopped)  // Ctrl-C: the trace holds the finished batches
     throw Interrupted("run stopped after " + std::to_string(result.examples) + " of " +

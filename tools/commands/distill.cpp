@@ -5,6 +5,7 @@
 // event-driven simulator, the best dev checkpoint written atomically, CKPT.state for --resume.
 // Several --teacher: an ensemble (logits averaged for prediction KD; the first gives hidden states and
 // attention scores).
+#include "commands/ShardedGlue.hpp"
 #include "commands/Commands.hpp"
 #include "commands/ShippedData.hpp"
 
@@ -15,6 +16,7 @@
 #include "models/GlueSimulation.hpp"
 #include "models/ModelFiles.hpp"
 #include "models/StudentInit.hpp"
+#include "training/Communicator.hpp"
 #include "training/GlueTeacherData.hpp"
 #include "training/StudentTrainer.hpp"
 
@@ -179,7 +181,7 @@ void distill(const DistillOptions& o) {
     simulation.threads = o.threads;
     simulation.batch = kEvaluationBatch;
     simulation.final_residual = false;
-    const auto result = models::simulate_glue_set(snn, student_source, dev, simulation);
+    const auto result = simulate_glue_set_on_ranks(snn, student_source, dev, simulation);
     // Accuracy for SST-2 and RTE; the mean of Pearson and Spearman for STS-B (method doc §6.4).
     training::DevScore score;
     std::ostringstream summary;
@@ -195,6 +197,7 @@ void distill(const DistillOptions& o) {
   };
   const training::StudentBestSink save_best = [&](const models::SpikingBertEquilibrium<float>& best,
                                                   const training::DevScore& score, std::int64_t step) {
+    if (!training::world().is_root()) return;  // every rank holds the same student; rank 0 writes it
     io::Checkpoint checkpoint;
     checkpoint.config = student_config;
     checkpoint.tensors = best.tensors();
@@ -222,7 +225,7 @@ void distill(const DistillOptions& o) {
   options.quiet = o.quiet;
   std::vector<const models::BertTeacher<float>*> teacher_pointers;
   for (const auto& teacher : teachers) teacher_pointers.push_back(&teacher);
-  if (!o.quiet) {
+  if (!o.quiet && training::world().is_root()) {
     std::cerr << "distill: " << info.name << ", stage " << training::to_string(stage) << ", gradient "
               << training::to_string(mode) << ", T = " << o.steps << ", " << teachers.size() << " teacher(s), "
               << train.size() << " training and " << dev_count << " dev examples\n";

@@ -7,6 +7,7 @@
 #include "commands/RunGlue.hpp"
 #include "commands/TraceSession.hpp"
 
+#include "training/Communicator.hpp"
 #include "io/Error.hpp"
 #include "io/Hdf5File.hpp"
 #include "models/GlueSimulation.hpp"
@@ -41,6 +42,7 @@ std::vector<std::uint64_t> count_row(const sim::OperationCounts& c) {
 }
 
 void run_model(const RunOptions& o) {
+  if (!training::world().is_root()) return;  // one HDF5 batch, not sharded: rank 0 runs it (docs/scaling.md)
   if (o.kernel != "event" && o.kernel != "dense")
     throw io::InputError("command line", "--kernel", "unknown kernel '" + o.kernel + "'", "event or dense");
   if (o.threads < 1) throw io::InputError("command line", "--threads", "must be positive", ">= 1");

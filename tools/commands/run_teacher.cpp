@@ -17,6 +17,7 @@
 #include "io/Hdf5File.hpp"
 #include "models/BertTeacherIo.hpp"
 #include "models/TeacherEnsemble.hpp"
+#include "training/Communicator.hpp"
 #include "training/GlueTeacherData.hpp"
 #include "training/TeacherSteps.hpp"
 #include "training/CrossEntropyLoss.hpp"
@@ -99,6 +100,7 @@ io::Tensor stacked(const std::vector<const Buffer*>& parts, io::Shape shape) {
 }
 
 void run_on_inputs(const RunTeacherOptions& options) {
+  if (!training::world().is_root()) return;  // one HDF5 batch, not sharded: rank 0 runs it (docs/scaling.md)
   // An ensemble folder writes member 0's hidden states, scores and pooled output with the mean logits
   // (models/TeacherEnsemble.hpp); --grad needs a single model.
   const auto member_paths = models::teacher_member_paths(options.model);
@@ -171,6 +173,20 @@ void run_on_inputs(const RunTeacherOptions& options) {
 // Evaluates the teacher (or an ensemble: the members' logits averaged) on a labeled GLUE file and prints the
 // task's metrics (a JSON line with --json). teacher-calibration.md: averaging the logits of several small
 // teachers is the reliable way past 82% on SST-2.
+// The teacher's logits of every example, over the ranks of the job (issue 13): rank r predicts its share of
+// whole batches, and the logits are gathered in example order, so they are those of one rank.
+std::vector<float> teacher_predict_on_ranks(const models::BertTeacher<float>& model,
+                                            const std::vector<training::EncodedExample>& examples, std::int64_t batch_size) {
+  auto& world = training::world();
+  if (world.size() == 1) return training::teacher_predict(model, examples, batch_size);
+  const auto count = static_cast<std::int64_t>(examples.size());
+  const auto share = training::share_of((count + batch_size - 1) / batch_size, world.rank(), world.size());
+  const auto first = examples.begin() + std::min(count, share.begin * batch_size);
+  const auto last = examples.begin() + std::min(count, share.end * batch_size);
+  const auto mine = training::teacher_predict(model, std::vector<training::EncodedExample>(first, last), batch_size);
+  return world.all_gather_concatenated<float>(mine);
+}
+
 void run_on_glue(const RunTeacherOptions& options) {
   const io::GlueTask task = io::parse_glue_task(options.task);
   const auto& task_info = io::glue_task_info(task);
@@ -203,7 +219,7 @@ void run_on_glue(const RunTeacherOptions& options) {
                                                                              model.config().max_position_embeddings));
     examples = training::encode_glue_dataset(tokenizer, dataset, max_seq_length);
     const auto start = std::chrono::steady_clock::now();
-    const auto member_logits = training::teacher_predict(model, examples, options.batch_size);
+    const auto member_logits = teacher_predict_on_ranks(model, examples, options.batch_size);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (logits.empty()) logits.assign(member_logits.size(), 0.0f);
     for (std::size_t i = 0; i < logits.size(); ++i) logits[i] += member_weight * member_logits[i];

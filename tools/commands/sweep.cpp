@@ -1,6 +1,7 @@
 // `spikingbert sweep --model DIR|--random-model --task T --data FILE --steps 4,8,16 --vth 0.5,1,2`: the
 // GLUE set simulated at every (V_th, T) setting (issue 4 item 5), one CSV row each (traces/SweepCsv.hpp):
 // the task metric, mean ASR per sub-layer, synaptic events, energy and e (paper Fig. 4a/4b).
+#include "commands/ShardedGlue.hpp"
 #include "commands/Commands.hpp"
 #include "commands/Progress.hpp"
 #include "commands/RunEnergy.hpp"
@@ -11,6 +12,7 @@
 #include "io/GlueTask.hpp"
 #include "models/GlueSimulation.hpp"
 #include "models/ModelFiles.hpp"
+#include "training/Communicator.hpp"
 #include "traces/SweepCsv.hpp"
 
 #include <charconv>
@@ -106,7 +108,8 @@ void run_sweep(const SweepOptions& o) {
   // With --output the rows go to the file as they come (renamed into place at the end); without, the
   // table goes to stdout at the end and everything else to stderr.
   std::optional<traces::SweepCsv> table;
-  if (!o.output.empty()) table.emplace(o.output, names);
+  // Rank 0 writes the outputs (docs/scaling.md); the other ranks only simulate their shares.
+  if (!o.output.empty() && training::world().is_root()) table.emplace(o.output, names);
   std::vector<traces::SweepRow> rows;
 
   const int settings = static_cast<int>(steps.size() * thresholds.size());
@@ -127,7 +130,7 @@ void run_sweep(const SweepOptions& o) {
         print_progress(done_before + done, total,
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       };
-      const auto result = models::simulate_glue_set(model, model_source, set, simulation);
+      const auto result = simulate_glue_set_on_ranks(model, model_source, set, simulation);
       done_before += set.encoded.count;
       const auto energy = run_energy_report(model, result.counts, result.simulated_tokens, result.steps, costs);
       traces::SweepRow row;

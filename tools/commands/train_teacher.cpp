@@ -15,6 +15,7 @@
 #include "io/GlueReader.hpp"
 #include "models/BertTeacherIo.hpp"
 #include "models/TeacherEnsemble.hpp"
+#include "training/Communicator.hpp"
 #include "training/GlueTeacherData.hpp"
 #include "training/TeacherSteps.hpp"
 #include "training/TeacherTargetScaling.hpp"
@@ -132,6 +133,7 @@ training::TeacherTrainingReport train_member(const TrainTeacherOptions& o, const
   // the task's units (regression head rescaled, training/TeacherTargetScaling.hpp).
   const training::BestModelSink save_best = [&](const models::BertTeacher<float>& best, const training::DevScore& score,
                                                 std::int64_t step) {
+    if (!training::world().is_root()) return;  // every rank holds the same teacher; rank 0 writes it
     io::Checkpoint checkpoint;
     checkpoint.config = models::model_config(data.full_config, info.name);
     checkpoint.tensors = models::teacher_tensors(best);
@@ -226,17 +228,18 @@ void train(const TrainTeacherOptions& o) {
     seconds += report.seconds;
     nlohmann::json info_json = {{"seed", seed}, {"best_dev", report.best.summary}, {"best_step", report.best_step}};
     manifest.members.push_back({file, info_json});
-    write_ensemble_manifest(folder, manifest);
+    if (training::world().is_root()) write_ensemble_manifest(folder, manifest);
     members.push_back({{"file", file}, {"seed", seed}, {"best_dev", report.best.summary},
                        {"best_selection", report.best.selection}, {"best_step", report.best_step},
                        {"steps", report.steps}, {"seconds", std::round(report.seconds * 10) / 10},
                        {"evaluations", evaluations_json(report)}});
     if (!o.quiet) std::cerr << "train-teacher: member " << k << " best dev " << report.best.summary << "\n";
   }
+  training::world().barrier();  // rank 0 has written every member before any rank reads them
   const auto ensemble = models::TeacherEnsemble::load(folder);
   const auto score = training::glue_dev_metric(data.task, data.dev_full)(training::teacher_predict(ensemble, data.dev_full, 128));
   manifest.info["dev"] = score.summary;
-  write_ensemble_manifest(folder, manifest);
+  if (training::world().is_root()) write_ensemble_manifest(folder, manifest);
   if (!o.quiet) std::cerr << "train-teacher: ensemble of " << o.members << " dev " << score.summary << "\n";
   nlohmann::json summary;
   summary["command"] = "train-teacher";

@@ -1,0 +1,18 @@
+#pragma once
+// `mpirun -np N spikingbert run|sweep|distill ...`: a GLUE set simulated by every rank of the job (issue 13).
+// Rank r simulates its share of the rounds (whole rounds of --batch examples; every example is simulated alone,
+// so any split gives the same numbers), every rank gathers every rank's per-example results and sums, and each merges
+// them in example order (models/GlueSimulation merge_glue_results): the result, and so every output written
+// from it, is the same for any N. One rank: exactly simulate_glue_set.
+#include "models/GlueSimulation.hpp"
+
+namespace spikingbert::tools {
+
+// hook (a trace) needs one rank: a trace is written by one process from every step of every example, so a
+// traced run on several ranks is refused with an InputError rather than gathering per-step data.
+models::GlueSimulationResult simulate_glue_set_on_ranks(const models::SpikingBert& model, const std::string& model_source,
+                                                        const models::GlueSet& set,
+                                                        const models::GlueSimulationOptions& options,
+                                                        models::GlueExampleHook* hook = nullptr);
+
+}  // namespace spikingbert::tools
