@@ -50,6 +50,7 @@ class Hdf5Reader {
   bool is_dataset(const std::string& object_path) const;
   bool is_group(const std::string& object_path) const;
   Shape shape(const std::string& dataset_path) const;       // [] for a scalar dataset
+  bool is_float_dataset(const std::string& dataset_path) const;  // a dataset of a floating-point dtype
 
   Tensor read_tensor(const std::string& dataset_path) const;  // any numeric dtype -> float32
   std::vector<double> read_doubles(const std::string& dataset_path, Shape* shape = nullptr) const;
@@ -70,6 +71,10 @@ class Hdf5Reader {
   std::int64_t file_ = -1;  // hid_t
   mutable bool global_heap_checked_ = false;  // io/Hdf5GlobalHeap.hpp, before the first variable-length read
 };
+
+// Closes a file whose writes or close failed, without throwing, so that nothing of it stays open inside
+// libhdf5 (which would otherwise flush it again at exit). Used by every writer on its failure path.
+void abandon_file(std::int64_t file);
 
 class Hdf5Writer {
  public:
