@@ -39,7 +39,7 @@ inline void check_run_options(const RunOptions& options, const std::map<std::str
   for (const auto& [option, value] : options) {
     const auto found = metadata.find(run_option_key(option));
     if (found == metadata.end() || found->second == value) continue;
-    throw InputError(file, "metadata '" + run_option_key(option) + "'",
+    throw io::InputError(file, "metadata '" + run_option_key(option) + "'",
                      "the interrupted run used " + option + " " + found->second + ", this one " + option + " " + value,
                      "--resume with the options of the interrupted run (or start anew without --resume)");
   }
@@ -49,12 +49,12 @@ inline void check_run_options(const RunOptions& options, const std::map<std::str
 inline std::int64_t state_counter(const std::map<std::string, std::string>& metadata, const std::string& key,
                                   std::int64_t minimum, std::int64_t maximum, const std::string& file) {
   const auto found = metadata.find(key);
-  if (found == metadata.end()) throw InputError(file, "metadata '" + key + "'", "missing", "a training state");
+  if (found == metadata.end()) throw io::InputError(file, "metadata '" + key + "'", "missing", "a training state");
   const std::string& text = found->second;
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || value < minimum || value > maximum) {
-    throw InputError(file, "metadata '" + key + "'", "is '" + text + "'",
+    throw io::InputError(file, "metadata '" + key + "'", "is '" + text + "'",
                      "an integer from " + std::to_string(minimum) + " to " + std::to_string(maximum));
   }
   return value;
@@ -65,11 +65,11 @@ inline std::int64_t state_counter(const std::map<std::string, std::string>& meta
 inline double state_number(const std::map<std::string, std::string>& metadata, const std::string& key,
                            const std::string& file) {
   const auto found = metadata.find(key);
-  if (found == metadata.end()) throw InputError(file, "metadata '" + key + "'", "missing", "a training state");
+  if (found == metadata.end()) throw io::InputError(file, "metadata '" + key + "'", "missing", "a training state");
   char* end = nullptr;
   const double value = std::strtod(found->second.c_str(), &end);
   if (found->second.empty() || end != found->second.c_str() + found->second.size() || value != value) {
-    throw InputError(file, "metadata '" + key + "'", "is '" + found->second + "'", "a number");
+    throw io::InputError(file, "metadata '" + key + "'", "is '" + found->second + "'", "a number");
   }
   return value;
 }

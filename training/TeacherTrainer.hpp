@@ -6,6 +6,7 @@
 // interrupted: batches and dropout depend only on (seed, step).
 #include "models/BertTeacher.hpp"
 #include "training/EncodedExample.hpp"
+#include "training/ResumeChecks.hpp"
 #include "training/TeacherOptimizer.hpp"
 
 #include <filesystem>
