@@ -26,10 +26,9 @@ using Lock = std::lock_guard<std::recursive_mutex>;
 }  // namespace
 
 void abandon_file(std::int64_t file) {
-  // A file whose writes failed (a full disk) may fail to close: H5Fclose then keeps it open, and
-  // libhdf5's exit handler would try to flush it again and crash. Closing every object still open in it
-  // and closing the file once more lets libhdf5 drop it; any remaining error is ignored, the caller
-  // removes the file.
+  // A file whose writes failed (a full disk) is closed once, after every object still open in it, so that
+  // libhdf5 keeps nothing of it; errors are ignored, the caller removes the file. (A failed H5Fclose must
+  // not be followed by another: libhdf5 1.10.8 crashes in H5F__close.)
   const Lock lock(hdf5_mutex());
   const ssize_t count = H5Fget_obj_count(file, H5F_OBJ_ALL & ~H5F_OBJ_FILE);
   if (count > 0) {
@@ -44,6 +43,12 @@ void abandon_file(std::int64_t file) {
 }
 
 namespace {
+
+// libhdf5 1.10.8 crashes in its exit handler (H5_term_library -> H5F__close) on a file whose H5Fclose
+// failed (a full disk). Every file is closed explicitly by its reader or writer, so the handler has
+// nothing to do for us: it is switched off before the library is first used (H5dont_atexit must precede
+// every other call, hence a static initialiser).
+[[maybe_unused]] const bool kNoHdf5ExitHandler = H5dont_atexit() >= 0;
 
 // HDF5 prints its error stack to stderr by default; we report our own InputError instead.
 void silence_hdf5_errors() {
@@ -481,8 +486,7 @@ Hdf5Writer::~Hdf5Writer() {
 void Hdf5Writer::close() {
   if (file_ >= 0) {
     const herr_t status = H5Fclose(file_);
-    if (status < 0) {
-      abandon_file(file_);
+    if (status < 0) {  // the identifier is spent: closing it again crashes libhdf5 1.10.8
       file_ = -1;
       throw InputError(destination().string(), "", "cannot finish the HDF5 file (disk full or write error)",
                        "a writable location with free space");

@@ -72,8 +72,8 @@ class Hdf5Reader {
   mutable bool global_heap_checked_ = false;  // io/Hdf5GlobalHeap.hpp, before the first variable-length read
 };
 
-// Closes a file whose writes or close failed, without throwing, so that nothing of it stays open inside
-// libhdf5 (which would otherwise flush it again at exit). Used by every writer on its failure path.
+// Closes a file whose writes failed, without throwing: every object still open in it, then the file, once.
+// Used by every writer on its failure path (never after a failed H5Fclose).
 void abandon_file(std::int64_t file);
 
 class Hdf5Writer {

@@ -393,8 +393,8 @@ Hdf5Recorder::~Hdf5Recorder() {
     s.summary_residual_floor = {};
     s.populations.clear();
     const hid_t file = s.handle.release();
-    if (s.file.failed() || H5Fclose(file) < 0) {
-      io::abandon_file(file);
+    const bool closed = s.file.failed() ? (io::abandon_file(file), false) : H5Fclose(file) >= 0;
+    if (!closed) {
       std::error_code ignored;
       std::filesystem::remove(s.partial, ignored);
     }
@@ -676,7 +676,6 @@ void Hdf5Recorder::end_run() {
   s.populations.clear();
   const hid_t file = s.handle.release();
   if (H5Fclose(file) < 0) {
-    io::abandon_file(file);
     std::error_code ignored;
     std::filesystem::remove(s.partial, ignored);
     s.finished = true;  // nothing left to close or keep
