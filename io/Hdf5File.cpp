@@ -48,7 +48,10 @@ namespace {
 // failed (a full disk). Every file is closed explicitly by its reader or writer, so the handler has
 // nothing to do for us: it is switched off before the library is first used (H5dont_atexit must precede
 // every other call, hence a static initialiser).
-[[maybe_unused]] const bool kNoHdf5ExitHandler = H5dont_atexit() >= 0;
+// The error stack printing is switched off there too, before any layer's first call (the trace recorder
+// calls libhdf5 directly).
+[[maybe_unused]] const bool kNoHdf5ExitHandler =
+    H5dont_atexit() >= 0 && H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0;
 
 // HDF5 prints its error stack to stderr by default; we report our own InputError instead.
 void silence_hdf5_errors() {
