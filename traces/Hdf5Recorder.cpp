@@ -683,6 +683,8 @@ void Hdf5Recorder::end_run() {
   }
   sync_and_rename(s.partial, s.destination);
   s.finished = true;
+  ::close(s.partial_lock);  // the finished trace is no longer ours: readers may lock it
+  s.partial_lock = -1;
 }
 
 }  // namespace spikingbert::traces
