@@ -183,12 +183,27 @@ Checkpoint read_checkpoint(const std::filesystem::path& path) {
   if (!reader.is_group(kTensorsGroup)) {
     throw InputError(file, kTensorsGroup, "group missing", "a group of float32 datasets");
   }
-  for (const auto& name : reader.list(kTensorsGroup)) {
+  const auto names = reader.list(kTensorsGroup);
+  std::vector<std::pair<std::string, double>> declared;
+  for (const auto& name : names) {
     const std::string dataset = std::string(kTensorsGroup) + "/" + name;
     if (!reader.is_dataset(dataset)) {
       throw InputError(file, dataset, "is a group, not a dataset", "one float32 dataset per tensor");
     }
-    checkpoint.tensors.emplace(name, reader.read_tensor(dataset));
+    if (!reader.is_float_dataset(dataset)) {
+      throw InputError(file, "tensor '" + name + "'", "is not a floating-point dataset", "float32 (or float16) weights");
+    }
+    double elements = 1;
+    for (const auto size : reader.shape(dataset)) elements *= static_cast<double>(size);
+    declared.emplace_back(name, elements);
+  }
+  // Before anything is read: an unused huge tensor must not be allocated.
+  check_declared_sizes(checkpoint.config, declared, file);
+  for (const auto& name : names) {
+    const std::string dataset = std::string(kTensorsGroup) + "/" + name;
+    auto tensor = reader.read_tensor(dataset);
+    require_finite(tensor, name, file);  // every weight any command loads is finite
+    checkpoint.tensors.emplace(name, std::move(tensor));
   }
   if (reader.has(kRowIdsGroup)) {
     if (!reader.is_group(kRowIdsGroup)) throw InputError(file, kRowIdsGroup, "is a dataset", "a group of row-id datasets");

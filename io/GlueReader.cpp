@@ -102,6 +102,20 @@ GlueDataset read_glue_file(GlueTask task, const std::filesystem::path& path, Glu
       if (fields.size() < required) {
         throw InputError(file, "line 1", "the header has " + std::to_string(fields.size()) + " column(s)", layout);
       }
+      // A file without its header would silently lose its first example: a header's label column holds a
+      // column name ("label", "score"), never a class or a score.
+      if (columns.label != kNoColumn) {
+        const std::string_view label =
+            columns.label == kLastColumn ? fields.back() : fields[static_cast<std::size_t>(columns.label)];
+        double score = 0.0;
+        const auto [end, error] = std::from_chars(label.data(), label.data() + label.size(), score);
+        const bool is_score = error == std::errc() && end == label.data() + label.size();
+        const bool is_class = std::find(info.labels.begin(), info.labels.end(), label) != info.labels.end();
+        if (info.is_regression() ? is_score : is_class) {
+          throw InputError(file, "line 1", "the first line is an example (label '" + shorten(label) + "'), not the header",
+                           "the GLUE header line (column names) first");
+        }
+      }
       continue;
     }
     // csv.reader yields [] for an empty line, which has too few columns for every task.

@@ -23,6 +23,35 @@ std::recursive_mutex& hdf5_mutex() {
   return mutex;
 }
 using Lock = std::lock_guard<std::recursive_mutex>;
+}  // namespace
+
+void abandon_file(std::int64_t file) {
+  // A file whose writes failed (a full disk) is closed once, after every object still open in it, so that
+  // libhdf5 keeps nothing of it; errors are ignored, the caller removes the file. (A failed H5Fclose must
+  // not be followed by another: libhdf5 1.10.8 crashes in H5F__close.)
+  const Lock lock(hdf5_mutex());
+  const ssize_t count = H5Fget_obj_count(file, H5F_OBJ_ALL & ~H5F_OBJ_FILE);
+  if (count > 0) {
+    std::vector<hid_t> objects(static_cast<std::size_t>(count));
+    const ssize_t listed = H5Fget_obj_ids(file, H5F_OBJ_ALL & ~H5F_OBJ_FILE, objects.size(), objects.data());
+    for (ssize_t i = 0; i < listed; ++i) {
+      while (H5Iis_valid(objects[static_cast<std::size_t>(i)]) > 0 && H5Idec_ref(objects[static_cast<std::size_t>(i)]) > 0) {
+      }
+    }
+  }
+  if (H5Iis_valid(file) > 0) H5Fclose(file);
+}
+
+namespace {
+
+// libhdf5 1.10.8 crashes in its exit handler (H5_term_library -> H5F__close) on a file whose H5Fclose
+// failed (a full disk). Every file is closed explicitly by its reader or writer, so the handler has
+// nothing to do for us: it is switched off before the library is first used (H5dont_atexit must precede
+// every other call, hence a static initialiser).
+// The error stack printing is switched off there too, before any layer's first call (the trace recorder
+// calls libhdf5 directly).
+[[maybe_unused]] const bool kNoHdf5ExitHandler =
+    H5dont_atexit() >= 0 && H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0;
 
 // HDF5 prints its error stack to stderr by default; we report our own InputError instead.
 void silence_hdf5_errors() {
@@ -291,6 +320,15 @@ Shape Hdf5Reader::shape(const std::string& dataset_path) const {
   return shape_of_space(space.get(), path_.string(), place);
 }
 
+bool Hdf5Reader::is_float_dataset(const std::string& dataset_path) const {
+  const Lock lock(hdf5_mutex());
+  const std::string place = absolute(dataset_path);
+  if (object_type(file_, place) != H5I_DATASET) return false;
+  const Handle dataset(H5Dopen2(file_, place.c_str(), H5P_DEFAULT), H5Dclose);
+  const Handle type(H5Dget_type(dataset.get()), H5Tclose);
+  return type.valid() && H5Tget_class(type.get()) == H5T_FLOAT;
+}
+
 Tensor Hdf5Reader::read_tensor(const std::string& dataset_path) const {
   const Lock lock(hdf5_mutex());
   Tensor tensor;
@@ -441,15 +479,22 @@ Hdf5Writer::Hdf5Writer(const std::filesystem::path& destination) : atomic_(desti
 }
 
 Hdf5Writer::~Hdf5Writer() {
+  // Never throws (it runs while an exception unwinds, e.g. a full disk): a failed close is ignored here,
+  // the file is abandoned and AtomicFile's destructor then removes the uncommitted temporary.
   const Lock lock(hdf5_mutex());
-  close();  // AtomicFile's destructor then removes the uncommitted temporary
+  if (file_ >= 0) abandon_file(file_);
+  file_ = -1;
 }
 
 void Hdf5Writer::close() {
   if (file_ >= 0) {
     const herr_t status = H5Fclose(file_);
+    if (status < 0) {  // the identifier is spent: closing it again crashes libhdf5 1.10.8
+      file_ = -1;
+      throw InputError(destination().string(), "", "cannot finish the HDF5 file (disk full or write error)",
+                       "a writable location with free space");
+    }
     file_ = -1;
-    if (status < 0) throw InputError(destination().string(), "", "cannot finish the HDF5 file", "a writable location");
   }
 }
 

@@ -50,6 +50,7 @@ class Hdf5Reader {
   bool is_dataset(const std::string& object_path) const;
   bool is_group(const std::string& object_path) const;
   Shape shape(const std::string& dataset_path) const;       // [] for a scalar dataset
+  bool is_float_dataset(const std::string& dataset_path) const;  // a dataset of a floating-point dtype
 
   Tensor read_tensor(const std::string& dataset_path) const;  // any numeric dtype -> float32
   std::vector<double> read_doubles(const std::string& dataset_path, Shape* shape = nullptr) const;
@@ -70,6 +71,10 @@ class Hdf5Reader {
   std::int64_t file_ = -1;  // hid_t
   mutable bool global_heap_checked_ = false;  // io/Hdf5GlobalHeap.hpp, before the first variable-length read
 };
+
+// Closes a file whose writes failed, without throwing: every object still open in it, then the file, once.
+// Used by every writer on its failure path (never after a failed H5Fclose).
+void abandon_file(std::int64_t file);
 
 class Hdf5Writer {
  public:

@@ -2,10 +2,13 @@
 
 #include "io/AtomicFile.hpp"
 #include "io/Error.hpp"
+#include "io/JsonDuplicateKeys.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <sstream>
@@ -47,6 +50,13 @@ double read_number(const nlohmann::json& json, const std::string& key, const std
   return value.get<double>();
 }
 
+// A count held in a double (estimates that must not overflow), printed as an integer.
+std::string format_count(double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.0f", value);
+  return text;
+}
+
 std::string format_number(double value) {
   std::ostringstream stream;
   stream << value;
@@ -73,6 +83,19 @@ void validate_model_config(const ModelConfig& config, const std::string& source)
   for (const auto& [key, value] : sizes) {
     if (value <= 0) throw InputError(source, key_place(key), "is " + std::to_string(value), "a positive integer");
   }
+  if (config.num_hidden_layers > kMaximumLayers) {
+    throw InputError(source, key_place("num_hidden_layers"), "is " + std::to_string(config.num_hidden_layers),
+                     "at most " + std::to_string(kMaximumLayers) + " layers");
+  }
+  if (config.t_conv > kMaximumTimeSteps) {
+    throw InputError(source, key_place("t_conv"), "is " + std::to_string(config.t_conv),
+                     "at most " + std::to_string(kMaximumTimeSteps) + " time steps");
+  }
+  const double parameters = estimated_parameter_count(config);
+  if (parameters > kMaximumParameters) {
+    throw InputError(source, "", "the declared sizes make a model of " + format_count(parameters) + " parameters",
+                     "at most " + format_count(kMaximumParameters) + " (4 GiB of float32)");
+  }
   if (config.hidden_size % config.num_attention_heads != 0) {
     throw InputError(source, key_place("hidden_size"),
                      std::to_string(config.hidden_size) + " is not divisible by num_attention_heads " +
@@ -80,16 +103,43 @@ void validate_model_config(const ModelConfig& config, const std::string& source)
                      "a multiple of num_attention_heads");
   }
   // method doc: the neuron fires when v >= V_th and resets by subtracting V_th; V_th <= 0 would fire always.
+  // The simulator computes in float32: a threshold float32 rounds to 0 or infinity is no threshold.
   if (!std::isfinite(config.vth) || config.vth <= 0) {
     throw InputError(source, key_place("vth"), "is " + format_number(config.vth), "a finite number > 0");
+  }
+  if (config.vth < std::numeric_limits<float>::min() || config.vth > std::numeric_limits<float>::max()) {
+    throw InputError(source, key_place("vth"), "is " + format_number(config.vth) + ", outside float32's range",
+                     "a threshold from 1.2e-38 to 3.4e38");
   }
   // method doc: u <- (v - V_th s) * leak; leak outside (0, 1] would grow or erase the membrane.
   if (!std::isfinite(config.leak) || config.leak <= 0 || config.leak > 1) {
     throw InputError(source, key_place("leak"), "is " + format_number(config.leak), "a number in (0, 1]");
   }
+  if (config.leak < std::numeric_limits<float>::min()) {
+    throw InputError(source, key_place("leak"), "is " + format_number(config.leak) + ", which float32 rounds to 0",
+                     "a number in (0, 1] of at least 1.2e-38");
+  }
   if (!std::isfinite(config.layer_norm_eps) || config.layer_norm_eps <= 0) {
     throw InputError(source, key_place("layer_norm_eps"), "is " + format_number(config.layer_norm_eps),
                      "a finite number > 0");
+  }
+}
+
+double estimated_parameter_count(const ModelConfig& c) {
+  const double h = c.hidden_size, i = c.intermediate_size;
+  const double embeddings = (static_cast<double>(c.vocab_size) + c.max_position_embeddings + c.type_vocab_size) * h + 2 * h;
+  const double layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;  // attention, LayerNorms, FFN
+  return embeddings + static_cast<double>(c.num_hidden_layers) * layer + (h * h + h) + (h * c.num_labels + c.num_labels);
+}
+
+void check_declared_sizes(const ModelConfig& config, const std::vector<std::pair<std::string, double>>& element_counts,
+                          const std::string& file) {
+  const double model = estimated_parameter_count(config);
+  for (const auto& [name, elements] : element_counts) {
+    if (elements > model) {
+      throw InputError(file, "tensor '" + name + "'", "declares " + format_count(elements) + " elements",
+                       "at most the " + format_count(model) + " parameters of the model its config describes");
+    }
   }
 }
 
@@ -161,8 +211,9 @@ ModelConfig read_model_config(const std::filesystem::path& config_json) {
   buffer << stream.rdbuf();
   const std::string text = buffer.str();
   nlohmann::json json;
+  DuplicateKeyDetector duplicates;
   try {
-    json = nlohmann::json::parse(text);
+    json = nlohmann::json::parse(text, std::ref(duplicates));
   } catch (const nlohmann::json::parse_error& error) {
     const auto byte = std::min<std::size_t>(error.byte, text.size());
     const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(byte > 0 ? byte - 1 : 0), '\n');
@@ -176,6 +227,10 @@ ModelConfig read_model_config(const std::filesystem::path& config_json) {
     const auto bracket = detail.find("] ");
     if (detail.starts_with("[json.exception") && bracket != std::string::npos) detail = detail.substr(bracket + 2);
     throw InputError(source, "", "not valid JSON: " + detail, "a JSON object whose numbers fit a double");
+  }
+  if (!duplicates.duplicate().empty()) {
+    throw InputError(source, key_place(duplicates.duplicate()), "appears twice in one object",
+                     "each key once (JSON readers disagree on which value wins)");
   }
   return parse_model_config(json, source);
 }

@@ -14,8 +14,21 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
+#include <utility>
+#include <cstdint>
 
 namespace spikingbert::io {
+
+// Resource bounds of a declared model (docs/errors.md "Resource bounds"): checked before anything is
+// allocated, so a config cannot make a command allocate without bound or run for days.
+// Time steps T: the method converges within tens to a few hundred steps (SpikingBERT uses T <= 125);
+// the same bound applies to every --steps option.
+inline constexpr std::int64_t kMaximumTimeSteps = 100000;
+// Encoder layers: BERT-large has 24; 1000 leaves room for any experiment.
+inline constexpr std::int64_t kMaximumLayers = 1000;
+// Parameters: 2^30 float32 values (4 GiB), three times BERT-large's 3.4e8.
+inline constexpr double kMaximumParameters = 1073741824.0;
 
 struct ModelConfig {
   int vocab_size = 0;
@@ -43,6 +56,15 @@ ModelConfig parse_model_config(const nlohmann::json& json, const std::string& so
 // Checks a config built or changed in code (e.g. after a --vth option): sizes > 0, hidden % heads == 0,
 // vth > 0, 0 < leak <= 1, t_conv > 0, layer_norm_eps > 0, num_labels >= 1.
 void validate_model_config(const ModelConfig& config, const std::string& source);
+
+// The parameters a BERT of this shape holds (embeddings, encoder layers, pooler, classifier), as a double so
+// that absurd sizes cannot overflow. validate_model_config refuses configs above kMaximumParameters.
+double estimated_parameter_count(const ModelConfig& config);
+
+// Checks a weight file's declared tensor sizes against the model before any tensor is read: no tensor may
+// hold more elements than the whole model (estimated_parameter_count). `element_counts`: name -> elements.
+void check_declared_sizes(const ModelConfig& config, const std::vector<std::pair<std::string, double>>& element_counts,
+                          const std::string& file);
 
 nlohmann::json to_json(const ModelConfig& config);
 // Writes to_json(config), pretty-printed, atomically.

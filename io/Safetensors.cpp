@@ -3,6 +3,7 @@
 #include "io/AtomicFile.hpp"
 #include "io/Error.hpp"
 #include "io/HalfFloat.hpp"
+#include "io/JsonDuplicateKeys.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,8 @@
 #include <array>
 #include <bit>
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -26,6 +29,12 @@ static_assert(std::endian::native == std::endian::little,
               "safetensors data is little-endian; this reader copies bytes as they are");
 
 namespace {
+std::string format_double(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
 constexpr std::size_t kHeaderLengthBytes = 8;  // the u64 that opens every file
 // The reference implementation refuses headers above 100 MB; so do we (a hostile length must not
 // make us parse gigabytes of "JSON").
@@ -97,35 +106,6 @@ struct Entry {
   Shape shape;
   std::uint64_t begin = 0;  // byte offsets relative to the start of the buffer
   std::uint64_t end = 0;
-};
-
-// Finds keys that appear twice in one JSON object. nlohmann::json keeps the last duplicate
-// silently, and a duplicated tensor name is the classic way to make two readers disagree about a
-// file, so the parse callback records every key per object.
-class DuplicateKeyDetector {
- public:
-  bool operator()(int /*depth*/, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-    using Event = nlohmann::json::parse_event_t;
-    if (event == Event::object_start) {
-      keys_.emplace_back();
-    } else if (event == Event::object_end) {
-      if (!keys_.empty()) keys_.pop_back();
-    } else if (event == Event::key && !keys_.empty() && duplicate_.empty()) {
-      const auto key = parsed.get<std::string>();
-      if (!keys_.back().insert(key).second) {
-        duplicate_ = key;
-        duplicate_at_top_level_ = keys_.size() == 1;
-      }
-    }
-    return true;
-  }
-  const std::string& duplicate() const { return duplicate_; }
-  bool duplicate_at_top_level() const { return duplicate_at_top_level_; }
-
- private:
-  std::vector<std::set<std::string>> keys_;
-  std::string duplicate_;
-  bool duplicate_at_top_level_ = false;
 };
 
 // Checked a * b for element counts and byte sizes; false on overflow.
@@ -415,7 +395,17 @@ Tensor SafetensorsFile::read_f32(const std::string& name) const {
       case SafetensorsDtype::F32: value = load<float>(element); break;
       case SafetensorsDtype::F16: value = half_to_float(load<std::uint16_t>(element)); break;
       case SafetensorsDtype::BF16: value = bfloat16_to_float(load<std::uint16_t>(element)); break;
-      case SafetensorsDtype::F64: value = static_cast<float>(load<double>(element)); break;
+      case SafetensorsDtype::F64: {
+        const double wide = load<double>(element);
+        // A finite float64 beyond float32's range would silently become infinity.
+        if (std::isfinite(wide) && std::abs(wide) > std::numeric_limits<float>::max()) {
+          throw InputError(state_->file, "tensor '" + name + "'",
+                           "element " + std::to_string(i) + " is " + format_double(wide) + ", beyond float32's range",
+                           "weights within +-3.4e38");
+        }
+        value = static_cast<float>(wide);
+        break;
+      }
       case SafetensorsDtype::BOOL:
       case SafetensorsDtype::U8: value = static_cast<float>(load<std::uint8_t>(element)); break;
       case SafetensorsDtype::I8: value = static_cast<float>(load<std::int8_t>(element)); break;
@@ -484,11 +474,33 @@ IntTensor SafetensorsFile::read_i64(const std::string& name) const {
 
 TensorMap SafetensorsFile::read_all_f32() const {
   TensorMap tensors;
+  for (const auto& [name, entry] : state_->entries) {
+    // Weights are floating-point; an integer tensor is not a weight stored another way but a wrong file.
+    if (!is_floating(entry.dtype)) {
+      throw InputError(state_->file, "tensor '" + name + "'",
+                       "dtype " + std::string(dtype_name(entry.dtype)) + " is an integer type",
+                       "floating-point weights (F16, BF16, F32 or F64)");
+    }
+  }
   for (const auto& [name, entry] : state_->entries) tensors.emplace(name, read_f32(name));
   return tensors;
 }
 
 TensorMap read_safetensors(const std::filesystem::path& path) { return SafetensorsFile(path).read_all_f32(); }
+
+TensorMap read_safetensors(const std::filesystem::path& path, const ModelConfig& config) {
+  const SafetensorsFile file(path);
+  std::vector<std::pair<std::string, double>> declared;
+  for (const auto& name : file.names()) {
+    double elements = 1;
+    for (const auto size : file.shape(name)) elements *= static_cast<double>(size);
+    declared.emplace_back(name, elements);
+  }
+  check_declared_sizes(config, declared, path.string());
+  auto tensors = file.read_all_f32();
+  for (const auto& [name, tensor] : tensors) require_finite(tensor, name, path.string());
+  return tensors;
+}
 
 std::map<std::string, std::string> read_safetensors_metadata(const std::filesystem::path& path) {
   return SafetensorsFile(path).metadata();

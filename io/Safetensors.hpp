@@ -6,6 +6,7 @@
 // The reader maps the file into memory and treats it as hostile: every number in the header is
 // checked before use, and any violation is an InputError naming the file and the tensor (or
 // "header"). The rules enforced are listed in docs/formats.md.
+#include "io/ModelConfig.hpp"
 #include "io/Tensor.hpp"
 
 #include <cstddef>
@@ -57,6 +58,9 @@ class SafetensorsFile {
 
 // Every tensor of the file widened to float32.
 TensorMap read_safetensors(const std::filesystem::path& path);
+// The weights of the model `config` describes: every tensor's declared size is checked against the model
+// (check_declared_sizes) before any is read, and every value must be finite.
+TensorMap read_safetensors(const std::filesystem::path& path, const ModelConfig& config);
 std::map<std::string, std::string> read_safetensors_metadata(const std::filesystem::path& path);
 
 // Writes every tensor as F32, names sorted, header padded with spaces to a multiple of 8, atomically.

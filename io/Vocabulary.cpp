@@ -54,7 +54,13 @@ void Vocabulary::build_index() {
                                    std::u32string_view(characters_.data() + slots_[at].offset, slots_[at].length) == token)) {
       at = (at + 1) & slot_mask_;
     }
-    // A repeated token keeps its last id, as the reference's dict assignment does.
+    // The reference's dict assignment would keep a repeated token's last id and leave the first id
+    // unreachable: a file with a repeated token is not a vocabulary a model was trained with.
+    if (slots_[at].id >= 0) {
+      throw InputError(source_, "line " + std::to_string(id + 1),
+                       "token '" + tokens_[id] + "' appears again (first on line " + std::to_string(slots_[at].id + 1) + ")",
+                       "each token once");
+    }
     slots_[at] = Slot{token_hash, offset, length, static_cast<std::int32_t>(id)};
   }
 }

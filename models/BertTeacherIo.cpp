@@ -130,7 +130,10 @@ LoadedTeacher read_teacher_files(const std::filesystem::path& model) {
       throw io::InputError(model.string(), "folder", "no model.safetensors",
                            "a Hugging Face folder with config.json and model.safetensors");
     }
-    return {io::read_model_config(config_path), io::read_safetensors(weights_path), weights_path.string()};
+    auto config = io::read_model_config(config_path);
+    teacher_config(config, config_path.string());  // config keys (hidden_act, pooling) are blamed on config.json
+    auto tensors = io::read_safetensors(weights_path, config);
+    return {std::move(config), std::move(tensors), weights_path.string()};
   }
   if (!fs::exists(model)) {
     throw io::InputError(model.string(), "path", "does not exist",

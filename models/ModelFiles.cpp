@@ -47,8 +47,9 @@ ModelFile read_model_file(const std::filesystem::path& path) {
   fs::path checkpoint;
   if (fs::is_directory(path)) {
     if (fs::exists(path / "model.safetensors")) {
-      return ModelFile{io::read_model_config(path / "config.json"), io::read_safetensors(path / "model.safetensors"),
-                       (path / "model.safetensors").string()};
+      auto config = io::read_model_config(path / "config.json");
+      auto tensors = io::read_safetensors(path / "model.safetensors", config);
+      return ModelFile{std::move(config), std::move(tensors), (path / "model.safetensors").string()};
     }
     if (!fs::exists(path / "model.h5"))
       throw io::InputError(path.string(), "model directory", "holds neither model.safetensors nor model.h5",

@@ -23,6 +23,7 @@ const io::Tensor& require(const io::TensorMap& tensors, const std::string& name,
   if (it->second.shape != shape || it->second.values.size() != it->second.size())
     throw io::InputError(source, "tensor '" + name + "'", "has shape " + shape_text(it->second.shape),
                          shape_text(shape));
+  io::require_finite(it->second, name, source);  // a NaN weight would make every logit NaN
   return it->second;
 }
 

@@ -63,16 +63,19 @@ int run(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() == 0) return app.exit(error);  // --help, --version
-    std::cerr << "spikingbert: error: " << command_line_error(app, error) << "\n";
+    std::cerr << spikingbert::io::fresh_error_line() << "spikingbert: error: "
+              << spikingbert::io::escape_for_terminal(command_line_error(app, error)) << "\n";
     return failed(spikingbert::io::kInputErrorExitCode);
   } catch (const spikingbert::io::InputError& error) {
-    std::cerr << "spikingbert: error: " << error.what() << "\n";
+    std::cerr << spikingbert::io::fresh_error_line() << "spikingbert: error: " << error.what() << "\n";
     return failed(spikingbert::io::kInputErrorExitCode);
   } catch (const tools::Interrupted& stopped) {
+    spikingbert::io::set_progress_line_open(false);
     std::cerr << "\nspikingbert: interrupted: " << stopped.what() << "\n";
     return failed(tools::kInterruptedExitCode);
   } catch (const std::exception& error) {
-    std::cerr << "spikingbert: internal error: " << error.what() << "\n";
+    std::cerr << spikingbert::io::fresh_error_line() << "spikingbert: internal error: "
+              << spikingbert::io::escape_for_terminal(error.what()) << "\n";
     return failed(3);
   }
   return 0;

@@ -1,6 +1,7 @@
 #include "traces/Hdf5Recorder.hpp"
 
 #include "io/Error.hpp"
+#include "io/Hdf5File.hpp"
 #include "traces/Convergence.hpp"
 #include "traces/ExampleBuffer.hpp"
 
@@ -11,7 +12,10 @@
 #include <cmath>
 #include <span>
 #include <cstring>
+#include <cerrno>
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -73,6 +77,7 @@ class TraceFile {
   const std::string& path() const { return path_; }
 
   [[noreturn]] void fail(const std::string& object, const std::string& action) const {
+    failed_ = true;
     throw io::InputError(path_, object, "cannot " + action + " (HDF5 error)",
                          "a writable location with free space");
   }
@@ -84,8 +89,11 @@ class TraceFile {
     if (status < 0) fail(object, action);
   }
 
+ bool failed() const { return failed_; }  // an HDF5 call on the file failed (a full disk, a write error)
+
  private:
   std::string path_;
+  mutable bool failed_ = false;
 };
 
 Hid make_group(const TraceFile& file, hid_t parent, const std::string& name) {
@@ -295,6 +303,28 @@ void sync_and_rename(const std::filesystem::path& from, const std::filesystem::p
   }
 }
 
+// Claims FILE.partial for this run: created exclusively, or, if a run that was killed left it, reused;
+// either way held under an exclusive flock until the trace is renamed. A partial file whose lock another
+// process holds belongs to a run that is still writing: refused, never truncated (two runs writing one
+// trace would each ruin the other's file). Returns the descriptor that holds the lock.
+int claim_partial(const std::filesystem::path& partial, const std::filesystem::path& destination) {
+  int descriptor = ::open(partial.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (descriptor < 0 && errno == EEXIST) descriptor = ::open(partial.c_str(), O_RDWR | O_CLOEXEC);
+  if (descriptor < 0) {
+    throw io::InputError(partial.string(), "", std::string("cannot create the trace file: ") + std::strerror(errno),
+                         "a writable folder");
+  }
+  struct stat held {}, named {};
+  if (::flock(descriptor, LOCK_EX | LOCK_NB) != 0 || ::fstat(descriptor, &held) != 0 ||
+      ::stat(partial.c_str(), &named) != 0 || held.st_ino != named.st_ino || held.st_dev != named.st_dev) {
+    ::close(descriptor);
+    throw io::InputError(destination.string(), "", "another run is writing this trace right now (" +
+                                                       partial.filename().string() + " is locked)",
+                         "one run per trace file (choose another --trace name)");
+  }
+  return descriptor;
+}
+
 }  // namespace
 
 struct Hdf5Recorder::State {
@@ -318,6 +348,7 @@ struct Hdf5Recorder::State {
   std::int64_t examples_written = 0;
   std::int64_t total_steps = 0;  // global step axis: examples laid end to end
   bool finished = false;
+  int partial_lock = -1;  // descriptor holding the flock on FILE.partial (claim_partial)
 
   void write_root_attributes(const RunInfo& run);
   void create_population_table(const RunInfo& run);
@@ -344,8 +375,31 @@ Hdf5Recorder::Hdf5Recorder(std::filesystem::path destination, TraceLevel level)
 }
 
 Hdf5Recorder::~Hdf5Recorder() {
-  // Unfinished run: the datasets and file are closed by the Hid destructors (HDF5 flushes on close);
-  // FILE.h5.partial stays, readable, with complete = 0.
+  // Unfinished run: the datasets and file are closed here (HDF5 flushes on close); FILE.h5.partial
+  // stays, readable, with complete = 0. If writing the trace itself failed (a full disk), the file is
+  // not readable and only holds the space: it is abandoned and removed. Never throws.
+  auto& s = *state_;
+  if (!s.finished && s.handle.valid()) {
+    s.example_index = {};
+    s.example_tokens = {};
+    s.example_steps = {};
+    s.example_first_step = {};
+    s.example_predicted = {};
+    s.example_label = {};
+    s.summary_asr = {};
+    s.summary_residual_mean_abs = {};
+    s.summary_residual_max = {};
+    s.summary_converged_at = {};
+    s.summary_residual_floor = {};
+    s.populations.clear();
+    const hid_t file = s.handle.release();
+    const bool closed = s.file.failed() ? (io::abandon_file(file), false) : H5Fclose(file) >= 0;
+    if (!closed) {
+      std::error_code ignored;
+      std::filesystem::remove(s.partial, ignored);
+    }
+  }
+  if (s.partial_lock >= 0) ::close(s.partial_lock);
 }
 
 TraceLevel Hdf5Recorder::level() const { return state_->level; }
@@ -488,6 +542,9 @@ void Hdf5Recorder::begin_run(const RunInfo& run) {
   s.buffer.begin_run(run, s.level);
   const auto access = bounded_cache_access(s.file);
   const auto creation = append_only_creation(s.file);
+  s.partial_lock = claim_partial(s.partial, s.destination);
+  // libhdf5's own lock would conflict with the one claim_partial holds (flock is per open file).
+  s.file.check_status(H5Pset_file_locking(access.get(), false, true), "/", "set file locking");
   s.handle = Hid(s.file.check(H5Fcreate(s.partial.c_str(), H5F_ACC_TRUNC, creation.get(), access.get()), "/",
                               "create the trace file"),
                  H5Fclose);
@@ -619,10 +676,17 @@ void Hdf5Recorder::end_run() {
   s.summary_converged_at = {};
   s.summary_residual_floor = {};
   s.populations.clear();
-  const herr_t closed = H5Fclose(s.handle.release());
-  s.file.check_status(closed, "/", "close the trace");
+  const hid_t file = s.handle.release();
+  if (H5Fclose(file) < 0) {
+    std::error_code ignored;
+    std::filesystem::remove(s.partial, ignored);
+    s.finished = true;  // nothing left to close or keep
+    s.file.fail("/", "close the trace");
+  }
   sync_and_rename(s.partial, s.destination);
   s.finished = true;
+  ::close(s.partial_lock);  // the finished trace is no longer ours: readers may lock it
+  s.partial_lock = -1;
 }
 
 }  // namespace spikingbert::traces

@@ -61,6 +61,7 @@ void save_state(const std::filesystem::path& path, const models::SpikingBertEqui
   state.config = config;
   const auto& parameters = student.parameters();
   store_parameters_and_moments(parameters, optimizer, state.tensors);
+  store_run_options(options.run_options, state.metadata);
   state.metadata["kind"] = kStateKind;
   state.metadata["stage"] = to_string(options.stage);
   state.metadata["gradient"] = to_string(options.gradient);
@@ -72,7 +73,8 @@ void save_state(const std::filesystem::path& path, const models::SpikingBertEqui
 }
 
 std::int64_t load_state(const std::filesystem::path& path, models::SpikingBertEquilibrium<float>& student,
-                        BertAdam<float>& optimizer, StudentTrainingReport& report, const StudentTrainingOptions& options) {
+                        BertAdam<float>& optimizer, StudentTrainingReport& report, const StudentTrainingOptions& options,
+                        std::int64_t total_steps) {
   const auto state = io::read_checkpoint(path);
   auto metadata = [&](const std::string& key) {
     const auto found = state.metadata.find(key);
@@ -91,12 +93,19 @@ std::int64_t load_state(const std::filesystem::path& path, models::SpikingBertEq
                            "'" + expected + "' as on this command line (resume with the same options)");
     }
   }
+  check_run_options(options.run_options, state.metadata, path.string());
   auto& parameters = student.parameters();
   restore_parameters_and_moments(state.tensors, path.string(), parameters, optimizer);
-  const std::int64_t step = std::stoll(metadata("step"));
-  report.best_step = std::stoll(metadata("best_step"));
-  report.best.selection = std::stod(metadata("best_selection"));
+  const std::int64_t step = state_counter(state.metadata, "step", 0, total_steps, path.string());
+  report.best_step = state_counter(state.metadata, "best_step", -1, step, path.string());
+  report.best.selection = state_number(state.metadata, "best_selection", path.string());
   report.best.summary = metadata("best_summary");
+  if (report.best_step >= 0 && !options.best_checkpoint.empty() && !std::filesystem::exists(options.best_checkpoint)) {
+    throw io::InputError(options.best_checkpoint.string(), "file",
+                         "missing: the interrupted run saved its best checkpoint (step " +
+                             std::to_string(report.best_step) + ") here",
+                         "the best checkpoint next to its state (or start anew without --resume)");
+  }
   optimizer.set_steps(step);
   return step;
 }
@@ -181,7 +190,7 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
   StudentTrainingReport report;
   report.best.selection = -std::numeric_limits<double>::infinity();
   std::int64_t step = 0;
-  if (options.resume) step = load_state(options.state_file, student, optimizer, report, options);
+  if (options.resume) step = load_state(options.state_file, student, optimizer, report, options, total_steps);
 
   sim::KernelOptions kernel;
   kernel.steps = options.time_steps;
@@ -297,6 +306,7 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
                      static_cast<long long>(total_steps), loss_sum.total / count, loss_sum.prediction / count,
                      loss_sum.attention / count, loss_sum.hidden / count, rate,
                      duration_text(remaining_examples / std::max(rate, 1e-9)).c_str());
+        io::set_progress_line_open(true);
       }
       // Exactly evaluations_per_epoch evaluations per epoch, evenly spaced, the last at the epoch's end.
       const bool scheduled = (b + 1) * per_epoch / batches_per_epoch > b * per_epoch / batches_per_epoch;
@@ -321,6 +331,7 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
                      evaluation.epoch, static_cast<long long>(step), evaluation.train_loss.total,
                      evaluation.train_loss.prediction, evaluation.train_loss.attention, evaluation.train_loss.hidden,
                      evaluation.score.summary.c_str(), best ? " (best)" : "", rate);
+        io::set_progress_line_open(false);
       }
       if (!options.state_file.empty() && world().is_root()) save_state(options.state_file, student, config_json, optimizer, step, report, options);
     }

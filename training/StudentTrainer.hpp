@@ -18,6 +18,7 @@
 //   labels           cross-entropy on gold labels (MSE for STS-B).
 // The teacher runs without dropout (a deterministic target; the reference keeps the teacher's dropout on,
 // method doc §6.1, a TinyBERT quirk we do not copy).
+#include "training/ResumeChecks.hpp"
 #include "io/ModelConfig.hpp"
 #include "models/BertTeacher.hpp"
 #include "models/SpikingBert.hpp"
@@ -56,6 +57,8 @@ struct StudentTrainingOptions {
   std::filesystem::path state_file;  // resumable state; empty = none
   bool resume = false;
   bool quiet = false;
+  RunOptions run_options;            // stored in the state; --resume refuses other values (ResumeChecks.hpp)
+  std::filesystem::path best_checkpoint;  // where on_best writes; --resume requires it once a best exists
 };
 
 // The student as the event kernel's network, from the map's current parameters (same tensors).

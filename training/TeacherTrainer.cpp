@@ -38,8 +38,10 @@ std::string duration_text(double seconds) {
 
 // Training state: parameters, both moments and the counters, as a native checkpoint with prefixed names.
 void save_state(const std::filesystem::path& path, const models::BertTeacher<float>& model,
-                TeacherOptimizer& optimizer, std::int64_t step, const TeacherTrainingReport& report) {
+                TeacherOptimizer& optimizer, std::int64_t step, const TeacherTrainingReport& report,
+                const RunOptions& run_options) {
   io::Checkpoint state;
+  store_run_options(run_options, state.metadata);
   state.config = models::model_config(model.config(), "");
   const auto& parameters = model.parameters();
   store_parameters_and_moments(parameters, optimizer, state.tensors);
@@ -54,8 +56,10 @@ void save_state(const std::filesystem::path& path, const models::BertTeacher<flo
 }
 
 std::int64_t load_state(const std::filesystem::path& path, models::BertTeacher<float>& model,
-                        TeacherOptimizer& optimizer, TeacherTrainingReport& report) {
+                        TeacherOptimizer& optimizer, TeacherTrainingReport& report, std::int64_t total_steps,
+                        const TeacherTrainingOptions& options) {
   const auto state = io::read_checkpoint(path);
+  check_run_options(options.run_options, state.metadata, path.string());
   auto& parameters = model.parameters();
   restore_parameters_and_moments(state.tensors, path.string(), parameters, optimizer);
   auto metadata = [&](const std::string& key) {
@@ -65,10 +69,16 @@ std::int64_t load_state(const std::filesystem::path& path, models::BertTeacher<f
     }
     return found->second;
   };
-  const std::int64_t step = std::stoll(metadata("step"));
-  report.best_step = std::stoll(metadata("best_step"));
-  report.best.selection = std::stod(metadata("best_selection"));
+  const std::int64_t step = state_counter(state.metadata, "step", 0, total_steps, path.string());
+  report.best_step = state_counter(state.metadata, "best_step", -1, step, path.string());
+  report.best.selection = state_number(state.metadata, "best_selection", path.string());
   report.best.summary = metadata("best_summary");
+  if (report.best_step >= 0 && !options.best_checkpoint.empty() && !std::filesystem::exists(options.best_checkpoint)) {
+    throw io::InputError(options.best_checkpoint.string(), "file",
+                         "missing: the interrupted run saved its best checkpoint (step " +
+                             std::to_string(report.best_step) + ") here",
+                         "the best checkpoint next to its state (or start anew without --resume)");
+  }
   optimizer.set_steps(step);
   return step;
 }
@@ -86,7 +96,7 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
   TeacherTrainingReport report;
   report.best.selection = -std::numeric_limits<double>::infinity();
   std::int64_t step = 0;
-  if (options.resume) step = load_state(options.state_file, model, optimizer, report);
+  if (options.resume) step = load_state(options.state_file, model, optimizer, report, total_steps, options);
 
   models::BertTeacherActivations<float> workspace;
   // Ctrl-C: every rank stops at the same step when any rank was asked to (mpirun forwards the signal, but
@@ -121,6 +131,7 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
                      static_cast<long long>(step), static_cast<long long>(total_steps),
                      loss_sum / std::max<std::int64_t>(loss_count, 1), rate,
                      duration_text(remaining_examples / std::max(rate, 1e-9)).c_str());
+        io::set_progress_line_open(true);
       }
       // Exactly evaluations_per_epoch evaluations per epoch, evenly spaced, the last one at the epoch's end.
       const std::int64_t per_epoch = std::max<std::int64_t>(1, options.evaluations_per_epoch);
@@ -129,7 +140,7 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
         if (stop_requested()) {
           // Resuming from here gives the same parameters as never stopping: batches and dropout depend
           // only on (seed, step). Only the next evaluation's mean train loss covers fewer steps.
-          if (!options.state_file.empty() && world().is_root()) save_state(options.state_file, model, optimizer, step, report);
+          if (!options.state_file.empty() && world().is_root()) save_state(options.state_file, model, optimizer, step, report, options.run_options);
           report.interrupted = true;
           break;
         }
@@ -153,8 +164,9 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
         std::fprintf(stderr, "\repoch %.2f step %lld train loss %.4f dev %s%s, %.0f examples/s\n", evaluation.epoch,
                      static_cast<long long>(step), evaluation.train_loss, evaluation.score.summary.c_str(),
                      best ? " (best)" : "", rate);
+        io::set_progress_line_open(false);
       }
-      if (!options.state_file.empty() && world().is_root()) save_state(options.state_file, model, optimizer, step, report);
+      if (!options.state_file.empty() && world().is_root()) save_state(options.state_file, model, optimizer, step, report, options.run_options);
       if (options.stop_after_step >= 0 && step >= options.stop_after_step) break;
       if (step == total_steps) break;
       if (stop_requested()) {  // the state of this step is written above

@@ -6,6 +6,7 @@
 // interrupted: batches and dropout depend only on (seed, step).
 #include "models/BertTeacher.hpp"
 #include "training/EncodedExample.hpp"
+#include "training/ResumeChecks.hpp"
 #include "training/TeacherOptimizer.hpp"
 
 #include <filesystem>
@@ -26,6 +27,8 @@ struct TeacherTrainingOptions {
   std::int64_t evaluations_per_epoch = 4;
   std::filesystem::path state_file;  // resumable state (parameters, moments, step); empty = none
   bool resume = false;               // continue from state_file
+  RunOptions run_options;            // stored in the state; --resume refuses other values (ResumeChecks.hpp)
+  std::filesystem::path best_checkpoint;  // where on_best writes; --resume requires it once a best exists
   bool quiet = false;                // no progress lines
   std::int64_t stop_after_step = -1; // stop early (as if killed) after this step; -1 = run to the end
   // Polled after every step (Ctrl-C, tools/commands/Interrupt.hpp): when it returns true the trainer

@@ -1,6 +1,7 @@
 #include "commands/ShardedGlue.hpp"
 #include "commands/RunGlue.hpp"
 #include "commands/Interrupt.hpp"
+#include "commands/OptionChecks.hpp"
 
 #include "commands/Progress.hpp"
 #include "commands/RunEnergy.hpp"
@@ -164,6 +165,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
     throw io::InputError("command line", "--converge-tol", "tolerance " + std::to_string(o.converge_tol), "a finite tolerance > 0");
   if (o.steps_max_given && o.steps_max < 1)
     throw io::InputError("command line", "--steps-max", std::to_string(o.steps_max) + " steps", ">= 1");
+  if (o.steps_max_given) check_time_steps("--steps-max", o.steps_max);
   if (o.stable_steps_given && o.stable_steps < 1)
     throw io::InputError("command line", "--stable-steps", std::to_string(o.stable_steps) + " steps", ">= 1");
   if (o.stable_steps_given && !o.steps_max_given)

@@ -93,6 +93,7 @@ void run_bench(const BenchOptions& o) {
   if (o.sequence < 1 || o.sequence > config.max_position_embeddings)
     throw io::InputError("command line", "--seq", "out of range", "1.." + std::to_string(config.max_position_embeddings));
   if (o.steps < 1) throw io::InputError("command line", "--steps", "must be positive", ">= 1");
+  check_time_steps("--steps", o.steps);
   if (!(o.asr > 0.0 && o.asr < 1.0)) throw io::InputError("command line", "--asr", "must lie in (0, 1)", "e.g. 0.15");
 
   const auto setup_start = std::chrono::steady_clock::now();

@@ -8,6 +8,7 @@
 // piece reads back as [UNK]'s row, which is what a teacher trained on that file with a pruned vocabulary
 // (train-teacher's default) has anyway, so its predictions are unchanged.
 #include "commands/Commands.hpp"
+#include "commands/OptionChecks.hpp"
 #include "commands/ShippedData.hpp"
 
 #include "io/BertTokenizer.hpp"
@@ -185,6 +186,7 @@ void add_convert_command(CLI::App& app) {
   command->add_option("--task", options->task, "GLUE task of --prune-vocab-from (default: the checkpoint's)");
   command->add_option("--vocab", options->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
   command->callback([options] {
+    check_outputs({options->from_hf, options->input, options->prune_from, options->vocab}, {options->output});
     if (options->from_hf.empty() && options->input.empty()) {
       throw io::InputError("command line", "--from-hf/--input", "missing", "one of --from-hf DIR or --input CKPT");
     }

@@ -7,6 +7,7 @@
 // attention scores).
 #include "commands/ShardedGlue.hpp"
 #include "commands/Commands.hpp"
+#include "commands/OptionChecks.hpp"
 #include "commands/ShippedData.hpp"
 
 #include "io/Checkpoint.hpp"
@@ -62,7 +63,10 @@ void distill(const DistillOptions& o) {
   require(task == io::GlueTask::sst2 || task == io::GlueTask::stsb || task == io::GlueTask::rte, "--task",
           "task '" + o.task + "' is not supported by distill", "sst2, stsb or rte");
   require(o.steps >= 1, "--steps", "must be positive (got " + std::to_string(o.steps) + ")", ">= 1 time steps");
-  require(o.threads >= 1, "--threads", "must be positive", ">= 1");
+  check_time_steps("--steps", o.steps);
+  require(o.threads >= 1 && o.threads <= kMaximumThreads, "--threads", "is " + std::to_string(o.threads),
+          "a thread count >= 1 (at most " + std::to_string(kMaximumThreads) + ")");
+  require(o.max_seq_length >= 0, "--max-seq-length", "is " + std::to_string(o.max_seq_length), "a positive token count");
   require(o.batch >= 1, "--batch", "must be positive", ">= 1");
   require(o.epochs > 0 && std::isfinite(o.epochs), "--epochs", "must be positive", "> 0");
   require(o.learning_rate > 0 && std::isfinite(o.learning_rate), "--lr", "must be positive", "> 0");
@@ -70,6 +74,9 @@ void distill(const DistillOptions& o) {
   require(o.evaluations_per_epoch >= 1, "--evaluations-per-epoch", "must be positive", ">= 1");
   require(!o.teachers.empty(), "--teacher", "missing", "at least one teacher checkpoint");
   const std::string state_file = o.output + ".state";
+  std::vector<std::filesystem::path> inputs(o.teachers.begin(), o.teachers.end());
+  inputs.insert(inputs.end(), {o.init, o.vocab, o.data_dir});
+  check_outputs(inputs, {o.output, state_file});
   if (o.resume && !std::filesystem::exists(state_file)) {
     throw io::InputError(state_file, "file", "no training state to resume",
                          "a state written by an earlier distill run with the same --output");
@@ -223,6 +230,15 @@ void distill(const DistillOptions& o) {
   options.state_file = state_file;
   options.resume = o.resume;
   options.quiet = o.quiet;
+  options.best_checkpoint = o.output;
+  // Every option that changes the run (ResumeChecks.hpp); --threads and --quiet do not.
+  options.run_options = {{"--task", info.name}, {"--steps", std::to_string(o.steps)}, {"--batch", std::to_string(o.batch)},
+                         {"--epochs", training::option_text(o.epochs)}, {"--lr", training::option_text(o.learning_rate)},
+                         {"--temperature", training::option_text(o.temperature)}, {"--warmup", training::option_text(o.warmup)},
+                         {"--weight-decay", training::option_text(o.weight_decay)}, {"--seed", std::to_string(o.seed)},
+                         {"--evaluations-per-epoch", std::to_string(o.evaluations_per_epoch)},
+                         {"--max-seq-length", std::to_string(max_length)}, {"--train-limit", std::to_string(o.train_limit)},
+                         {"--dev-limit", std::to_string(o.dev_limit)}, {"--teacher", std::to_string(o.teachers.size()) + " file(s)"}};
   std::vector<const models::BertTeacher<float>*> teacher_pointers;
   for (const auto& teacher : teachers) teacher_pointers.push_back(&teacher);
   if (!o.quiet && training::world().is_root()) {

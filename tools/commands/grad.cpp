@@ -74,6 +74,7 @@ void compute_gradient(const GradOptions& o) {
   const auto mode = training::parse_gradient_mode(o.gradient, "--gradient");
   if (o.threads < 1) throw io::InputError("command line", "--threads", "must be positive", ">= 1");
   if (o.steps < 0) throw io::InputError("command line", "--steps", "must be positive", ">= 1");
+  check_outputs({o.model, o.inputs}, {o.output});
 
   // 1. The model, for the simulator and as the steady-state map, from the same tensors.
   const auto file = models::read_model_file(o.model);
@@ -156,7 +157,8 @@ void add_grad_command(CLI::App& app) {
       ->required();
   command->add_option("--gradient", options->gradient, "analog-twin, implicit or feedback")->capture_default_str();
   command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)")
-      ->check(positive_integer("--steps", "T >= 1; without --steps the config's t_conv"));
+      ->check(positive_integer("--steps", "T >= 1 (at most " + std::to_string(kMaximumTimeSteps) + "); without --steps the config's t_conv",
+                              kMaximumTimeSteps));
   add_threads_option(command, options->threads, "Simulation threads");
   command->callback([options] { compute_gradient(*options); });
 }

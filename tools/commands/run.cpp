@@ -154,7 +154,8 @@ void add_run_command(CLI::App& app) {
   command->add_option("--max-length", glue->max_length, "Tokens per example (default 64 for SST-2, else 128)");
   command->add_flag("--json", glue->json, "End stdout with one JSON summary line");
   command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)")
-      ->check(positive_integer("--steps", "T >= 1; without --steps the config's t_conv"));
+      ->check(positive_integer("--steps", "T >= 1 (at most " + std::to_string(kMaximumTimeSteps) + "); without --steps the config's t_conv",
+                              kMaximumTimeSteps));
   add_threads_option(command, options->threads);
   command->add_option("--kernel", options->kernel, "event or dense (with --inputs)")->capture_default_str();
   command->add_option("--block", options->block_steps, "Event kernel time block in steps")->capture_default_str();
@@ -182,6 +183,9 @@ void add_run_command(CLI::App& app) {
         std::fprintf(stderr, "run: no --model given, using the shipped SST-2 student %s\n", options->model.c_str());
       }
     }
+    // Before any work: every output writable, none of them an input (a model, the data, a cost file).
+    check_outputs({options->model, options->inputs, glue->data, options->energy},
+                  {options->output, options->trace, options->energy_json});
     if (!glue->task.empty() || !glue->data.empty()) {
       if (glue->task.empty() || glue->data.empty())
         throw io::InputError("command line", glue->task.empty() ? "--task" : "--data", "missing",

@@ -217,6 +217,11 @@ void run_on_glue(const RunTeacherOptions& options) {
                                    ? options.max_seq_length
                                    : static_cast<int>(std::min<std::int64_t>(task == io::GlueTask::sst2 ? 64 : 128,
                                                                              model.config().max_position_embeddings));
+    if (max_seq_length > model.config().max_position_embeddings) {
+      throw io::InputError("command line", "--max-seq-length", std::to_string(max_seq_length) + " tokens",
+                           "at most the model's max_position_embeddings " +
+                               std::to_string(model.config().max_position_embeddings));
+    }
     examples = training::encode_glue_dataset(tokenizer, dataset, max_seq_length);
     const auto start = std::chrono::steady_clock::now();
     const auto member_logits = teacher_predict_on_ranks(model, examples, options.batch_size);
@@ -267,6 +272,13 @@ void add_run_teacher_command(CLI::App& app) {
   command->callback([options] {
     const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, options->threads);
     options->model = options->models.front();
+    if (options->max_seq_length < 0) {
+      throw io::InputError("command line", "--max-seq-length", "is " + std::to_string(options->max_seq_length),
+                           "a positive token count (default 64 for SST-2, else 128)");
+    }
+    std::vector<std::filesystem::path> inputs(options->models.begin(), options->models.end());
+    inputs.insert(inputs.end(), {options->inputs, options->data, options->vocab});
+    check_outputs(inputs, {options->output});
     if (!options->task.empty() || !options->data.empty()) {
       if (options->task.empty() || options->data.empty()) {
         throw io::InputError("command line", options->task.empty() ? "--task" : "--data", "missing",

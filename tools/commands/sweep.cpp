@@ -3,6 +3,7 @@
 // the task metric, mean ASR per sub-layer, synaptic events, energy and e (paper Fig. 4a/4b).
 #include "commands/ShardedGlue.hpp"
 #include "commands/Commands.hpp"
+#include "commands/OptionChecks.hpp"
 #include "commands/Progress.hpp"
 #include "commands/RunEnergy.hpp"
 #include "commands/ShippedData.hpp"
@@ -86,6 +87,8 @@ void run_sweep(const SweepOptions& o) {
   if (o.threads < 1) throw io::InputError("command line", "--threads", "must be positive", ">= 1");
   if (o.batch < 1) throw io::InputError("command line", "--batch", "must be positive", ">= 1");
   const auto steps = parse_steps(o.steps);
+  for (const auto t : steps) check_time_steps("--steps", t);
+  check_outputs({o.model, o.data, o.vocab, o.energy}, {o.output});
   const auto thresholds = parse_thresholds(o.vth);
   const io::GlueTask task = io::parse_glue_task(o.task);
   const auto& info = io::glue_task_info(task);

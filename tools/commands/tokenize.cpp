@@ -1,5 +1,6 @@
 // `spikingbert tokenize`: WordPiece ids of a text (or a pair), or of every case of a JSONL file.
 #include "commands/Commands.hpp"
+#include "commands/OptionChecks.hpp"
 #include "commands/ShippedData.hpp"
 
 #include "io/AtomicFile.hpp"
@@ -166,6 +167,7 @@ void add_tokenize_command(CLI::App& app) {
                            "TEXT [--pair TEXT] or --input FILE --output FILE");
     }
     io::check_max_seq_length(options->max_length, "command line", "--max-length");
+    check_outputs({options->input, options->vocab}, {options->output});
     const auto vocabulary = options->vocab.empty() ? default_vocabulary_path() : std::filesystem::path(options->vocab);
     const auto tokenizer = io::BertTokenizer::from_file(vocabulary);
     if (file_mode) {

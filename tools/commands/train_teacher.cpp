@@ -124,6 +124,13 @@ PreparedData prepare(const TrainTeacherOptions& o) {
   return data;
 }
 
+void require_valid_lengths(const TrainTeacherOptions& o) {
+  if (o.max_seq_length < 0) {
+    throw io::InputError("command line", "--max-seq-length", "is " + std::to_string(o.max_seq_length),
+                         "a positive token count (default 64 for SST-2, else 128)");
+  }
+}
+
 // Trains one teacher with `seed`, keeping its best dev checkpoint at `output` (state at output.state).
 training::TeacherTrainingReport train_member(const TrainTeacherOptions& o, const PreparedData& data, std::uint64_t seed,
                                              const std::string& output, bool resume) {
@@ -159,6 +166,16 @@ training::TeacherTrainingReport train_member(const TrainTeacherOptions& o, const
   options.state_file = output + ".state";
   options.resume = resume;
   options.quiet = o.quiet;
+  options.best_checkpoint = output;
+  // Every option that changes the run (training/ResumeChecks.hpp); --threads and --quiet do not.
+  options.run_options = {{"--task", info.name}, {"--size", o.size}, {"--epochs", training::option_text(o.epochs)},
+                         {"--batch-size", std::to_string(o.batch_size)}, {"--learning-rate", training::option_text(o.learning_rate)},
+                         {"--optimizer", o.optimizer}, {"--beta2", training::option_text(o.beta2)}, {"--warmup", training::option_text(o.warmup)},
+                         {"--weight-decay", training::option_text(o.weight_decay)}, {"--dropout", training::option_text(o.dropout)},
+                         {"--pooling", o.pooling}, {"--seed", std::to_string(seed)},
+                         {"--evaluations-per-epoch", std::to_string(o.evaluations_per_epoch)},
+                         {"--max-seq-length", std::to_string(o.max_seq_length)},
+                         {"--train-limit", std::to_string(o.train_limit)}, {"--no-prune", o.no_prune ? "on" : "off"}};
   if (resume && !std::filesystem::exists(options.state_file)) {
     throw io::InputError(options.state_file.string(), "file", "no training state to resume", "a state written by an earlier run with the same --output");
   }
@@ -186,6 +203,10 @@ nlohmann::json evaluations_json(const training::TeacherTrainingReport& report) {
 }
 
 void train(const TrainTeacherOptions& o) {
+  require_valid_lengths(o);
+  check_outputs({o.train_file, o.dev_file, o.vocab, o.data_dir},
+                o.members == 0 ? std::vector<std::filesystem::path>{o.output, o.output + ".state"}
+                               : std::vector<std::filesystem::path>{});
   const PreparedData data = prepare(o);
   const auto& info = io::glue_task_info(data.task);
   if (o.members == 0) {
