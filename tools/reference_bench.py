@@ -261,6 +261,8 @@ def read_predictions(path, count):
     labels = np.zeros(count, dtype=np.int64)
     for row in rows:
         index = int(row["index"])
+        if not 0 <= index < count:
+            raise BenchError(f"{path}: index {index} (expected 0-based indices below {count})")
         logits[index] = [float(row[c]) for c in logit_columns]
         labels[index] = int(row["label"])
     return logits, labels
@@ -395,6 +397,14 @@ def print_inference_table(rows, options):
               + " | ".join(f"{row['reference_seconds'][str(n)]:.2f}" for n in threads)
               + f" | {ours(2)} | {ours(1)} | {'—' if ratio is None else f'{ratio:.2f}x'} | "
               f"{'—' if speedup is None else f'{speedup:.2f}x'} |")
+    print()
+    for row in rows:
+        same = {True: "identical", False: "NOT identical", None: "not compared (logits from one run --inputs pass)"}
+        print(f"T = {row['steps']}: spikingbert logits from `{row['logits_from']}`; reference best at "
+              f"{row['reference_best_threads']} thread(s); reference logits across its thread counts "
+              f"{same[row['reference_same_logits_all_threads']]}; spikingbert's across its thread counts "
+              f"{same[row['spikingbert_same_logits_all_threads']]}; spikingbert accuracy printed by run --task "
+              f"{row['spikingbert_accuracy_run']:.4f}")
 
 
 MODES = {"inference": (bench_inference, print_inference_table)}  # issue 14 item 7 adds "train-step"
