@@ -71,6 +71,7 @@ nlohmann::json outcome_json(const traces::StoppingOutcome& outcome, const std::v
   json["energy_pj"] = energy.snn_energy_pj;
   json["ann_energy_pj"] = energy.ann_energy_pj;
   json["efficiency"] = energy.efficiency;
+  json["neurobench"] = traces::to_json(energy.neurobench);  // docs/energy.md §6
   return json;
 }
 
@@ -255,6 +256,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
     summary["energy_pj"] = energy.snn_energy_pj;
     summary["ann_energy_pj"] = energy.ann_energy_pj;
     summary["efficiency"] = energy.efficiency;
+    summary["neurobench"] = traces::to_json(energy.neurobench);  // docs/energy.md §6
     if (trace) {
       nlohmann::json convergence;
       for (const auto& entry : trace->statistics().convergence(trace->convergence_tolerance())) {
