@@ -1,5 +1,7 @@
 #include "commands/OptionChecks.hpp"
 
+#include "commands/Progress.hpp"
+
 #include "io/Error.hpp"
 
 #include <charconv>
@@ -42,6 +44,10 @@ CLI::Option* add_threads_option(CLI::App* command, int& threads, const std::stri
   return command->add_option("--threads", threads, what + " (default: all cores; results do not depend on it)")
       ->check(positive_integer("--threads", "a thread count >= 1; without --threads all " +
                                                 std::to_string(all_cores()) + " cores"));
+}
+
+CLI::Option* add_quiet_option(CLI::App* command) {
+  return command->add_flag_callback("--quiet", [] { set_progress_quiet(true); }, "No progress lines on stderr");
 }
 
 }  // namespace spikingbert::tools

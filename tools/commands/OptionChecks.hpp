@@ -26,4 +26,7 @@ CLI::Validator output_file_in_existing_folder();
 // Adds `--threads N` to `command`, sets `threads` to all_cores() as its default, checks N >= 1.
 CLI::Option* add_threads_option(CLI::App* command, int& threads, const std::string& what = "Worker threads");
 
+// `--quiet`: no progress lines on stderr (commands/Progress.hpp); the same flag on every long command.
+CLI::Option* add_quiet_option(CLI::App* command);
+
 }  // namespace spikingbert::tools

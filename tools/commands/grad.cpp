@@ -158,6 +158,7 @@ void add_grad_command(CLI::App& app) {
   command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)")
       ->check(positive_integer("--steps", "T >= 1; without --steps the config's t_conv"));
   add_threads_option(command, options->threads, "Simulation threads");
+  add_quiet_option(command);
   command->callback([options] { compute_gradient(*options); });
 }
 

@@ -149,6 +149,7 @@ void add_run_command(CLI::App& app) {
   command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)")
       ->check(positive_integer("--steps", "T >= 1; without --steps the config's t_conv"));
   add_threads_option(command, options->threads);
+  add_quiet_option(command);
   command->add_option("--kernel", options->kernel, "event or dense (with --inputs)")->capture_default_str();
   command->add_option("--block", options->block_steps, "Event kernel time block in steps")->capture_default_str();
   command->add_option("--trace", options->trace, "Write an HDF5 trace (docs/traces.md)")->check(output_file_in_existing_folder());

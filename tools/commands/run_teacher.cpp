@@ -248,6 +248,7 @@ void add_run_teacher_command(CLI::App& app) {
   command->add_option("--batch-size", options->batch_size, "Examples per forward pass")->check(CLI::PositiveNumber);
   command->add_flag("--json", options->json, "Print one JSON summary line");
   add_threads_option(command, options->threads);
+  add_quiet_option(command);
   command->callback([options] {
     const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, options->threads);
     options->model = options->models.front();
