@@ -10,6 +10,7 @@
 #include "models/SpikingBert.hpp"
 #include "models/SpikingBertEquilibrium.hpp"
 #include "models/SpikingBertWeights.hpp"
+#include "traces/NeuroBenchMetrics.hpp"
 #include "traces/StepResidualObserver.hpp"
 #include "training/StudentGradient.hpp"
 
@@ -235,6 +236,14 @@ class Model {
     out["operations"] = operations;
     out["total_operations"] = counts_dict(result.run.total_counts());
     out["simulation_seconds"] = result.run.simulation_seconds;
+    // NeuroBench's metrics of this batch, per sample (docs/energy.md §6), as the energy report's "neurobench".
+    std::vector<sb::sim::OperationCounts> sublayer_counts;
+    for (const auto population : result.sublayers)
+      sublayer_counts.push_back(result.run.populations.at(static_cast<std::size_t>(population)).counts);
+    const auto metrics = sb::traces::neurobench_metrics(
+        *snn_, sublayer_counts, std::vector<std::int64_t>(static_cast<std::size_t>(batch.batch), batch.sequence),
+        options.steps);
+    out["neurobench"] = py::module_::import("json").attr("loads")(sb::traces::to_json(metrics).dump());
     if (observer) {
       // [example, step, sub-layer]: method doc §9.3 residuals at the running rates after each step.
       const auto examples = observer->examples(), step_count = observer->steps();

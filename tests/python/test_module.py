@@ -53,6 +53,17 @@ def test_run_matches_the_command_line(tmp_path, case, model, kernel):
     assert result["total_operations"]["spikes"] > 0
 
 
+def test_run_reports_the_command_lines_neurobench_metrics(tmp_path, case, model):
+    energy = tmp_path / "energy.json"
+    cli("run", "--model", TINY, "--inputs", CASE, "--output", str(tmp_path / "run.h5"), "--steps", str(STEPS),
+        "--energy-json", str(energy))
+    result = model.run(case["input_ids"], case["segment_ids"], case["attention_mask"], steps=STEPS)
+    import json
+    with open(energy) as f:
+        assert result["neurobench"] == json.load(f)["neurobench"]
+    assert result["neurobench"]["SynapticOperations"]["Dense"] == 6553664  # 8 tokens x 50 steps x 2 x 8192 + 64
+
+
 def test_run_reproduces_the_reference_spike_counts(case, model):
     result = model.run(case["input_ids"], case["segment_ids"], case["attention_mask"])
     assert result["steps"] == STEPS  # the config's t_conv when steps is not given
