@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   libopenmpi-dev openmpi-bin   # MPI: mpirun -np N spikingbert ... (docs/scaling.md); optional for the build
   python3-h5py python3-matplotlib python3-numpy
+  pybind11-dev python3-pybind11 python3-dev python3-pytest   # the Python module (docs/python.md) and its tests
   clang-14 libclang-rt-14-dev   # libFuzzer and its sanitizer runtimes (tools/fuzz.sh, run by tools/test.sh)
 )
 

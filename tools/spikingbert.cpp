@@ -1,6 +1,7 @@
 // The `spikingbert` command line. Thin by design: every subcommand is a file in commands/.
 // Errors in input become one line on stderr and exit code 2 (io/Error.hpp).
 #include "commands/Commands.hpp"
+#include "commands/RunMetadata.hpp"
 #include "commands/Interrupt.hpp"
 #include "io/Error.hpp"
 #include "training/Communicator.hpp"
@@ -59,6 +60,7 @@ int run(int argc, char** argv) {
   tools::add_convert_command(app);
   tools::add_inspect_command(app);
 
+  tools::set_command_line(argc, argv);  // for the outputs' metadata (commands/RunMetadata.hpp)
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -289,6 +289,7 @@ void print_energy_table(std::ostream& out, const EnergyReport& report) {
   print_row("total", report.snn_total, true, report.snn_energy_pj, report.ann_total, true, report.ann_energy_pj);
   std::snprintf(line, sizeof line, "e = E_ANN / E_SNN = %.4g\n", report.efficiency);
   out << line << "Note: " << kLowerBoundNote << "\n";
+  if (report.neurobench.examples > 0) print_neurobench_metrics(out, report.neurobench);
 }
 
 nlohmann::json to_json(const EnergyReport& report) {
@@ -309,7 +310,7 @@ nlohmann::json to_json(const EnergyReport& report) {
     if (row.has_snn && row.has_ann && row.snn_energy_pj > 0.0) entry["efficiency"] = row.ann_energy_pj / row.snn_energy_pj;
     rows.push_back(entry);
   }
-  return {{"costs",
+  nlohmann::json json = {{"costs",
            {{"name", report.costs.name},
             {"accumulate_pj", report.costs.accumulate_pj},
             {"multiply_accumulate_pj", report.costs.multiply_accumulate_pj},
@@ -326,6 +327,8 @@ nlohmann::json to_json(const EnergyReport& report) {
           {"efficiency", report.efficiency},
           {"formula", kFormula},
           {"note", kLowerBoundNote}};
+  if (report.neurobench.examples > 0) json["neurobench"] = to_json(report.neurobench);
+  return json;
 }
 
 void write_energy_report_json(const std::filesystem::path& path, const EnergyReport& report) {

@@ -4,6 +4,8 @@
 // same architecture run as a dense ANN gives the comparison E_ANN; e = E_ANN / E_SNN.
 // Arithmetic energy (AC/MAC costs) is a LOWER BOUND on real hardware: data movement, memory, control
 // and idle power are not in the presets (docs/energy.md §4).
+#include "traces/NeuroBenchMetrics.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -93,6 +95,7 @@ struct EnergyReport {
   double snn_energy_pj = 0.0;
   double ann_energy_pj = 0.0;
   double efficiency = 0.0;  // e = E_ANN / E_SNN (method doc §8); 0 when E_SNN = 0
+  NeuroBenchMetrics neurobench;  // filled by the caller that knows the model (examples 0: left out)
 };
 
 // snn: the simulator's counters per sub-layer, summed over the run; tokens_per_example: the token

@@ -1,6 +1,8 @@
 #include "commands/OptionChecks.hpp"
 
 #include "io/AtomicFile.hpp"
+#include "commands/Progress.hpp"
+
 #include "io/Error.hpp"
 
 #include <charconv>
@@ -98,6 +100,10 @@ CLI::Option* add_threads_option(CLI::App* command, int& threads, const std::stri
                                "a thread count >= 1 (at most " + std::to_string(kMaximumThreads) + "); without --threads all " +
                                    std::to_string(all_cores()) + " cores",
                                kMaximumThreads));
+}
+
+CLI::Option* add_quiet_option(CLI::App* command) {
+  return command->add_flag_callback("--quiet", [] { set_progress_quiet(true); }, "No progress lines on stderr");
 }
 
 }  // namespace spikingbert::tools

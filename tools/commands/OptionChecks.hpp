@@ -47,4 +47,7 @@ void check_outputs(const std::vector<std::filesystem::path>& inputs, const std::
 // Adds `--threads N` to `command`, sets `threads` to all_cores() as its default, checks 1 <= N <= kMaximumThreads.
 CLI::Option* add_threads_option(CLI::App* command, int& threads, const std::string& what = "Worker threads");
 
+// `--quiet`: no progress lines on stderr (commands/Progress.hpp); the same flag on every long command.
+CLI::Option* add_quiet_option(CLI::App* command);
+
 }  // namespace spikingbert::tools

@@ -47,7 +47,9 @@ traces::EnergyReport run_energy_report(const models::SpikingBert& model, const s
   architecture.num_attention_heads = config.num_attention_heads;
   architecture.num_hidden_layers = config.num_hidden_layers;
   architecture.num_labels = config.num_labels;
-  return traces::make_energy_report(rows, architecture, tokens_per_example, steps, costs);
+  auto report = traces::make_energy_report(rows, architecture, tokens_per_example, steps, costs);
+  report.neurobench = traces::neurobench_metrics(model, counts, tokens_per_example, steps, steps_per_example);
+  return report;
 }
 
 void print_run_energy(const traces::EnergyReport& report, const std::string& json_file) {

@@ -146,6 +146,7 @@ void run_adaptive(const RunGlueOptions& o, const models::SpikingBert& model, con
     summary["energy_pj"] = energy.snn_energy_pj;
     summary["ann_energy_pj"] = energy.ann_energy_pj;
     summary["efficiency"] = energy.efficiency;
+    summary["neurobench"] = traces::to_json(energy.neurobench);  // docs/energy.md §6
     std::cout << std::flush;
     std::printf("%s\n", summary.dump().c_str());
   }
@@ -282,6 +283,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
     summary["energy_pj"] = energy.snn_energy_pj;
     summary["ann_energy_pj"] = energy.ann_energy_pj;
     summary["efficiency"] = energy.efficiency;
+    summary["neurobench"] = traces::to_json(energy.neurobench);  // docs/energy.md §6
     if (trace) {
       nlohmann::json convergence;
       for (const auto& entry : trace->statistics().convergence(trace->convergence_tolerance())) {

@@ -211,6 +211,7 @@ void add_bench_command(CLI::App& app) {
   command->add_option("--batch", options->batch, "Sentences")->capture_default_str();
   command->add_option("--steps", options->steps, "Time steps T")->capture_default_str();
   add_threads_option(command, options->threads);
+  add_quiet_option(command);
   command->add_option("--block", options->block_steps, "Event kernel time block in steps")->capture_default_str();
   command->add_option("--seed", options->seed, "Random seed of the model and input")->capture_default_str();
   command->add_option("--repeat", options->repeat, "Time each kernel this many times and report the fastest")

@@ -5,6 +5,7 @@
 // (models/SpikingBertEquilibrium) gives the gradient in the chosen mode (training/StudentGradient).
 #include "commands/Commands.hpp"
 #include "commands/OptionChecks.hpp"
+#include "commands/RunMetadata.hpp"
 
 #include "io/Error.hpp"
 #include "io/Hdf5File.hpp"
@@ -127,6 +128,14 @@ void compute_gradient(const GradOptions& o) {
   }
   out.write_attribute("train", "gradient_mode", training::to_string(mode));
   out.write_attribute("train", "t_conv", static_cast<std::int64_t>(options.steps));
+  out.write_attribute("/", "gradient_mode", training::to_string(mode));
+  out.write_attribute("/", "t_conv", static_cast<std::int64_t>(options.steps));
+  out.write_attribute("/", "kernel", std::string("event"));
+  out.write_attribute("/", "batch", static_cast<std::int64_t>(batch.batch));
+  out.write_attribute("/", "threads", static_cast<std::int64_t>(o.threads));
+  out.write_attribute("train/loss", "description", std::string("loss on the event kernel's rates (docs/gradients.md)"));
+  out.write_attribute("train/logits", "axes", std::string("example, label"));
+  write_provenance(out);
   if (mode == training::GradientMode::feedback) {
     out.write_attribute("train", "adjoint_iterations", static_cast<std::int64_t>(step.adjoint.iterations));
     out.write_attribute("train", "adjoint_relative_residual", step.adjoint.relative_residual);
@@ -160,6 +169,7 @@ void add_grad_command(CLI::App& app) {
       ->check(positive_integer("--steps", "T >= 1 (at most " + std::to_string(kMaximumTimeSteps) + "); without --steps the config's t_conv",
                               kMaximumTimeSteps));
   add_threads_option(command, options->threads, "Simulation threads");
+  add_quiet_option(command);
   command->callback([options] { compute_gradient(*options); });
 }
 

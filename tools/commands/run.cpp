@@ -5,6 +5,7 @@
 #include "commands/ShippedData.hpp"
 #include "commands/RunEnergy.hpp"
 #include "commands/RunGlue.hpp"
+#include "commands/RunMetadata.hpp"
 #include "commands/TraceSession.hpp"
 
 #include "training/Communicator.hpp"
@@ -97,6 +98,14 @@ void run_model(const RunOptions& o) {
     const auto& counts = result.spike_count(j);
     out.write_uints(std::string("forward/spike_count/") + suffix, shape,
                     std::vector<std::uint64_t>(counts.begin(), counts.end()), count_bytes);
+    // Self-describing (docs/formats.md): each dataset names its sub-layer, axes and units.
+    for (const auto* kind : {"forward/asr/", "forward/spike_count/"}) {
+      const std::string path = std::string(kind) + suffix;
+      out.write_attribute(path, "sublayer", names[static_cast<std::size_t>(j)]);
+      out.write_attribute(path, "axes", std::string("example, token, neuron"));
+    }
+    out.write_attribute(std::string("forward/asr/") + suffix, "units", std::string("spikes per step (count x float32(1/T))"));
+    out.write_attribute(std::string("forward/spike_count/") + suffix, "units", std::string("spikes in T steps"));
     const auto row = count_row(result.run.populations[static_cast<std::size_t>(result.sublayers[static_cast<std::size_t>(j)])].counts);
     counts_table.insert(counts_table.end(), row.begin(), row.end());
   }
@@ -111,6 +120,15 @@ void run_model(const RunOptions& o) {
   out.write_attribute("/", "kernel", o.kernel);
   out.write_attribute("/", "threads", static_cast<std::int64_t>(o.threads));
   out.write_attribute("/", "simulation_seconds", result.run.simulation_seconds);
+  out.write_attribute("/", "batch", static_cast<std::int64_t>(batch.batch));
+  out.write_attribute("/", "sublayers", names);
+  out.write_attribute("forward/logits", "axes", std::string("example, label"));
+  out.write_attribute("forward/logits", "description",
+                      std::string("ReLU(final Output ASR at token 0) W_c^T + b_c (method doc section 1.4)"));
+  out.write_attribute("operations/counts", "axes", std::string("sublayer, counter"));
+  out.write_attribute("operations/counts", "units", std::string("operations summed over the run (docs/energy.md)"));
+  write_provenance(out);
+  write_energy_costs(out, costs);
   out.commit();
 
   const auto total = result.run.total_counts();
@@ -138,7 +156,7 @@ void add_run_command(CLI::App& app) {
   command->add_option("--model", options->model, "Model directory (config.json + model.safetensors) or checkpoint");
   command->add_flag("--random-model", glue->random_model,
                     "With --task: a small randomly initialised, UNTRAINED model (fixed seed) instead of --model");
-  command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{token_ids,segment_ids,attention_mask}");
+  command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{input_ids,segment_ids,attention_mask} (docs/formats.md; tokenize --output FILE.h5 makes one)");
   command->add_option("--output", options->output, "HDF5 file to write (forward/asr/NN, forward/spike_count/NN, ...)")
       ->check(output_file_in_existing_folder());
   command->add_option("--task", glue->task, "GLUE task of --data (sst2, stsb, rte, ...)");
@@ -157,6 +175,7 @@ void add_run_command(CLI::App& app) {
       ->check(positive_integer("--steps", "T >= 1 (at most " + std::to_string(kMaximumTimeSteps) + "); without --steps the config's t_conv",
                               kMaximumTimeSteps));
   add_threads_option(command, options->threads);
+  add_quiet_option(command);
   command->add_option("--kernel", options->kernel, "event or dense (with --inputs)")->capture_default_str();
   command->add_option("--block", options->block_steps, "Event kernel time block in steps")->capture_default_str();
   command->add_option("--trace", options->trace, "Write an HDF5 trace (docs/traces.md)")->check(output_file_in_existing_folder());

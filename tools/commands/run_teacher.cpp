@@ -43,9 +43,14 @@ struct RunTeacherOptions {
   int batch_size = 64;
 };
 
+// The inputs are in the group inputs/ (the layout `run`, `grad` and `tokenize --output FILE.h5` share,
+// docs/formats.md) or, as the teacher reference files have them, at the root.
+std::string inputs_group(const io::Hdf5Reader& reader) { return reader.has("inputs/input_ids") ? "inputs/" : ""; }
+
 models::TokenBatch read_inputs(const io::Hdf5Reader& reader, std::int64_t vocab_size, std::int64_t type_vocab_size) {
   models::TokenBatch batch;
-  const auto ids = reader.read_ints("input_ids");
+  const auto group = inputs_group(reader);
+  const auto ids = reader.read_ints(group + "input_ids");
   if (ids.shape.size() != 2) {
     throw io::InputError(reader.path().string(), "dataset 'input_ids'", "shape " + io::shape_to_string(ids.shape),
                          "[batch, sequence]");
@@ -68,7 +73,8 @@ models::TokenBatch read_inputs(const io::Hdf5Reader& reader, std::int64_t vocab_
   // here, since the kernels use them as indices without bounds checks.
   auto optional = [&](const std::vector<std::string>& names, std::int64_t fallback, std::int64_t end,
                       const std::string& expected_values) {
-    for (const auto& name : names) {
+    for (const auto& short_name : names) {
+      const auto name = group + short_name;
       if (!reader.has(name)) continue;
       const auto values = reader.read_ints(name);
       if (values.shape != ids.shape) {
@@ -130,10 +136,11 @@ void run_on_inputs(const RunTeacherOptions& options) {
   writer.write_tensor("logits", io::Tensor{{B, c.num_labels}, {a.logits.begin(), a.logits.end()}});
 
   if (options.grad) {
-    if (!reader.has("labels")) {
-      throw io::InputError(options.inputs, "dataset 'labels'", "missing", "labels [batch] for --grad");
+    const auto labels_path = inputs_group(reader) + "labels";
+    if (!reader.has(labels_path)) {
+      throw io::InputError(options.inputs, "dataset '" + labels_path + "'", "missing", "labels [batch] for --grad");
     }
-    const auto labels = reader.read_ints("labels");
+    const auto labels = reader.read_ints(labels_path);
     if (labels.shape != io::Shape{B}) {
       throw io::InputError(options.inputs, "dataset 'labels'", "shape " + io::shape_to_string(labels.shape),
                            "[" + std::to_string(B) + "]");
@@ -259,7 +266,7 @@ void add_run_teacher_command(CLI::App& app) {
                       "Native checkpoint, Hugging Face folder, or ensemble folder (ensemble.json); repeat with --task/--data "
                       "for an ensemble of all the members given")
       ->required();
-  command->add_option("--inputs", options->inputs, "HDF5 file with input_ids, segment_ids, attention_mask[, labels]");
+  command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{input_ids,segment_ids,attention_mask[,labels]} (docs/formats.md) or the same at the root");
   command->add_option("--output", options->output, "HDF5 file to write the outputs to (with --inputs)");
   command->add_flag("--grad", options->grad, "Also write loss and grad/<name> (float64, dropout off)");
   command->add_option("--task", options->task, "GLUE task of --data (sst2, stsb, rte, ...)");
@@ -269,6 +276,7 @@ void add_run_teacher_command(CLI::App& app) {
   command->add_option("--batch-size", options->batch_size, "Examples per forward pass")->check(CLI::PositiveNumber);
   command->add_flag("--json", options->json, "Print one JSON summary line");
   add_threads_option(command, options->threads);
+  add_quiet_option(command);
   command->callback([options] {
     const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, options->threads);
     options->model = options->models.front();

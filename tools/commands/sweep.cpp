@@ -167,7 +167,7 @@ void run_sweep(const SweepOptions& o) {
 void add_sweep_command(CLI::App& app) {
   auto options = std::make_shared<SweepOptions>();
   auto* command = app.add_subcommand("sweep", "Sweep T and V_th on a GLUE file: accuracy, ASR, synaptic events, energy (CSV)");
-  command->add_option("--model", options->model, "Model directory (config.json + model.safetensors) or checkpoint");
+  command->add_option("--model", options->model, "Model directory (config.json + model.safetensors) or checkpoint (default: the shipped SST-2 student)");
   command->add_flag("--random-model", options->random_model,
                     "A small randomly initialised, UNTRAINED model (fixed seed) instead of --model");
   command->add_option("--task", options->task, "GLUE task of --data (sst2, stsb, rte, ...)")->required();
@@ -179,9 +179,20 @@ void add_sweep_command(CLI::App& app) {
   command->add_option("--limit", options->limit, "Only the first N examples (0 = all)");
   command->add_option("--batch", options->batch, "Examples simulated together")->capture_default_str();
   command->add_option("--max-length", options->max_length, "Tokens per example (default 64 for SST-2, else 128)");
-  command->add_option("--threads", options->threads, "Threads (results do not depend on it)")->capture_default_str();
+  add_threads_option(command, options->threads, "Threads (results do not depend on it)");
+  add_quiet_option(command);
   command->add_option("--energy", options->energy, "Energy costs: fp32, fp16, int8 or a JSON cost file")->capture_default_str();
-  command->callback([options] { run_sweep(*options); });
+  command->callback([options] {
+    // Without --model (and without --random-model) the shipped SST-2 student is the model, as for `run`.
+    if (options->model.empty() && !options->random_model) {
+      const auto shipped = shipped_default_model();
+      if (!shipped.empty()) {
+        options->model = shipped.string();
+        std::fprintf(stderr, "sweep: no --model given, using the shipped SST-2 student %s\n", options->model.c_str());
+      }
+    }
+    run_sweep(*options);
+  });
 }
 
 }  // namespace spikingbert::tools

@@ -6,11 +6,15 @@
 #include "io/AtomicFile.hpp"
 #include "io/BertTokenizer.hpp"
 #include "io/Error.hpp"
+#include "io/Hdf5File.hpp"
 #include "io/Utf8.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
+#include <vector>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -120,20 +124,62 @@ nlohmann::ordered_json tokenize_case(const io::BertTokenizer& tokenizer, const s
   return object;
 }
 
+// The inputs layout `run`, `grad` and `run-teacher` read (docs/formats.md "Token inputs"): inputs/input_ids,
+// segment_ids, attention_mask [cases, longest case] int32 padded with 0, and inputs/labels [cases] when every
+// case has an integer "label" (a float one: float32 regression targets).
+void write_inputs_h5(const std::vector<nlohmann::json>& cases, const TokenizeOptions& options) {
+  std::size_t longest = 0;
+  for (const auto& c : cases) longest = std::max(longest, c["input_ids"].size());
+  const auto rows = static_cast<std::int64_t>(cases.size()), columns = static_cast<std::int64_t>(longest);
+  std::vector<std::int64_t> ids(cases.size() * longest, 0), segments(ids.size(), 0), mask(ids.size(), 0);
+  bool labelled = true, integer_labels = true;
+  std::vector<double> labels;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    for (std::size_t k = 0; k < c["input_ids"].size(); ++k) {
+      ids[i * longest + k] = c["input_ids"][k].get<std::int64_t>();
+      segments[i * longest + k] = c["segment_ids"][k].get<std::int64_t>();
+      mask[i * longest + k] = 1;
+    }
+    if (!c.contains("label") || !c["label"].is_number()) labelled = false;
+    else {
+      integer_labels = integer_labels && c["label"].is_number_integer();
+      labels.push_back(c["label"].get<double>());
+    }
+  }
+  io::Hdf5Writer out(options.output);
+  out.write_ints("inputs/input_ids", {rows, columns}, ids);
+  out.write_ints("inputs/segment_ids", {rows, columns}, segments);
+  out.write_ints("inputs/attention_mask", {rows, columns}, mask);
+  out.write_attribute("inputs/input_ids", "description", std::string("WordPiece ids, [CLS] ... [SEP], padded with 0"));
+  out.write_attribute("inputs/segment_ids", "description", std::string("0 for sentence A, 1 for sentence B"));
+  out.write_attribute("inputs/attention_mask", "description", std::string("1 for real tokens, 0 for padding"));
+  if (labelled) {
+    if (integer_labels) out.write_ints("inputs/labels", {rows}, std::vector<std::int64_t>(labels.begin(), labels.end()));
+    else out.write_tensor("inputs/labels", io::Tensor{{rows}, std::vector<float>(labels.begin(), labels.end())});
+  }
+  out.write_attribute("/", "source", options.input);
+  out.commit();
+}
+
 void tokenize_file(const io::BertTokenizer& tokenizer, const TokenizeOptions& options) {
   std::ifstream input(options.input, std::ios::binary);
   if (!input) throw io::InputError(options.input, "", "cannot open the input file", "a readable JSONL file");
   std::string output;
   std::string line;
+  std::vector<nlohmann::json> encoded;
   int line_number = 0, cases = 0;
   while (std::getline(input, line)) {
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines carry no case
-    output += tokenize_case(tokenizer, line, options.input, line_number, options).dump() + "\n";
+    encoded.push_back(tokenize_case(tokenizer, line, options.input, line_number, options));
+    output += encoded.back().dump() + "\n";
     ++cases;
   }
   if (cases == 0) throw io::InputError(options.input, "", "the file has no cases", "one JSON object per line");
-  io::write_text_atomically(options.output, output);  // nothing is written unless every line succeeded
+  // nothing is written unless every line succeeded
+  if (std::filesystem::path(options.output).extension() == ".h5") write_inputs_h5(encoded, options);
+  else io::write_text_atomically(options.output, output);
   std::cerr << "tokenized " << cases << " cases into " << options.output << "\n";
 }
 
@@ -151,7 +197,7 @@ void add_tokenize_command(CLI::App& app) {
   command->add_flag("--tokens", options->tokens, "Also print the tokens on a line of their own (last); with --input, add a \"tokens\" field");
   command->add_flag("--segments", options->segments, "Also print the segment ids on a line of their own");
   command->add_option("--input", options->input, "JSONL file of cases {text_a, text_b, max_seq_length}");
-  command->add_option("--output", options->output, "JSONL file to write: each case plus input_ids, segment_ids");
+  command->add_option("--output", options->output, "JSONL file to write: each case plus input_ids, segment_ids; or FILE.h5: the token inputs of run, grad and run-teacher (docs/formats.md)");
   command->callback([options, text] {
     const bool file_mode = !options->input.empty() || !options->output.empty();
     if (file_mode && (options->input.empty() || options->output.empty())) {
