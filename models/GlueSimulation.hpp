@@ -7,6 +7,7 @@
 // printing stay with the callers: they see each batch through a GlueBatchHook.
 #include "io/BertTokenizer.hpp"
 #include "io/GlueEncoding.hpp"
+#include "io/GlueExample.hpp"
 #include "io/GlueMetrics.hpp"
 #include "io/GlueTask.hpp"
 #include "models/SpikingBert.hpp"
@@ -70,6 +71,11 @@ struct GlueSetOptions {
 GlueSet load_glue_set(const SpikingBertConfig& config, const std::string& model_source, io::GlueTask task,
                       const std::filesystem::path& data, const io::BertTokenizer& tokenizer,
                       const std::string& vocabulary_source, const GlueSetOptions& options);
+// The same for examples already read (e.g. a validation split carved from a training file): `dataset.file`
+// names them in messages.
+GlueSet make_glue_set(const SpikingBertConfig& config, const std::string& model_source, io::GlueDataset dataset,
+                      const io::BertTokenizer& tokenizer, const std::string& vocabulary_source,
+                      const GlueSetOptions& options);
 
 // Examples [first, first + count) of the set as a model batch. With trim_padding the rows are cut to the
 // longest real length among them: padded tokens are masked out of attention (method doc §1.3), so

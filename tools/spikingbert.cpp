@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   tools::add_convert_command(app);
   tools::add_inspect_command(app);
 
+  tools::record_command_line(argc, argv);  // for the provenance of checkpoints (commands/Provenance.hpp)
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

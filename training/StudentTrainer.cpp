@@ -161,8 +161,9 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
   }
   const auto& lead = teachers.front()->config();
   const bool internal = options.stage == DistillStage::internal_layers;
-  if (internal && (lead.hidden_size != c.hidden_size || lead.num_attention_heads != c.num_attention_heads)) {
-    throw std::invalid_argument("train_student: internal-layer KD needs the teacher's hidden size and heads");
+  // A narrower student reaches the teacher's width through W_td (fit_size); the scores need the same heads.
+  if (internal && (lead.hidden_size != c.fit_width() || lead.num_attention_heads != c.num_attention_heads)) {
+    throw std::invalid_argument("train_student: internal-layer KD needs fit_size = the teacher's hidden size and its heads");
   }
   const LayerMapping mapping = internal ? layer_mapping(lead.num_hidden_layers, c.num_hidden_layers) : LayerMapping{};
   const bool regression = c.num_labels == 1;
