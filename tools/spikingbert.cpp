@@ -2,6 +2,7 @@
 // Errors in input become one line on stderr and exit code 2 (io/Error.hpp).
 #include "commands/Commands.hpp"
 #include "commands/Interrupt.hpp"
+#include "commands/Provenance.hpp"
 #include "io/Error.hpp"
 
 #include <CLI/CLI.hpp>
