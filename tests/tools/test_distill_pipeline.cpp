@@ -108,7 +108,7 @@ TEST_CASE("distill --stage general into a 2-layer, narrower student, then task d
   CHECK(result.out.find("without task head") != std::string::npos);
 
   // Option errors: one line, exit 2.
-  for (const std::string bad : {"--stage general --teacher " + teacher + " --output x.h5",
+  for (const std::string& bad : {"--stage general --teacher " + teacher + " --output x.h5",
                                 "--stage general --corpus " + corpus + " --task sst2 --teacher " + teacher + " --output x.h5",
                                 "--stage pred --task sst2 --corpus " + corpus + " --teacher " + teacher + " --output x.h5",
                                 "--stage ikd --task sst2 --init " + teacher + " --student-hidden 16 --teacher " + teacher +

@@ -88,12 +88,17 @@ nlohmann::json metrics_json(const std::vector<io::MetricValue>& metrics) {
 
 // The selection score: accuracy (MCC for CoLA: the task's first GLUE metric), the mean of Pearson and
 // Spearman for STS-B (method doc §6.4).
+// An undefined score (NaN: a correlation of constant predictions) ranks below every defined one but still
+// above "no checkpoint yet", so a run always writes its output.
 double selection_of(const std::vector<io::MetricValue>& metrics, bool regression) {
-  if (metrics.empty()) return -std::numeric_limits<double>::infinity();
-  if (!regression) return metrics.front().value;
-  double total = 0;
-  for (const auto& metric : metrics) total += metric.value;
-  return total / static_cast<double>(metrics.size());
+  double score = std::numeric_limits<double>::quiet_NaN();
+  if (!metrics.empty() && !regression) score = metrics.front().value;
+  if (!metrics.empty() && regression) {
+    double total = 0;
+    for (const auto& metric : metrics) total += metric.value;
+    score = total / static_cast<double>(metrics.size());
+  }
+  return std::isnan(score) ? std::numeric_limits<double>::lowest() : score;
 }
 
 // The student and where its weights came from.
