@@ -287,7 +287,7 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
       }
       report.evaluations.push_back(evaluation);
       if (!options.quiet) {
-        std::fprintf(stderr, "\repoch %.2f step %lld train loss %.4f (pred %.4f att %.4f hid %.4f) dev %s%s, %.1f examples/s\n",
+        std::fprintf(stderr, "\repoch %.2f step %lld train loss %.4f (pred %.4f att %.4f hid %.4f) validation %s%s, %.1f examples/s\n",
                      evaluation.epoch, static_cast<long long>(step), evaluation.train_loss.total,
                      evaluation.train_loss.prediction, evaluation.train_loss.attention, evaluation.train_loss.hidden,
                      evaluation.score.summary.c_str(), best ? " (best)" : "", rate);
