@@ -64,9 +64,18 @@ GlueSet load_glue_set(const SpikingBertConfig& config, const std::string& model_
                       const std::string& vocabulary_source, const GlueSetOptions& options) {
   if (options.limit < 0) throw io::InputError("command line", "--limit", "must not be negative", ">= 0 (0 = all)");
   if (options.max_length < 0) throw io::InputError("command line", "--max-length", "must not be negative", ">= 1");
+  return make_glue_set(config, model_source, io::read_glue_file(task, data), tokenizer, vocabulary_source, options);
+}
+
+GlueSet make_glue_set(const SpikingBertConfig& config, const std::string& model_source, io::GlueDataset dataset,
+                      const io::BertTokenizer& tokenizer, const std::string& vocabulary_source,
+                      const GlueSetOptions& options) {
+  if (options.limit < 0) throw io::InputError("command line", "--limit", "must not be negative", ">= 0 (0 = all)");
+  if (options.max_length < 0) throw io::InputError("command line", "--max-length", "must not be negative", ">= 1");
+  const io::GlueTask task = dataset.task;
   GlueSet set;
   set.task = task;
-  set.data = data.string();
+  set.data = dataset.file;
   const auto& info = io::glue_task_info(task);
   if (config.num_labels != set.num_labels())
     throw io::InputError(model_source, "config 'num_labels'", std::to_string(config.num_labels) + " outputs",
@@ -84,7 +93,6 @@ GlueSet load_glue_set(const SpikingBertConfig& config, const std::string& model_
   if (set.max_length > config.max_position_embeddings)
     throw io::InputError("command line", "--max-length", std::to_string(set.max_length) + " tokens",
                          "at most the model's max_position_embeddings " + std::to_string(config.max_position_embeddings));
-  auto dataset = io::read_glue_file(task, data);
   if (options.limit > 0 && static_cast<std::size_t>(options.limit) < dataset.examples.size())
     dataset.examples.resize(static_cast<std::size_t>(options.limit));
   set.labeled = dataset.labeled;

@@ -8,6 +8,7 @@
 // printing stay with the callers: they see each example through a GlueExampleHook.
 #include "io/BertTokenizer.hpp"
 #include "io/GlueEncoding.hpp"
+#include "io/GlueExample.hpp"
 #include "io/GlueMetrics.hpp"
 #include "io/GlueTask.hpp"
 #include "models/SpikingBert.hpp"
@@ -71,6 +72,11 @@ struct GlueSetOptions {
 GlueSet load_glue_set(const SpikingBertConfig& config, const std::string& model_source, io::GlueTask task,
                       const std::filesystem::path& data, const io::BertTokenizer& tokenizer,
                       const std::string& vocabulary_source, const GlueSetOptions& options);
+// The same for examples already read (e.g. a validation split carved from a training file): `dataset.file`
+// names them in messages.
+GlueSet make_glue_set(const SpikingBertConfig& config, const std::string& model_source, io::GlueDataset dataset,
+                      const io::BertTokenizer& tokenizer, const std::string& vocabulary_source,
+                      const GlueSetOptions& options);
 
 // Example `index` of the set as a model batch of one, exactly its own real tokens (no padding: no
 // neuron exists for a position that is not in the sentence).

@@ -85,6 +85,7 @@ EquilibriumConfig equilibrium_config(const io::ModelConfig& config) {
   c.attention_probs_dropout_prob = number("attention_probs_dropout_prob", 0.0);
   c.initializer_range = number("initializer_range", c.initializer_range);
   c.pad_token_id = static_cast<std::int64_t>(number("pad_token_id", 0.0));
+  c.fit_size = static_cast<std::int64_t>(number("fit_size", 0.0));
   return c;
 }
 
@@ -183,8 +184,8 @@ void SpikingBertEquilibrium<Scalar>::build() {
   }
   // The feedback SNNFC (last of the reference's network_s_list, no bias), unused by the reference.
   feedback_weight_ = add("network_s" + std::to_string(c.population_count()) + ".fc.weight", {H, H});
-  fit_dense_weight_ = add("fit_dense.weight", {H, H});
-  fit_dense_bias_ = add("fit_dense.bias", {H});
+  fit_dense_weight_ = add("fit_dense.weight", {c.fit_width(), H});
+  fit_dense_bias_ = add("fit_dense.bias", {c.fit_width()});
   pooler_weight_ = add("pooler_layer.dense.weight", {H, H});
   pooler_bias_ = add("pooler_layer.dense.bias", {H});
   classifier_weight_ = add("classification.weight", {c.num_labels, H});
@@ -482,7 +483,7 @@ void SpikingBertEquilibrium<Scalar>::classifier_backward(Scalar* d_last_output, 
 template <class Scalar>
 void SpikingBertEquilibrium<Scalar>::fit_dense_forward(Scalar* out, const Scalar* rates, std::int64_t rows) const {
   const std::int64_t H = config_.hidden_size;
-  linear_forward(out, rates, value(fit_dense_weight_), value(fit_dense_bias_), rows, H, H);
+  linear_forward(out, rates, value(fit_dense_weight_), value(fit_dense_bias_), rows, H, config_.fit_width());
 }
 
 template <class Scalar>
@@ -490,7 +491,7 @@ void SpikingBertEquilibrium<Scalar>::fit_dense_backward(Scalar* d_rates, const S
                                                         std::int64_t rows) {
   const std::int64_t H = config_.hidden_size;
   linear_backward(d_rates, grad(fit_dense_weight_), grad(fit_dense_bias_), d_out, rates, value(fit_dense_weight_),
-                  rows, H, H);
+                  rows, H, config_.fit_width());
 }
 
 template class SpikingBertEquilibrium<float>;

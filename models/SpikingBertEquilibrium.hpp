@@ -53,6 +53,10 @@ struct EquilibriumConfig {
   double hidden_dropout_prob = 0.0;          // E, SelfOutput and Output dense (method doc §1.3)
   double attention_probs_dropout_prob = 0.0; // attention probabilities (method doc §3)
   double initializer_range = 0.02;           // N(0, .) for weights at random init (method doc §1.1)
+  // Width of the teacher's hidden states W_td maps the student's onto (TinyBERT's config "fit_size"):
+  // fit_dense is [fit_size, hidden_size]; 0 = hidden_size (a student as wide as its teacher).
+  std::int64_t fit_size = 0;
+  std::int64_t fit_width() const { return fit_size > 0 ? fit_size : hidden_size; }
 
   std::int64_t head_size() const { return hidden_size / num_attention_heads; }
   // The embedding population plus 6 per encoder layer (method doc §1.3).

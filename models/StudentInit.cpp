@@ -2,16 +2,22 @@
 
 #include "io/Error.hpp"
 
+#include <stdexcept>
+
 namespace spikingbert::models {
 
-std::map<std::string, std::string> teacher_to_student_names(std::int64_t layers) {
+std::map<std::string, std::string> teacher_to_student_names(std::int64_t teacher_layers, std::int64_t student_layers) {
+  if (student_layers < 1 || student_layers > teacher_layers) {
+    throw std::invalid_argument("teacher_to_student_names: need 1 <= student layers <= teacher layers");
+  }
   std::map<std::string, std::string> names;
   for (const char* embedding : {"word_embeddings.weight", "position_embeddings.weight", "token_type_embeddings.weight",
                                 "LayerNorm.weight", "LayerNorm.bias"}) {
     names[std::string("bert.embeddings.") + embedding] = std::string("network_x.") + embedding;
   }
-  for (std::int64_t k = 0; k < layers; ++k) {
-    const std::string teacher = "bert.encoder.layer." + std::to_string(k) + ".";
+  for (std::int64_t k = 0; k < student_layers; ++k) {
+    const std::int64_t mapped = (k + 1) * teacher_layers / student_layers - 1;  // uniform mapping, see the header
+    const std::string teacher = "bert.encoder.layer." + std::to_string(mapped) + ".";
     auto student = [&](SubLayer sub_layer) { return "network_s" + std::to_string(population_index(k, sub_layer)) + "."; };
     for (const char* part : {"weight", "bias"}) {
       const std::string p = part;
@@ -53,9 +59,28 @@ io::ModelConfig student_config_of_teacher(const io::ModelConfig& teacher, int st
   return student;
 }
 
+io::ModelConfig student_config_of_teacher(const io::ModelConfig& teacher, int steps, const StudentShape& shape) {
+  io::ModelConfig student = student_config_of_teacher(teacher, steps);
+  if (shape.layers > 0) student.num_hidden_layers = shape.layers;
+  if (shape.hidden > 0) student.hidden_size = shape.hidden;
+  if (shape.intermediate > 0) student.intermediate_size = shape.intermediate;
+  if (shape.heads > 0) student.num_attention_heads = shape.heads;
+  if (student.hidden_size != teacher.hidden_size) student.extra["fit_size"] = teacher.hidden_size;
+  return student;
+}
+
+bool can_initialise_from_teacher(const io::ModelConfig& student, const io::ModelConfig& teacher) {
+  return student.hidden_size == teacher.hidden_size && student.intermediate_size == teacher.intermediate_size &&
+         student.num_attention_heads == teacher.num_attention_heads &&
+         student.num_hidden_layers <= teacher.num_hidden_layers && student.vocab_size == teacher.vocab_size &&
+         student.max_position_embeddings == teacher.max_position_embeddings &&
+         student.type_vocab_size == teacher.type_vocab_size;
+}
+
 void initialise_student_from_teacher(SpikingBertEquilibrium<float>& student, const io::TensorMap& teacher_tensors,
-                                     const std::string& source) {
-  for (const auto& [teacher_name, student_name] : teacher_to_student_names(student.config().num_hidden_layers)) {
+                                     std::int64_t teacher_layers, const std::string& source) {
+  for (const auto& [teacher_name, student_name] :
+       teacher_to_student_names(teacher_layers, student.config().num_hidden_layers)) {
     auto& parameter = student.parameter(student_name);
     const auto& tensor = io::require_tensor(teacher_tensors, teacher_name, parameter.shape, source);
     parameter.value.assign(tensor.values.begin(), tensor.values.end());

@@ -3,6 +3,7 @@
 #include "commands/Commands.hpp"
 #include "commands/RunMetadata.hpp"
 #include "commands/Interrupt.hpp"
+#include "commands/Provenance.hpp"
 #include "io/Error.hpp"
 #include "training/Communicator.hpp"
 
@@ -61,6 +62,7 @@ int run(int argc, char** argv) {
   tools::add_inspect_command(app);
 
   tools::set_command_line(argc, argv);  // for the outputs' metadata (commands/RunMetadata.hpp)
+  tools::record_command_line(argc, argv);  // for the provenance of checkpoints (commands/Provenance.hpp)
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

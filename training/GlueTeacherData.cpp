@@ -3,6 +3,8 @@
 #include "io/GlueMetrics.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdio>
 #include <sstream>
 
@@ -94,6 +96,8 @@ DevMetric glue_dev_metric(io::GlueTask task, const std::vector<EncodedExample>& 
     // Accuracy for classification; the mean of Pearson and Spearman for STS-B (method doc §6.4).
     score.selection = io::glue_task_info(task).is_regression() ? total / static_cast<double>(metrics.size())
                                                               : metrics.front().second;
+    // Undefined (NaN: a correlation of constant predictions): below every defined score, above "none yet".
+    if (std::isnan(score.selection)) score.selection = std::numeric_limits<double>::lowest();
     score.summary = summary.str();
     return score;
   };

@@ -92,12 +92,13 @@ StudentLoss student_loss_and_gradient(models::SpikingBertEquilibrium<Scalar>& mo
     if (static_cast<std::int64_t>(targets.teacher_hidden.size()) != c.num_hidden_layers + 1) {
       throw std::invalid_argument("student_loss_and_gradient: need num_hidden_layers + 1 teacher hidden states");
     }
-    std::vector<Scalar> fitted(N * H), d_fitted(N * H);
+    const std::int64_t fit = c.fit_width();  // the teacher's hidden size (W_td: student -> teacher width)
+    std::vector<Scalar> fitted(N * fit), d_fitted(N * fit);
     for (std::int64_t k = 0; k <= c.num_hidden_layers; ++k) {
       const std::int64_t population = models::population_index(k, models::SubLayer::input);
       model.fit_dense_forward(fitted.data(), rates(population), N);
       std::fill(d_fitted.begin(), d_fitted.end(), Scalar(0));
-      loss.hidden += mse_loss(fitted.data(), targets.teacher_hidden[k], N * H, d_fitted.data());
+      loss.hidden += mse_loss(fitted.data(), targets.teacher_hidden[k], N * fit, d_fitted.data());
       model.fit_dense_backward(d_rate(population), d_fitted.data(), rates(population), N);
     }
   }

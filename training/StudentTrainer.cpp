@@ -173,8 +173,9 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
   }
   const auto& lead = teachers.front()->config();
   const bool internal = options.stage == DistillStage::internal_layers;
-  if (internal && (lead.hidden_size != c.hidden_size || lead.num_attention_heads != c.num_attention_heads)) {
-    throw std::invalid_argument("train_student: internal-layer KD needs the teacher's hidden size and heads");
+  // A narrower student reaches the teacher's width through W_td (fit_size); the scores need the same heads.
+  if (internal && (lead.hidden_size != c.fit_width() || lead.num_attention_heads != c.num_attention_heads)) {
+    throw std::invalid_argument("train_student: internal-layer KD needs fit_size = the teacher's hidden size and its heads");
   }
   const LayerMapping mapping = internal ? layer_mapping(lead.num_hidden_layers, c.num_hidden_layers) : LayerMapping{};
   const bool regression = c.num_labels == 1;
@@ -327,7 +328,7 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
       }
       report.evaluations.push_back(evaluation);
       if (!options.quiet && world().is_root()) {
-        std::fprintf(stderr, "\repoch %.2f step %lld train loss %.4f (pred %.4f att %.4f hid %.4f) dev %s%s, %.1f examples/s\n",
+        std::fprintf(stderr, "\repoch %.2f step %lld train loss %.4f (pred %.4f att %.4f hid %.4f) validation %s%s, %.1f examples/s\n",
                      evaluation.epoch, static_cast<long long>(step), evaluation.train_loss.total,
                      evaluation.train_loss.prediction, evaluation.train_loss.attention, evaluation.train_loss.hidden,
                      evaluation.score.summary.c_str(), best ? " (best)" : "", rate);

@@ -161,7 +161,7 @@ TeacherTrainingReport train_teacher(models::BertTeacher<float>& model, const std
       }
       report.evaluations.push_back(evaluation);
       if (!options.quiet && world().is_root()) {
-        std::fprintf(stderr, "\repoch %.2f step %lld train loss %.4f dev %s%s, %.0f examples/s\n", evaluation.epoch,
+        std::fprintf(stderr, "\repoch %.2f step %lld train loss %.4f validation %s%s, %.0f examples/s\n", evaluation.epoch,
                      static_cast<long long>(step), evaluation.train_loss, evaluation.score.summary.c_str(),
                      best ? " (best)" : "", rate);
         io::set_progress_line_open(false);

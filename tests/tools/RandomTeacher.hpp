@@ -13,11 +13,11 @@ namespace spikingbert::testing {
 
 // Small enough that a distill step takes milliseconds; weights larger than the usual 0.02 so its logits
 // differ between sentences.
-inline std::string write_random_teacher(const std::filesystem::path& folder, std::uint64_t seed) {
+inline std::string write_random_teacher(const std::filesystem::path& folder, std::uint64_t seed, std::int64_t layers = 2) {
   models::BertTeacherConfig config;
   config.vocab_size = 30522;
   config.hidden_size = 32;
-  config.num_hidden_layers = 2;
+  config.num_hidden_layers = layers;
   config.num_attention_heads = 2;
   config.intermediate_size = 64;
   config.max_position_embeddings = 64;
@@ -26,7 +26,7 @@ inline std::string write_random_teacher(const std::filesystem::path& folder, std
   io::Checkpoint checkpoint;
   checkpoint.config = models::model_config(config, "sst2");
   checkpoint.tensors = models::teacher_tensors(teacher);
-  const auto path = (folder / ("teacher" + std::to_string(seed) + ".h5")).string();
+  const auto path = (folder / ("teacher" + std::to_string(seed) + "-" + std::to_string(layers) + ".h5")).string();
   io::write_checkpoint(path, checkpoint);
   return path;
 }

@@ -338,9 +338,17 @@ TEST_CASE("errors: distill options", "[tools][errors][distill]") {
   check_input_error(run_spikingbert(base("--stage pred --steps 0")), "command line", "--steps: must be positive", output);
   check_input_error(run_spikingbert(base("--stage pred --gradient backprop")), "command line",
                     "--gradient: unknown gradient mode 'backprop'", output);
+  // Every GLUE task is accepted; a teacher with the wrong number of labels for it is not.
   check_input_error(run_spikingbert("distill --teacher " + teacher + " --task mnli --stage pred --output " +
                                     quoted(output / "student.h5")),
-                    "command line", "task 'mnli' is not supported by distill", output);
+                    teacher, "config 'num_labels': 2 outputs", output);
+  check_input_error(run_spikingbert("distill --teacher " + teacher + " --stage general --output " +
+                                    quoted(output / "student.h5")),
+                    "command line", "--corpus: missing", output);
+  check_input_error(run_spikingbert(base("--stage pred --student-layers -1")), "command line",
+                    "--student-layers: must be positive", output);
+  check_input_error(run_spikingbert(base("--stage pred --validation-size -2")), "command line",
+                    "--validation-size: must not be negative", output);
   check_input_error(run_spikingbert(base("--stage pred --temperature 0")), "command line", "--temperature", output);
   check_input_error(run_spikingbert(base("--stage pred --resume")), (output / "student.h5.state").string(),
                     "no training state to resume", output);

@@ -128,8 +128,10 @@ TEST_CASE("train-teacher stopped by SIGINT or SIGKILL and resumed ends bitwise w
     std::string line;
     for (int i = 0; i <= 64 && std::getline(full, line); ++i) dev << line << "\n";
   }
-  // 1024 examples / 16 per batch = 64 steps per epoch, 2 epochs, an evaluation and state every 8 steps.
-  const std::string training = "train-teacher --task sst2 --size tiny --epochs 2 --train-limit 1024 --batch-size 16"
+  // 1024 training examples (16 more held out for validation) / 16 per batch = 64 steps per epoch, 2 epochs,
+  // an evaluation and state every 8 steps.
+  const std::string training = "train-teacher --task sst2 --size tiny --epochs 2 --train-limit 1040 --validation-size 16"
+                               " --batch-size 16"
                                " --evaluations-per-epoch 8 --learning-rate 1e-3 --threads 1 --dev '" +
                                (folder / "dev.tsv").string() + "' --output ";
   constexpr int kTotalSteps = 128;

@@ -9,6 +9,7 @@
 // (train-teacher's default) has anyway, so its predictions are unchanged.
 #include "commands/Commands.hpp"
 #include "commands/OptionChecks.hpp"
+#include "commands/Provenance.hpp"
 #include "commands/ShippedData.hpp"
 
 #include "io/BertTokenizer.hpp"
@@ -70,7 +71,10 @@ struct ConvertResult {
 // Rewrites one native checkpoint compactly. changed_rows counts dropped rows that differ from [UNK]'s row:
 // the pieces whose embedding the pruning changes (0 for a teacher trained with a pruned vocabulary).
 ConvertResult compact_checkpoint(const fs::path& input, const fs::path& output, const ConvertOptions& o) {
-  const auto checkpoint = io::read_checkpoint(input);
+  auto checkpoint = io::read_checkpoint(input);
+  // A new stage of the chain (commands/Provenance.hpp): the input, with its own record, is the parent.
+  checkpoint.metadata[kProvenanceKey] =
+      provenance_record(o.float16 ? "convert (float16)" : "convert", nlohmann::json::object(), {}, {{"input", input}}).dump();
   io::CheckpointStorage storage;
   storage.float16 = o.float16;
   ConvertResult result;
@@ -163,6 +167,8 @@ void convert_from_hf(const ConvertOptions& o) {
   checkpoint.tensors = models::teacher_tensors(model);
   checkpoint.metadata["source"] = files.source;
   checkpoint.metadata["kind"] = "bert-teacher";
+  checkpoint.metadata[kProvenanceKey] =
+      provenance_record("convert --from-hf", nlohmann::json::object(), {}, {{"input", o.from_hf}}).dump();
   io::CheckpointStorage storage;
   storage.float16 = o.float16;
   io::write_checkpoint(o.output, checkpoint, storage);

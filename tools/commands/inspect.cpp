@@ -1,18 +1,45 @@
-// `spikingbert inspect --model DIR [--dot FILE]`: populations, sizes, parameters and the graph.
+// `spikingbert inspect --model DIR [--dot FILE]`: populations, sizes, parameters and the graph; for a
+// checkpoint, also the chain of stages that made it (commands/Provenance.hpp). A BERT teacher or a
+// general-distillation student (no task head) is shown by its config and provenance only.
 #include "commands/Commands.hpp"
+#include "commands/Provenance.hpp"
 
 #include "io/AtomicFile.hpp"
 #include "io/Error.hpp"
 #include "models/ModelFiles.hpp"
+#include "models/StudentInit.hpp"
 
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 
 namespace spikingbert::tools {
 
 namespace {
 
+void print_provenance_of(const std::string& model_path) {
+  const auto record = read_provenance(model_path);
+  std::cout << "\nprovenance (newest stage first):\n";
+  if (record.is_null()) {
+    std::cout << "  none recorded (a Hugging Face folder, or a checkpoint written before provenance existed)\n";
+  } else {
+    print_provenance(std::cout, record, 1);
+  }
+  std::cout << std::flush;
+}
+
 void inspect_model(const std::string& model_path, const std::string& dot_path, int sequence) {
+  const auto files = models::read_model_file(model_path);
+  if (models::is_teacher_tensors(files.tensors) || files.tensors.count("classification.weight") == 0) {
+    const auto& c = files.config;
+    std::printf("%s: hidden %d, intermediate %d, heads %d, encoder layers %d, vocab %d, labels %d, task '%s'\n",
+                models::is_teacher_tensors(files.tensors) ? "BERT teacher" : "SpikingBERT without task head (general distillation)",
+                c.hidden_size, c.intermediate_size, c.num_attention_heads, c.num_hidden_layers, c.vocab_size,
+                c.num_labels, c.task.c_str());
+    std::fflush(stdout);
+    print_provenance_of(model_path);
+    return;
+  }
   const auto model = models::load_spiking_bert(model_path);
   const auto& c = model.config();
   std::printf("SpikingBERT: hidden %d, intermediate %d, heads %d (head size %d), encoder layers %d, vocab %d, "
@@ -53,6 +80,8 @@ void inspect_model(const std::string& model_path, const std::string& dot_path, i
     file.commit();
     std::printf("\nwrote the graph to %s\n", dot_path.c_str());
   }
+  std::fflush(stdout);
+  print_provenance_of(model_path);
 }
 
 }  // namespace

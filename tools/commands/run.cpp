@@ -10,6 +10,7 @@
 
 #include "training/Communicator.hpp"
 #include "io/Error.hpp"
+#include "io/GlueTask.hpp"
 #include "io/Hdf5File.hpp"
 #include "models/GlueSimulation.hpp"
 #include "models/ModelFiles.hpp"
@@ -159,7 +160,7 @@ void add_run_command(CLI::App& app) {
   command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{input_ids,segment_ids,attention_mask} (docs/formats.md; tokenize --output FILE.h5 makes one)");
   command->add_option("--output", options->output, "HDF5 file to write (forward/asr/NN, forward/spike_count/NN, ...)")
       ->check(output_file_in_existing_folder());
-  command->add_option("--task", glue->task, "GLUE task of --data (sst2, stsb, rte, ...)");
+  command->add_option("--task", glue->task, "GLUE task of --data: " + io::glue_task_names());
   command->add_option("--data", glue->data, "GLUE TSV file to simulate (labels give the task metric)");
   command->add_option("--vocab", glue->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
   command->add_option("--limit", glue->limit, "Only the first N examples (0 = all)");

@@ -13,6 +13,7 @@
 #include "commands/ShippedData.hpp"
 
 #include "io/Error.hpp"
+#include "io/GlueTask.hpp"
 #include "io/GlueReader.hpp"
 #include "io/Hdf5File.hpp"
 #include "models/BertTeacherIo.hpp"
@@ -269,7 +270,7 @@ void add_run_teacher_command(CLI::App& app) {
   command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{input_ids,segment_ids,attention_mask[,labels]} (docs/formats.md) or the same at the root");
   command->add_option("--output", options->output, "HDF5 file to write the outputs to (with --inputs)");
   command->add_flag("--grad", options->grad, "Also write loss and grad/<name> (float64, dropout off)");
-  command->add_option("--task", options->task, "GLUE task of --data (sst2, stsb, rte, ...)");
+  command->add_option("--task", options->task, "GLUE task of --data: " + io::glue_task_names());
   command->add_option("--data", options->data, "Labeled GLUE TSV file to evaluate on");
   command->add_option("--vocab", options->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
   command->add_option("--max-seq-length", options->max_seq_length, "Tokens per example (default 64 for SST-2, else 128)");

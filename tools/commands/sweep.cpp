@@ -170,7 +170,7 @@ void add_sweep_command(CLI::App& app) {
   command->add_option("--model", options->model, "Model directory (config.json + model.safetensors) or checkpoint (default: the shipped SST-2 student)");
   command->add_flag("--random-model", options->random_model,
                     "A small randomly initialised, UNTRAINED model (fixed seed) instead of --model");
-  command->add_option("--task", options->task, "GLUE task of --data (sst2, stsb, rte, ...)")->required();
+  command->add_option("--task", options->task, "GLUE task of --data: " + io::glue_task_names())->required();
   command->add_option("--data", options->data, "Labelled GLUE TSV file")->required();
   command->add_option("--steps", options->steps, "Comma-separated time steps T, e.g. 4,8,16,32,64,100")->required();
   command->add_option("--vth", options->vth, "Comma-separated thresholds V_th, e.g. 0.5,1,2")->required();

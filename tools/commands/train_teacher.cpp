@@ -1,13 +1,17 @@
-// `spikingbert train-teacher --task sst2|stsb|rte --size small|medium|base --epochs N --output CKPT`:
-// trains a BERT teacher from scratch on the shipped GLUE data (issue 5; recipe in teacher-calibration.md and
-// method doc §6.4). The best dev checkpoint is kept (written atomically whenever dev improves); the training
-// state next to it (CKPT.state) lets --resume continue a killed run exactly.
-// `--members N --output DIR` trains an ensemble instead: DIR/member-K.h5 (seed --seed + K, each its best dev
-// checkpoint) and the manifest DIR/ensemble.json (models/TeacherEnsemble.hpp), then prints the dev metric of
-// the members' mean logits. STS-B targets are standardised for training (training/TeacherTargetScaling.hpp).
+// `spikingbert train-teacher --task TASK --size small|medium|base --epochs N --output CKPT`: trains a BERT
+// teacher from scratch on any GLUE task (issue 5, issue 14 item 3; recipe in teacher-calibration.md and method
+// doc §6.4). The best checkpoint on the validation split carved from the training file is kept (written
+// atomically whenever it improves; training/ValidationSplit.hpp); the dev set (MNLI: matched and mismatched) is
+// evaluated once at the end with that checkpoint and reported separately (issue 14 item 4). The training state
+// next to it (CKPT.state) lets --resume continue a killed run exactly.
+// `--members N --output DIR` trains an ensemble instead: DIR/member-K.h5 (seed --seed + K, each its best
+// checkpoint on validation) and the manifest DIR/ensemble.json (models/TeacherEnsemble.hpp), then prints the
+// validation and dev metrics of the members' mean logits. STS-B targets are standardised for training
+// (training/TeacherTargetScaling.hpp). Every checkpoint records its provenance (commands/Provenance.hpp).
 #include "commands/Commands.hpp"
 #include "commands/OptionChecks.hpp"
 #include "commands/Interrupt.hpp"
+#include "commands/Provenance.hpp"
 #include "commands/ShippedData.hpp"
 
 #include "io/Checkpoint.hpp"
@@ -20,6 +24,7 @@
 #include "training/TeacherSteps.hpp"
 #include "training/TeacherTargetScaling.hpp"
 #include "training/TeacherTrainer.hpp"
+#include "training/ValidationSplit.hpp"
 
 #include <nlohmann/json.hpp>
 #include <tbb/global_control.h>
@@ -37,7 +42,7 @@ struct TrainTeacherOptions {
                     pooling = "mean";
   double epochs = 1.5, learning_rate = 5e-4, warmup = 0.1, weight_decay = 0.01, dropout = 0.1, beta2 = 0.999;
   int batch_size = 32, max_seq_length = 0, evaluations_per_epoch = 4, threads = 0, members = 0;
-  std::int64_t train_limit = 0;
+  std::int64_t train_limit = 0, validation_size = -1;  // -1: the default size
   std::uint64_t seed = 42;
   bool resume = false, no_prune = false, quiet = false;
 };
@@ -62,8 +67,12 @@ models::BertTeacherConfig size_preset(const std::string& size) {
 // pruned vocabulary and, for regression, the target standardisation.
 struct PreparedData {
   io::GlueTask task{};
-  std::vector<training::EncodedExample> train, dev;  // compact ids; training labels standardised for regression
-  std::vector<training::EncodedExample> dev_full;    // dev with ordinary WordPiece ids, labels as in the file
+  std::vector<training::EncodedExample> train;       // compact ids; labels standardised for regression
+  std::vector<training::EncodedExample> validation;  // held out of the training file, compact ids, labels as read
+  std::vector<training::EncodedExample> validation_full;  // the same with ordinary WordPiece ids
+  // Dev sets (name, examples with ordinary ids and labels as in the file), evaluated once at the end.
+  std::vector<std::pair<std::string, std::vector<training::EncodedExample>>> dev;
+  std::vector<std::filesystem::path> data_files;     // for provenance
   training::VocabularyPruning pruning;
   training::TargetScaling scaling;                   // identity for classification
   models::BertTeacherConfig config;                  // compact vocabulary
@@ -80,7 +89,15 @@ PreparedData prepare(const TrainTeacherOptions& o) {
     return find_shipped_data("glue/" + info.folder + "/" + name, option);
   };
   const auto train_path = glue_file(o.train_file, "train.tsv", "--train");
-  const auto dev_path = glue_file(o.dev_file, info.dev_file, "--dev");
+  // MNLI: the matched and the mismatched dev sets, both reported (unless --dev names one file).
+  std::vector<std::pair<std::string, std::filesystem::path>> dev_paths;
+  if (data.task == io::GlueTask::mnli && o.dev_file.empty()) {
+    for (const auto* name : {"dev_matched", "dev_mismatched"}) {
+      dev_paths.emplace_back(name, glue_file("", std::string(name) + ".tsv", "--dev"));
+    }
+  } else {
+    dev_paths.emplace_back("dev", glue_file(o.dev_file, info.dev_file, "--dev"));
+  }
   const auto vocab_path = o.vocab.empty() ? default_vocabulary_path() : std::filesystem::path(o.vocab);
   const int max_seq_length = o.max_seq_length > 0 ? o.max_seq_length : (data.task == io::GlueTask::sst2 ? 64 : 128);
   if (o.optimizer != "bertadam" && o.optimizer != "adamw") {
@@ -93,8 +110,20 @@ PreparedData prepare(const TrainTeacherOptions& o) {
   const auto tokenizer = io::BertTokenizer::from_file(vocab_path);
   data.train = training::encode_glue_dataset(tokenizer, io::read_glue_file(data.task, train_path, io::GlueLabels::present), max_seq_length);
   if (o.train_limit > 0 && static_cast<std::int64_t>(data.train.size()) > o.train_limit) data.train.resize(o.train_limit);
-  data.dev_full = training::encode_glue_dataset(tokenizer, io::read_glue_file(data.task, dev_path, io::GlueLabels::present), max_seq_length);
-  data.dev = data.dev_full;
+  const auto count = static_cast<std::int64_t>(data.train.size());
+  const std::int64_t validation_count = o.validation_size >= 0 ? o.validation_size : training::default_validation_size(count);
+  if (validation_count < 1 || validation_count >= count) {
+    throw io::InputError("command line", "--validation-size",
+                         std::to_string(validation_count) + " of " + std::to_string(count) + " training examples",
+                         "at least 1 and fewer than the training examples");
+  }
+  training::split_off(data.train, training::validation_indices(count, validation_count), data.validation_full);
+  data.data_files.push_back(train_path);
+  for (const auto& [name, path] : dev_paths) {
+    data.dev.emplace_back(name, training::encode_glue_dataset(tokenizer, io::read_glue_file(data.task, path, io::GlueLabels::present),
+                                                              max_seq_length));
+    data.data_files.push_back(path);
+  }
 
   if (o.no_prune) {
     data.pruning.kept.resize(tokenizer.vocabulary().size());
@@ -103,8 +132,9 @@ PreparedData prepare(const TrainTeacherOptions& o) {
   } else {
     data.pruning = training::prune_vocabulary(data.train, tokenizer);
   }
+  data.validation = data.validation_full;
   training::to_compact_ids(data.train, data.pruning);
-  training::to_compact_ids(data.dev, data.pruning);
+  training::to_compact_ids(data.validation, data.pruning);
   if (info.is_regression()) {
     data.scaling = training::standardisation_of(data.train);
     training::standardise_targets(data.train, data.scaling);
@@ -132,10 +162,39 @@ void require_valid_lengths(const TrainTeacherOptions& o) {
 }
 
 // Trains one teacher with `seed`, keeping its best dev checkpoint at `output` (state at output.state).
+// The dev sets' metrics of a teacher (or ensemble) checkpoint, as {name: {metric: value}} and one line.
+template <class Teacher>
+std::pair<nlohmann::json, std::string> dev_metrics(const Teacher& teacher, const PreparedData& data) {
+  constexpr std::int64_t kEvaluationBatch = 128;  // any value gives the same logits
+  nlohmann::json json = nlohmann::json::object();
+  std::string line;
+  for (const auto& [name, examples] : data.dev) {
+    const auto logits = training::teacher_predict(teacher, examples, kEvaluationBatch);
+    const auto score = training::glue_dev_metric(data.task, examples)(logits);
+    for (const auto& [metric, value] : training::glue_metrics_of(data.task, logits, examples)) json[name][metric] = value;
+    line += (line.empty() ? "" : "; ") + name + " " + score.summary;
+  }
+  return {json, line};
+}
+
+// Evaluates the chosen checkpoint on dev once and records the result in its metadata.
+std::pair<nlohmann::json, std::string> measure_dev_once(const std::string& path, const PreparedData& data) {
+  auto checkpoint = io::read_checkpoint(path);
+  const auto files = models::read_teacher_files(path);
+  const auto teacher = models::teacher_from_tensors<float>(files.config, files.tensors, files.source);
+  auto result = dev_metrics(teacher, data);
+  checkpoint.metadata["dev"] = result.first.dump();
+  io::write_checkpoint(path, checkpoint);
+  return result;
+}
+
 training::TeacherTrainingReport train_member(const TrainTeacherOptions& o, const PreparedData& data, std::uint64_t seed,
                                              const std::string& output, bool resume) {
   const auto& info = io::glue_task_info(data.task);
   models::BertTeacher<float> model(data.config, seed);
+  const auto provenance =
+      provenance_record("train-teacher", {{"seed", seed}, {"validation_seed", training::kValidationSeed}}, data.data_files, {})
+          .dump();
   // The saved teacher has the full WordPiece vocabulary, so it takes ordinary token ids, and predicts in
   // the task's units (regression head rescaled, training/TeacherTargetScaling.hpp).
   const training::BestModelSink save_best = [&](const models::BertTeacher<float>& best, const training::DevScore& score,
@@ -149,7 +208,7 @@ training::TeacherTrainingReport train_member(const TrainTeacherOptions& o, const
     word.shape = {data.full_config.vocab_size, data.config.hidden_size};
     if (info.is_regression()) training::rescale_regression_head(checkpoint.tensors, data.scaling);
     checkpoint.metadata = {{"kind", "bert-teacher"}, {"task", info.name}, {"step", std::to_string(step)},
-                           {"dev", score.summary}, {"seed", std::to_string(seed)}};
+                           {"validation", score.summary}, {"seed", std::to_string(seed)}, {kProvenanceKey, provenance}};
     io::write_checkpoint(output, checkpoint);
   };
 
@@ -181,12 +240,12 @@ training::TeacherTrainingReport train_member(const TrainTeacherOptions& o, const
   }
   if (!o.quiet) {
     std::cerr << "train-teacher: " << info.name << ", seed " << seed << ", " << data.train.size() << " training and "
-              << data.dev.size() << " dev examples, vocabulary " << data.pruning.size() << " pieces, "
+              << data.validation.size() << " validation examples, vocabulary " << data.pruning.size() << " pieces, "
               << model.parameter_count() << " parameters\n";
   }
   options.stop_requested = interrupt_requested;  // Ctrl-C: the state of the step in progress is written
-  auto report = training::train_teacher(model, data.train, data.dev, training::glue_dev_metric(data.task, data.dev),
-                                        save_best, options);
+  auto report = training::train_teacher(model, data.train, data.validation,
+                                        training::glue_dev_metric(data.task, data.validation), save_best, options);
   if (report.interrupted)
     throw Interrupted("train-teacher stopped after step " + std::to_string(report.steps) + " of " +
                       std::to_string(report.total_steps) + "; --resume continues from " + options.state_file.string());
@@ -197,7 +256,7 @@ nlohmann::json evaluations_json(const training::TeacherTrainingReport& report) {
   nlohmann::json evaluations = nlohmann::json::array();
   for (const auto& evaluation : report.evaluations) {
     evaluations.push_back({{"epoch", std::round(evaluation.epoch * 100) / 100}, {"step", evaluation.step},
-                           {"train_loss", evaluation.train_loss}, {"dev", evaluation.score.summary}});
+                           {"train_loss", evaluation.train_loss}, {"validation", evaluation.score.summary}});
   }
   return evaluations;
 }
@@ -211,11 +270,16 @@ void train(const TrainTeacherOptions& o) {
   const auto& info = io::glue_task_info(data.task);
   if (o.members == 0) {
     const auto report = train_member(o, data, o.seed, o.output, o.resume);
+    const auto [dev, dev_line] = measure_dev_once(o.output, data);
+    if (!o.quiet) std::cerr << "train-teacher: " << dev_line << " (measured once, after selection)\n";
     nlohmann::json summary;
     summary["command"] = "train-teacher";
     summary["task"] = info.name;
     summary["output"] = o.output;
-    summary["best_dev"] = report.best.summary;
+    summary["training_examples"] = data.train.size();
+    summary["validation_examples"] = data.validation.size();
+    summary["best_validation"] = report.best.summary;
+    summary["dev"] = dev;
     summary["best_selection"] = report.best.selection;
     summary["best_step"] = report.best_step;
     summary["steps"] = report.steps;
@@ -246,29 +310,41 @@ void train(const TrainTeacherOptions& o) {
     const std::string path = (folder / file).string();
     const bool resume = o.resume && std::filesystem::exists(path + ".state");
     const auto report = train_member(o, data, seed, path, resume);
+    const auto [member_dev, member_dev_line] = measure_dev_once(path, data);
     seconds += report.seconds;
-    nlohmann::json info_json = {{"seed", seed}, {"best_dev", report.best.summary}, {"best_step", report.best_step}};
+    nlohmann::json info_json = {{"seed", seed}, {"best_validation", report.best.summary}, {"best_step", report.best_step},
+                                {"dev", member_dev}};
     manifest.members.push_back({file, info_json});
     if (training::world().is_root()) write_ensemble_manifest(folder, manifest);
-    members.push_back({{"file", file}, {"seed", seed}, {"best_dev", report.best.summary},
+    members.push_back({{"file", file}, {"seed", seed}, {"best_validation", report.best.summary}, {"dev", member_dev},
                        {"best_selection", report.best.selection}, {"best_step", report.best_step},
                        {"steps", report.steps}, {"seconds", std::round(report.seconds * 10) / 10},
                        {"evaluations", evaluations_json(report)}});
-    if (!o.quiet) std::cerr << "train-teacher: member " << k << " best dev " << report.best.summary << "\n";
+    if (!o.quiet) {
+      std::cerr << "train-teacher: member " << k << " best validation " << report.best.summary << ", " << member_dev_line << "\n";
+    }
   }
   training::world().barrier();  // rank 0 has written every member before any rank reads them
   const auto ensemble = models::TeacherEnsemble::load(folder);
-  const auto score = training::glue_dev_metric(data.task, data.dev_full)(training::teacher_predict(ensemble, data.dev_full, 128));
-  manifest.info["dev"] = score.summary;
+  constexpr std::int64_t kEvaluationBatch = 128;  // any value gives the same logits
+  const auto validation = training::glue_dev_metric(data.task, data.validation_full)(
+      training::teacher_predict(ensemble, data.validation_full, kEvaluationBatch));
+  const auto [dev, dev_line] = dev_metrics(ensemble, data);
+  manifest.info["validation"] = validation.summary;
+  manifest.info["dev"] = dev;
   if (training::world().is_root()) write_ensemble_manifest(folder, manifest);
-  if (!o.quiet) std::cerr << "train-teacher: ensemble of " << o.members << " dev " << score.summary << "\n";
+  if (!o.quiet && training::world().is_root()) {
+    std::cerr << "train-teacher: ensemble of " << o.members << " validation " << validation.summary << ", " << dev_line
+              << " (measured once)\n";
+  }
   nlohmann::json summary;
   summary["command"] = "train-teacher";
   summary["task"] = info.name;
   summary["output"] = o.output;
   summary["members"] = members;
-  summary["ensemble_dev"] = score.summary;
-  summary["ensemble_selection"] = score.selection;
+  summary["ensemble_validation"] = validation.summary;
+  summary["ensemble_selection"] = validation.selection;
+  summary["ensemble_dev"] = dev;
   summary["seconds"] = std::round(seconds * 10) / 10;
   std::cout << summary.dump() << "\n";
 }
@@ -278,7 +354,7 @@ void train(const TrainTeacherOptions& o) {
 void add_train_teacher_command(CLI::App& app) {
   auto* command = app.add_subcommand("train-teacher", "Train a BERT teacher from scratch on a GLUE task");
   auto o = std::make_shared<TrainTeacherOptions>();
-  command->add_option("--task", o->task, "GLUE task: sst2, stsb, rte, ...")->required();
+  command->add_option("--task", o->task, "GLUE task: " + io::glue_task_names())->required();
   command->add_option("--size", o->size, "tiny, small (2x128), medium (4x256) or base (12x768)")->capture_default_str();
   command->add_option("--epochs", o->epochs, "Epochs (may be fractional)")->capture_default_str();
   command->add_option("--output", o->output,
@@ -289,7 +365,8 @@ void add_train_teacher_command(CLI::App& app) {
                       "member-K.h5 and ensemble.json")->check(CLI::Range(1, 64));
   command->add_option("--data-dir", o->data_dir, "GLUE folder (default: the shipped data/glue)");
   command->add_option("--train", o->train_file, "Training TSV (default: <data-dir>/<task>/train.tsv)");
-  command->add_option("--dev", o->dev_file, "Dev TSV (default: <data-dir>/<task>/dev.tsv)");
+  command->add_option("--dev", o->dev_file, "Dev TSV, evaluated once at the end (default: <data-dir>/<task>/dev.tsv; "
+                                           "MNLI: dev_matched.tsv and dev_mismatched.tsv)");
   command->add_option("--vocab", o->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
   command->add_option("--max-seq-length", o->max_seq_length, "Tokens per example (default 64 for SST-2, else 128)");
   command->add_option("--batch-size", o->batch_size, "Examples per step")->capture_default_str()->check(CLI::PositiveNumber);
@@ -302,7 +379,9 @@ void add_train_teacher_command(CLI::App& app) {
   command->add_option("--pooling", o->pooling, "mean (better from scratch) or cls (Hugging Face)")->capture_default_str();
   command->add_option("--seed", o->seed, "Seed of initialisation, shuffling and dropout")->capture_default_str();
   command->add_option("--evaluations-per-epoch", o->evaluations_per_epoch, "Dev evaluations per epoch")->capture_default_str()->check(CLI::PositiveNumber);
-  command->add_option("--train-limit", o->train_limit, "Use only the first N training examples (0 = all)");
+  command->add_option("--train-limit", o->train_limit, "Use only the first N training examples (0 = all), validation included");
+  command->add_option("--validation-size", o->validation_size,
+                      "Examples held out of the training file for selection (default 10%, at most 1000; fixed seed)");
   command->add_flag("--no-prune", o->no_prune, "Keep the whole WordPiece vocabulary");
   command->add_flag("--resume", o->resume, "Continue from CKPT.state");
   command->add_flag("--quiet", o->quiet, "No progress lines");
