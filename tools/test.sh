@@ -52,7 +52,7 @@ if [[ $stages == *" asan "* ]]; then
     # The MPI tests (tools: mpi: ...) run in the release stage only: LeakSanitizer reports Open MPI's own
     # allocations that live until exit (docs/scaling.md).
     ctest --output-on-failure --parallel "$jobs" --timeout 900 -L '^(io|traces|tools)$' \
-      -E 'does not grow (memory|with the number of steps)|^tools: mpi: '
+      -E 'does not grow (memory|with the number of steps)|^tools: ?mpi: '
   )
   stage_done "ASan+UBSan (io, traces, tools tests)" "$start"
 fi
