@@ -355,6 +355,21 @@ struct Hdf5Recorder::State {
   void create_datasets(const RunInfo& run);
   void write_example();
   void write_report_frames(std::size_t population, std::int64_t first_step);
+  // Every dataset closed before the file, so H5Fclose really closes (and flushes) it.
+  void close_datasets() {
+    example_index = {};
+    example_tokens = {};
+    example_steps = {};
+    example_first_step = {};
+    example_predicted = {};
+    example_label = {};
+    summary_asr = {};
+    summary_residual_mean_abs = {};
+    summary_residual_max = {};
+    summary_converged_at = {};
+    summary_residual_floor = {};
+    populations.clear();
+  }
   void flush() {
     file.check_status(H5Fflush(handle.get(), H5F_SCOPE_GLOBAL), "/", "flush the trace");
   }
@@ -380,18 +395,7 @@ Hdf5Recorder::~Hdf5Recorder() {
   // not readable and only holds the space: it is abandoned and removed. Never throws.
   auto& s = *state_;
   if (!s.finished && s.handle.valid()) {
-    s.example_index = {};
-    s.example_tokens = {};
-    s.example_steps = {};
-    s.example_first_step = {};
-    s.example_predicted = {};
-    s.example_label = {};
-    s.summary_asr = {};
-    s.summary_residual_mean_abs = {};
-    s.summary_residual_max = {};
-    s.summary_converged_at = {};
-    s.summary_residual_floor = {};
-    s.populations.clear();
+    s.close_datasets();
     const hid_t file = s.handle.release();
     const bool closed = s.file.failed() ? (io::abandon_file(file), false) : H5Fclose(file) >= 0;
     if (!closed) {
@@ -663,19 +667,7 @@ void Hdf5Recorder::end_run() {
   auto& s = *state_;
   s.buffer.end_run();
   update_int_attribute(s.file, s.handle.get(), "complete", 1);
-  // Close every dataset before the file so H5Fclose really closes (and flushes) it.
-  s.example_index = {};
-  s.example_tokens = {};
-  s.example_steps = {};
-  s.example_first_step = {};
-  s.example_predicted = {};
-  s.example_label = {};
-  s.summary_asr = {};
-  s.summary_residual_mean_abs = {};
-  s.summary_residual_max = {};
-  s.summary_converged_at = {};
-  s.summary_residual_floor = {};
-  s.populations.clear();
+  s.close_datasets();
   const hid_t file = s.handle.release();
   if (H5Fclose(file) < 0) {
     std::error_code ignored;

@@ -408,6 +408,7 @@ void distill(const DistillOptions& o) {
   // 6. The dev set(s), once, with the selected checkpoint; recorded in its metadata.
   nlohmann::json dev = nlohmann::json::object();
   if (!general) {
+    training::world().barrier();  // rank 0 has written the best checkpoint before any rank reads it
     auto checkpoint = io::read_checkpoint(o.output);
     const auto best_model = models::load_spiking_bert(o.output);
     models::GlueSetOptions dev_options;
@@ -418,10 +419,10 @@ void distill(const DistillOptions& o) {
       const auto result = simulate_glue_set_on_ranks(best_model, o.output, set, simulation_options());
       dev[name] = metrics_json(result.metrics);
       dev[name]["examples"] = result.examples;
-      if (!o.quiet) std::cerr << "distill: " << name << " (measured once, after selection) " << metrics_text(result.metrics) << "\n";
+      if (!o.quiet && training::world().is_root()) std::cerr << "distill: " << name << " (measured once, after selection) " << metrics_text(result.metrics) << "\n";
     }
     checkpoint.metadata["dev"] = dev.dump();
-    io::write_checkpoint(o.output, checkpoint);
+    if (training::world().is_root()) io::write_checkpoint(o.output, checkpoint);
   }
 
   nlohmann::json summary;

@@ -179,12 +179,14 @@ std::pair<nlohmann::json, std::string> dev_metrics(const Teacher& teacher, const
 
 // Evaluates the chosen checkpoint on dev once and records the result in its metadata.
 std::pair<nlohmann::json, std::string> measure_dev_once(const std::string& path, const PreparedData& data) {
+  training::world().barrier();  // rank 0 has written the checkpoint before any rank reads it
   auto checkpoint = io::read_checkpoint(path);
   const auto files = models::read_teacher_files(path);
   const auto teacher = models::teacher_from_tensors<float>(files.config, files.tensors, files.source);
   auto result = dev_metrics(teacher, data);
   checkpoint.metadata["dev"] = result.first.dump();
-  io::write_checkpoint(path, checkpoint);
+  if (training::world().is_root()) io::write_checkpoint(path, checkpoint);
+  training::world().barrier();  // no rank reads it again before it is complete
   return result;
 }
 
