@@ -36,8 +36,10 @@ import h5py
 import numpy as np
 
 PROGRAM = "bench-vs-reference"
-REFERENCE_MODEL_FILE = "implicit_bert/models/snn_ide_bert_classi_spike_2.py"
-REFERENCE_CLASS = "SNNIDESTUDENTBERTSpikeClassification"
+# The reference's student classes by encoder layer count: (file in the checkout, class).
+REFERENCE_CLASSES = {2: ("implicit_bert/models/snn_ide_bert_classi_spike_2.py", "SNNIDESTUDENTBERTSpikeClassification"),
+                     4: ("implicit_bert/models/snn_ide_bert_classi_4_spike.py", "SNNIDESTUDENTBERT4SpikeClassification")}
+REFERENCE_MODEL_FILE = REFERENCE_CLASSES[2][0]
 ATTENTION_MASK_OFFSET = -10000.0  # the reference's additive mask for padded keys
 SST2_MAX_LENGTH = 64  # tokens per sentence, spikingbert run's default for SST-2 (passed to both sides)
 
@@ -145,7 +147,11 @@ def read_student(path):
 # The reference side (runs in a worker process per thread count, so every count starts clean)
 
 
-def import_reference(reference):
+def import_reference(reference, layers):
+    """The reference's student class for `layers` encoder layers (REFERENCE_CLASSES)."""
+    if layers not in REFERENCE_CLASSES:
+        raise BenchError(f"the reference has student classes for {sorted(REFERENCE_CLASSES)} encoder layers, "
+                         f"not {layers}")
     sys.path.insert(0, os.path.abspath(reference))
     # Imported by the reference's modules but never called on this path: stand-ins when not installed.
     for missing, attributes in (("pydevd", {}), ("termcolor", {"colored": lambda text, *a, **k: text})):
@@ -155,8 +161,9 @@ def import_reference(reference):
             module = types.ModuleType(missing)
             module.__dict__.update(attributes)
             sys.modules[missing] = module
-    from implicit_bert.models.snn_ide_bert_classi_spike_2 import SNNIDESTUDENTBERTSpikeClassification
-    return SNNIDESTUDENTBERTSpikeClassification
+    module_file, class_name = REFERENCE_CLASSES[layers]
+    module = __import__(module_file[:-3].replace("/", "."), fromlist=[class_name])
+    return getattr(module, class_name)
 
 
 def canonical_name(key):
@@ -169,12 +176,18 @@ def canonical_name(key):
     return match[1] if match else key
 
 
-def build_reference_model(reference, student, work):
+def unused_by_cross_entropy(name, layers):
+    """Tensors the reference builds but a cross-entropy step never reads: W_td (fit_dense), the pooler and the
+    feedback projection network_s{6L+1} (commented out in the reference). A random model written by
+    `spikingbert bench --write-model` has none of them; they are zeros in the reference then."""
+    return name.startswith(("fit_dense.", "pooler_layer.")) or name == f"network_s{6 * layers + 1}.fc.weight"
+
+
+def build_reference_model(reference, student, work, fill_unused=False):
+    """The reference's student class for the checkpoint's layer count, loaded with the checkpoint's tensors."""
     import torch
     config, tensors = read_student(student)
-    if config["num_hidden_layers"] != 2:
-        raise BenchError(f"{student}:attribute 'config': num_hidden_layers {config['num_hidden_layers']} "
-                         f"(expected 2, the layer count of the reference's {REFERENCE_CLASS})")
+    layers = config["num_hidden_layers"]
     config_dir = os.path.join(work, "reference-config")
     os.makedirs(config_dir, exist_ok=True)
     bert_config = {key: config[key] for key in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
@@ -183,14 +196,17 @@ def build_reference_model(reference, student, work):
                        initializer_range=0.02)
     with open(os.path.join(config_dir, "config.json"), "w", encoding="utf-8") as stream:
         json.dump(bert_config, stream)
-    model_class = import_reference(reference)
+    model_class = import_reference(reference, layers)
     model = model_class(config_dir, config["num_labels"], t_conv=config["t_conv"], vth=config["vth"])
     state = {}
-    for key in model.state_dict():
+    for key, value in model.state_dict().items():
         name = canonical_name(key)
-        if name not in tensors:
+        if name in tensors:
+            state[key] = torch.from_numpy(tensors[name])
+        elif fill_unused and unused_by_cross_entropy(name, layers):
+            state[key] = torch.zeros_like(value)
+        else:
             raise BenchError(f"{student}:tensor '{name}': missing (the reference's '{key}' needs it)")
-        state[key] = torch.from_numpy(tensors[name])
     unused = set(tensors) - {canonical_name(key) for key in state}
     if unused:
         raise BenchError(f"{student}: tensors {sorted(unused)} have no place in the reference model")
@@ -407,7 +423,296 @@ def print_inference_table(rows, options):
               f"{row['spikingbert_accuracy_run']:.4f}")
 
 
-MODES = {"inference": (bench_inference, print_inference_table)}  # issue 14 item 7 adds "train-step"
+# ---------------------------------------------------------------------------------------------------
+# --what train-step and --what grad-agreement (issue 14 item 7)
+
+PAPER_SHAPE = "base4"          # `spikingbert bench --size`: hidden 768, intermediate 3072, 12 heads, 4 layers
+RANDOM_MODEL_ASR = 0.15        # target mean ASR of the random student (the paper's trained models fire ~0.15)
+RANDOM_MODEL_SEED = 1
+TRAIN_STEP_BATCH = 8           # sentences of the step's batch
+TRAIN_STEP_SEQUENCE = 32       # tokens per sentence (no padding)
+TOKEN_ID_RANGE = (1000, 30000)  # random token ids, ordinary WordPiece rows of the bert-base vocabulary
+STEP_LINE = re.compile(r"training step \(fastest of (\d+)\): ([0-9.]+) s = network ([0-9.]+) \+ simulation ([0-9.]+) "
+                       r"\+ loss and gradient ([0-9.]+) \+ update ([0-9.]+); (\d+) threads; peak RSS (\d+) MB")
+
+
+def write_step_inputs(path, tokens, labels):
+    with h5py.File(path, "w") as f:
+        f["inputs/input_ids"] = tokens.astype(np.int32)
+        f["inputs/segment_ids"] = np.zeros_like(tokens, dtype=np.int32)
+        f["inputs/attention_mask"] = np.ones_like(tokens, dtype=np.int32)
+        f["inputs/labels"] = labels.astype(np.int32)
+
+
+def step_inputs(options, work):
+    """The step's batch (random ids, labels alternating 0/1) as `grad` inputs, and the first
+    --agreement-examples examples as a batch of their own and one by one (for the gradient comparison)."""
+    generator = np.random.default_rng(0)
+    tokens = generator.integers(*TOKEN_ID_RANGE, size=(options.batch, TRAIN_STEP_SEQUENCE)).astype(np.int64)
+    labels = (np.arange(options.batch) % 2).astype(np.int64)
+    batch_file = os.path.join(work, "step-batch.h5")
+    write_step_inputs(batch_file, tokens, labels)
+    count = options.agreement_examples
+    few_file = os.path.join(work, "step-first-examples.h5")
+    write_step_inputs(few_file, tokens[:count], labels[:count])
+    example_files = []
+    for i in range(count):
+        example_files.append(os.path.join(work, f"step-example-{i}.h5"))
+        write_step_inputs(example_files[-1], tokens[i:i + 1], labels[i:i + 1])
+    np.savez(os.path.join(work, "step-batch.npz"), tokens=tokens, labels=labels)
+    return batch_file, few_file, example_files
+
+
+def paper_shape_student(options, work):
+    """--model, or a random paper-shape student whose sub-layers fire at about RANDOM_MODEL_ASR."""
+    if options.model:
+        return options.model
+    path = os.path.join(work, "student-base4.h5")
+    progress(f"writing a random {PAPER_SHAPE} student (target ASR {RANDOM_MODEL_ASR}) to {path}")
+    run_checked([options.spikingbert, "bench", "--size", PAPER_SHAPE, "--asr", str(RANDOM_MODEL_ASR), "--seed",
+                 str(RANDOM_MODEL_SEED), "--threads", "2", "--write-model", path], "spikingbert bench --write-model")
+    return path
+
+
+def run_spikingbert_step(options, model, inputs, output, steps, threads, repeat):
+    """`grad --gradient analog-twin --repeat R`: the fastest in-process training step and its parts."""
+    command = [options.spikingbert, "grad", "--model", model, "--inputs", inputs, "--output", output, "--gradient",
+               "analog-twin", "--steps", str(steps), "--threads", str(threads)]
+    if repeat:
+        command += ["--repeat", str(repeat)]
+    result = run_checked(command, f"spikingbert grad ({threads} thread(s), T = {steps})")
+    if not repeat:
+        return None
+    match = STEP_LINE.search(result.stdout)
+    if not match:
+        raise BenchError(f"spikingbert grad --repeat printed no training-step line: {result.stdout.strip()[-200:]!r}")
+    keys = ("repeat", "seconds", "network", "simulation", "gradient", "update", "threads", "peak_rss_mb")
+    report = dict(zip(keys, (float(v) for v in match.groups())))
+    report["command"] = " ".join(command)
+    return report
+
+
+def read_gradients(path):
+    """{parameter name: float32 gradient} of a `grad` output, tensors without gradient left out."""
+    with h5py.File(path, "r") as f:
+        return {name: np.asarray(f["grad"][name], dtype=np.float32) for name in f["grad"]
+                if not int(f["grad"][name].attrs.get("grad_is_none", 0))}
+
+
+def relative_differences(mine, theirs):
+    """Per tensor ||mine - theirs|| / ||theirs|| over the tensors where theirs is not zero: (max, its tensor)."""
+    worst, worst_name = 0.0, None
+    for name, reference in theirs.items():
+        norm = float(np.linalg.norm(reference.astype(np.float64)))
+        if norm == 0.0:
+            continue
+        if name not in mine:
+            raise BenchError(f"no gradient of '{name}' on one side (the other has one)")
+        difference = float(np.linalg.norm(mine[name].astype(np.float64) - reference.astype(np.float64))) / norm
+        if difference > worst:
+            worst, worst_name = difference, name
+    return worst, worst_name
+
+
+def reference_train_worker(args):
+    """Times the reference's training step (train-mode forward at T, cross-entropy, backward()) on the batch,
+    `repeat` times with `threads` threads, and, with --examples, compares its per-example gradients with
+    spikingbert's (files --ours-example-N.h5) and its batched gradient with the mean of its per-example ones."""
+    import contextlib
+    import io
+    import torch
+    torch.set_num_threads(args.threads)
+    model, config = build_reference_model(args.reference, args.model, args.work, fill_unused=True)
+    model.train()
+    data = np.load(args.batch_npz)
+    tokens, labels = torch.from_numpy(data["tokens"]), torch.from_numpy(data["labels"])
+    parameters = [(canonical_name(key), p) for key, p in model.named_parameters() if p.requires_grad]
+
+    def step(rows):
+        model.zero_grad(set_to_none=True)
+        with contextlib.redirect_stdout(io.StringIO()):  # the reference prints NSTEP per implicit solve
+            logits, _, _ = model(tokens[rows], torch.zeros_like(tokens[rows]), torch.ones_like(tokens[rows]),
+                                 time_step=args.steps)
+            loss = torch.nn.functional.cross_entropy(logits, labels[rows])
+            loss.backward()
+        return float(loss)
+
+    def gradients():
+        return {name: p.grad.numpy().copy() for name, p in parameters if p.grad is not None}
+
+    everything = slice(0, len(labels))
+    times, loss = [], None
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        loss = step(everything)
+        times.append(time.perf_counter() - start)
+    report = {"seconds": min(times) if times else None, "all_seconds": times, "threads": torch.get_num_threads(), "loss": loss,
+              "torch": torch.__version__}
+    if args.examples:
+        # The first `examples` examples as one batch, then one by one: the batched gradient against the mean of
+        # the per-example ones, and each per-example gradient against spikingbert's (--ours/example-N.h5), twice:
+        # end to end (each side's own simulation), and with the reference's simulation replaced by spikingbert's
+        # rates (--ours/rates-N.h5, `run --inputs`), which compares the gradient computations alone. The two
+        # simulations are the same equations, but sums in another order round differently, a current at the
+        # threshold then spikes on one side only, and the difference spreads through the layers (reported).
+        step(slice(0, args.examples))
+        batched = gradients()
+        mean = {name: np.zeros_like(g, dtype=np.float64) for name, g in batched.items()}
+        agreement = []
+        simulate = model.snn_func.snn_forward
+        for i in range(args.examples):
+            rows = slice(i, i + 1)
+            step(rows)
+            mine = gradients()
+            for name, g in mine.items():
+                mean[name] += g / args.examples
+            ours = read_gradients(os.path.join(args.ours, f"example-{i}.h5"))
+            end_to_end, end_to_end_name = relative_differences(ours, mine)
+            with h5py.File(os.path.join(args.ours, f"rates-{i}.h5"), "r") as f:
+                our_rates = [torch.from_numpy(np.asarray(f["forward/asr"][name], dtype=np.float32))
+                             for name in sorted(f["forward/asr"])]
+            with torch.no_grad():
+                reference_rates, _, _ = simulate(tokens[rows], torch.zeros_like(tokens[rows]), args.steps,
+                                                 input_type="constant", output_type="all_layers",
+                                                 attention_mask=torch.zeros(1, 1, 1, tokens.shape[1]))
+            differing = sum(int((a != b).sum()) for a, b in zip(our_rates, reference_rates))
+            neurons = sum(a.numel() for a in our_rates)
+            last_token0 = float((our_rates[-1][:, 0] - reference_rates[-1][:, 0]).abs().max())
+            model.snn_func.snn_forward = lambda *a, **k: (our_rates, [None] * len(our_rates), None)
+            try:
+                step(rows)
+            finally:
+                del model.snn_func.snn_forward  # the class's method again
+            same_rates, same_rates_name = relative_differences(ours, gradients())
+            agreement.append({"example": i, "end_to_end": end_to_end, "end_to_end_tensor": end_to_end_name,
+                              "same_rates": same_rates, "same_rates_tensor": same_rates_name,
+                              "neurons_with_other_rates": differing, "neurons": neurons,
+                              "max_last_layer_token0_rate_difference": last_token0})
+        report["agreement"] = agreement
+        report["batched_vs_mean_of_examples"] = relative_differences(batched, mean)
+    print(json.dumps(report))
+
+
+def run_reference_step(options, model, batch_npz, steps, threads, work, examples=0, ours=None):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    env.setdefault("OMP_WAIT_POLICY", reference_wait_policy())
+    command = [sys.executable, os.path.abspath(__file__), "reference-train-worker", "--reference", options.reference,
+               "--model", model, "--batch-npz", batch_npz, "--steps", str(steps), "--threads", str(threads),
+               "--repeat", str(options.repeat), "--examples", str(examples), "--ours", ours or work, "--work", work]
+    result = run_checked(command, f"reference training step at T = {steps} with {threads} thread(s)", env)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def our_example_gradients(options, model, few_file, example_files, steps, work):
+    """spikingbert's gradients of the first examples as one batch (work/ours/first-examples.h5) and one by one
+    (work/ours/example-N.h5; `grad` on a batch of one); how far the batched one is from their mean."""
+    folder = os.path.join(work, "ours")
+    os.makedirs(folder, exist_ok=True)
+    progress(f"spikingbert gradients of the first {len(example_files)} examples, as a batch and one by one")
+    batched_file = os.path.join(folder, "first-examples.h5")
+    run_spikingbert_step(options, model, few_file, batched_file, steps, 2, 0)
+    mean = None
+    for i, inputs in enumerate(example_files):
+        output = os.path.join(folder, f"example-{i}.h5")
+        run_spikingbert_step(options, model, inputs, output, steps, 2, 0)
+        run_checked([options.spikingbert, "run", "--model", model, "--inputs", inputs, "--output",
+                     os.path.join(folder, f"rates-{i}.h5"), "--steps", str(steps), "--threads", "2"],
+                    f"spikingbert run --inputs (example {i})")
+        gradients = read_gradients(output)
+        if mean is None:
+            mean = {name: np.zeros_like(g, dtype=np.float64) for name, g in gradients.items()}
+        for name, g in gradients.items():
+            mean[name] += g / len(example_files)
+    return folder, relative_differences(read_gradients(batched_file), mean)
+
+
+def bench_train_step(options, work, timing=True):
+    steps = options.steps[0]
+    model = paper_shape_student(options, work)
+    batch_file, few_file, example_files = step_inputs(options, work)
+    batch_npz = os.path.join(work, "step-batch.npz")
+    row = {"steps": steps, "batch": options.batch, "sequence": TRAIN_STEP_SEQUENCE, "model": model,
+           "agreement_examples": options.agreement_examples}
+    if timing:
+        ours = {}
+        for threads in options.spikingbert_threads:
+            progress(f"spikingbert training step, {threads} thread(s), T = {steps}, {options.repeat} repeats")
+            ours[threads] = run_spikingbert_step(options, model, batch_file, os.path.join(work, "batch-gradient.h5"),
+                                                 steps, threads, options.repeat)
+        memory = {}
+        for memory_steps in options.memory_steps:
+            progress(f"spikingbert training step peak memory, T = {memory_steps}")
+            memory[memory_steps] = run_spikingbert_step(options, model, batch_file, os.path.join(work, "memory.h5"),
+                                                        memory_steps, 2, 1)
+        reference = {}
+        for threads in options.reference_threads:
+            progress(f"reference training step, {threads} thread(s), T = {steps}, {options.repeat} repeats")
+            reference[threads] = run_reference_step(options, model, batch_npz, steps, threads, work)
+        best_reference = min(reference, key=lambda n: reference[n]["seconds"])
+        best_ours = min(ours, key=lambda n: ours[n]["seconds"])
+        row.update(reference={str(n): r for n, r in reference.items()}, spikingbert={str(n): r for n, r in ours.items()},
+                   reference_best_threads=best_reference, spikingbert_best_threads=best_ours,
+                   reference_over_spikingbert=reference[best_reference]["seconds"] / ours[best_ours]["seconds"],
+                   peak_rss_mb={str(t): memory[t]["peak_rss_mb"] for t in memory})
+    ours_folder, ours_batched = our_example_gradients(options, model, few_file, example_files, steps, work)
+    progress(f"reference gradients of the first {options.agreement_examples} examples, as a batch and one by one")
+    options_untimed = argparse.Namespace(**vars(options))
+    options_untimed.repeat = 0
+    agreement = run_reference_step(options_untimed, model, batch_npz, steps, 1, work, examples=options.agreement_examples,
+                                   ours=ours_folder)
+    row.update(agreement=agreement["agreement"],
+               max_relative_difference_same_rates=max(a["same_rates"] for a in agreement["agreement"]),
+               max_relative_difference_end_to_end=max(a["end_to_end"] for a in agreement["agreement"]),
+               reference_batched_vs_mean_of_examples=agreement["batched_vs_mean_of_examples"],
+               spikingbert_batched_vs_mean_of_examples=ours_batched)
+    return [row]
+
+
+def print_train_step_table(rows, options):
+    row = rows[0]
+    if "reference" in row:
+        print(f"One training step: SpikingBERT-4 (768/3072/12 heads/4 layers), batch {row['batch']} x "
+              f"{row['sequence']} tokens, T = {row['steps']}, fastest of {options.repeat} in-process repeats "
+              "(model loading excluded)")
+        print()
+        print("| side | threads | step s | parts |")
+        print("|---|---|---|---|")
+        for n, r in sorted(row["reference"].items()):
+            print(f"| reference (train-mode forward, cross-entropy, backward()) | {n} | {r['seconds']:.3f} | — |")
+        for n, r in sorted(row["spikingbert"].items()):
+            print(f"| spikingbert (network, event-kernel simulation, loss and analog-twin gradient, BertAdam update) | "
+                  f"{n} | {r['seconds']:.3f} | network {r['network']:.3f}, simulation {r['simulation']:.3f}, "
+                  f"gradient {r['gradient']:.3f}, update {r['update']:.3f} |")
+        print()
+        print(f"reference best ({row['reference_best_threads']} thread(s)) / spikingbert best "
+              f"({row['spikingbert_best_threads']} thread(s)): **{row['reference_over_spikingbert']:.2f}x**")
+        print("spikingbert peak RSS of a step (2 threads, whole process): " +
+              ", ".join(f"T = {t}: {mb:.0f} MB" for t, mb in row["peak_rss_mb"].items()))
+    print()
+    print("Per-example gradients, spikingbert vs reference: max over tensors of ||ours - reference|| / ||reference||")
+    print()
+    print("| example | same simulated rates (gradient computation alone) | end to end (each side's own simulation) "
+          "| neurons whose rate differs between the simulations | max difference of a last-layer token-0 rate |")
+    print("|---|---|---|---|---|")
+    for a in row["agreement"]:
+        print(f"| {a['example']} | {a['same_rates']:.2e} ({a['same_rates_tensor']}) | {a['end_to_end']:.2e} "
+              f"({a['end_to_end_tensor']}) | {a['neurons_with_other_rates']} of {a['neurons']} | "
+              f"{a['max_last_layer_token0_rate_difference']:.4f} |")
+    ref, ref_name = row["reference_batched_vs_mean_of_examples"]
+    mine, mine_name = row["spikingbert_batched_vs_mean_of_examples"]
+    print()
+    print(f"gradient of the first {row['agreement_examples']} examples as one batch vs the mean of their per-example "
+          f"gradients (max relative difference over tensors): reference {ref:.2e} ({ref_name}), "
+          f"spikingbert {mine:.2e} ({mine_name})")
+
+
+def bench_grad_agreement(options, work):
+    return bench_train_step(options, work, timing=False)
+
+
+MODES = {"inference": (bench_inference, print_inference_table),
+         "train-step": (bench_train_step, print_train_step_table),
+         "grad-agreement": (bench_grad_agreement, print_train_step_table)}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -420,8 +725,16 @@ def thread_list(text):
     return values
 
 
-def check_options(options):
-    """Every path checked before any work, each fault one line (bench-vs-reference: error: ...), exit 2."""
+def check_options(options, root):
+    """Every path checked before any work, each fault one line (bench-vs-reference: error: ...), exit 2.
+    Fills the per-mode defaults of --model, --steps and --batch."""
+    training = options.what != "inference"
+    if options.model is None and not training:
+        options.model = os.path.join(root, "models", "pretrained", "sst2", "student.h5")
+    if options.steps is None:
+        options.steps = [16] if training else [16, 100]
+    if options.batch is None:
+        options.batch = TRAIN_STEP_BATCH if training else 32
     if not options.reference:
         raise BenchError("command line:--reference: missing (expected the path of a NeuroCompLab-psu/SpikingBERT checkout)")
     if not os.path.isfile(os.path.join(options.reference, REFERENCE_MODEL_FILE)):
@@ -430,11 +743,16 @@ def check_options(options):
     if not (os.path.isfile(options.spikingbert) and os.access(options.spikingbert, os.X_OK)):
         raise BenchError(f"{options.spikingbert}: not an executable file (expected the spikingbert program; "
                          "run tools/build.sh or pass --spikingbert)")
-    for name in ("model", "data"):
-        if not os.path.isfile(getattr(options, name)):
+    for name in ("model",) if training else ("model", "data"):
+        if getattr(options, name) is not None and not os.path.isfile(getattr(options, name)):
             raise BenchError(f"{getattr(options, name)}: no such file (expected the --{name} file)")
-    if 2 not in options.spikingbert_threads:
+    if not training and 2 not in options.spikingbert_threads:
         raise BenchError("command line:--spikingbert-threads: has no 2 (expected the 2-thread run the ratio is taken on)")
+    if training and not 1 <= options.agreement_examples <= options.batch:
+        raise BenchError(f"command line:--agreement-examples: {options.agreement_examples} (expected 1..--batch)")
+    for name in ("batch", "repeat"):
+        if getattr(options, name) < 1:
+            raise BenchError(f"command line:--{name}: {getattr(options, name)} (expected a positive integer)")
 
 
 def parse(argv, root):
@@ -443,13 +761,21 @@ def parse(argv, root):
     parser.add_argument("--spikingbert", default=os.path.join(root, "build", "spikingbert"),
                         help="spikingbert program (default: build/spikingbert of this checkout)")
     parser.add_argument("--what", default="inference", choices=sorted(MODES))
-    parser.add_argument("--model", default=os.path.join(root, "models", "pretrained", "sst2", "student.h5"))
+    parser.add_argument("--model", help="student checkpoint (inference default: the shipped SST-2 student; "
+                        "train-step default: a random paper-shape student written by `spikingbert bench --write-model`)")
     parser.add_argument("--data", default=os.path.join(root, "data", "glue", "SST-2", "dev.tsv"))
-    parser.add_argument("--steps", type=thread_list, default=[16, 100], help="time steps T, comma-separated")
+    parser.add_argument("--steps", type=thread_list, help="time steps T, comma-separated (inference: 16,100; "
+                        "train-step: 16, only the first is used)")
     parser.add_argument("--reference-threads", type=thread_list, default=[1, 2])
     parser.add_argument("--spikingbert-threads", type=thread_list, default=[2, 1],
                         help="first entry gives the logits compared")
-    parser.add_argument("--batch", type=int, default=32, help="reference batch (sentences, sorted by length)")
+    parser.add_argument("--batch", type=int, help="inference: reference batch (sentences, sorted by length; 32); "
+                        f"train-step: the step's batch ({TRAIN_STEP_BATCH})")
+    parser.add_argument("--repeat", type=int, default=3, help="train-step: in-process repeats, fastest kept")
+    parser.add_argument("--memory-steps", type=thread_list, default=[16, 128],
+                        help="train-step: T values at which spikingbert's peak memory of a step is measured")
+    parser.add_argument("--agreement-examples", type=int, default=3,
+                        help="train-step, grad-agreement: examples whose per-example gradients are compared")
     parser.add_argument("--limit", type=int, default=0, help="only the first N sentences (0 = all)")
     parser.add_argument("--keep", help="keep the intermediate files in this folder")
     return parser.parse_args(argv)
@@ -464,14 +790,26 @@ def parse_worker(argv):
     return parser.parse_args(argv)
 
 
+def parse_train_worker(argv):
+    parser = argparse.ArgumentParser(prog="reference_bench.py reference-train-worker")
+    for name in ("--reference", "--model", "--batch-npz", "--ours", "--work"):
+        parser.add_argument(name, required=True)
+    for name in ("--steps", "--threads", "--repeat", "--examples"):
+        parser.add_argument(name, type=int, required=True)
+    return parser.parse_args(argv)
+
+
 def main(argv):
     try:
         if argv[:1] == ["reference-worker"]:
             reference_worker(parse_worker(argv[1:]))
             return 0
+        if argv[:1] == ["reference-train-worker"]:
+            reference_train_worker(parse_train_worker(argv[1:]))
+            return 0
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         options = parse(argv, root)
-        check_options(options)
+        check_options(options, root)
         try:
             import torch
         except ImportError:

@@ -4,6 +4,7 @@
 #include "commands/OptionChecks.hpp"
 
 #include "io/Error.hpp"
+#include "models/ModelFiles.hpp"
 #include "models/RandomSpikingBert.hpp"
 #include "sim/HeapBenchmark.hpp"
 
@@ -31,6 +32,7 @@ struct BenchOptions {
   bool heaps = false;
   bool event_only = false;
   int repeat = 1;  // each kernel is timed this many times; the fastest run is reported
+  std::string write_model;  // non-empty: write the random model as a native checkpoint instead of timing
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -96,10 +98,19 @@ void run_bench(const BenchOptions& o) {
   check_time_steps("--steps", o.steps);
   if (!(o.asr > 0.0 && o.asr < 1.0)) throw io::InputError("command line", "--asr", "must lie in (0, 1)", "e.g. 0.15");
 
+  if (!o.write_model.empty()) check_outputs({}, {o.write_model});
   const auto setup_start = std::chrono::steady_clock::now();
   const auto model = models::make_random_spiking_bert(config, o.asr, o.seed, 3, o.threads);
   const auto batch = models::make_random_batch(config, o.batch, o.sequence, 0, o.seed + 7);
   const double setup_seconds = seconds_since(setup_start);
+  if (!o.write_model.empty()) {
+    // A random model of the chosen shape and ASR for other benchmarks (tools/bench-vs-reference.sh
+    // --what train-step loads it into both spikingbert and the authors' code).
+    models::save_spiking_bert_checkpoint(o.write_model, model);
+    std::printf("wrote the random %s model (target ASR %.3g, seed %u) to %s\n", o.size.c_str(), o.asr, o.seed,
+                o.write_model.c_str());
+    return;
+  }
   sim::KernelOptions options;
   options.steps = o.steps;
   options.threads = o.threads;
@@ -217,6 +228,8 @@ void add_bench_command(CLI::App& app) {
   command->add_option("--repeat", options->repeat, "Time each kernel this many times and report the fastest")
       ->capture_default_str();
   command->add_flag("--json", options->json, "Print one JSON line");
+  command->add_option("--write-model", options->write_model,
+                      "Write the random model as a native checkpoint to this file instead of timing");
   command->add_flag("--event-only", options->event_only, "Time only the event kernel (for profiling)");
   command->add_flag("--heaps", options->heaps, "Measure the Boost.Heap candidates for the event queue instead");
   command->callback([options] { run_bench(*options); });

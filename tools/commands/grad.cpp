@@ -12,11 +12,17 @@
 #include "models/ModelFiles.hpp"
 #include "models/SpikingBertEquilibrium.hpp"
 #include "models/SpikingBertWeights.hpp"
+#include "training/BertAdam.hpp"
 #include "training/StudentGradient.hpp"
+#include "training/StudentTrainer.hpp"
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 
 namespace spikingbert::tools {
 
@@ -26,6 +32,7 @@ struct GradOptions {
   std::string model, inputs, output, gradient = "implicit";
   int steps = 0;  // 0: the config's t_conv
   int threads = 1;
+  int repeat = 0;  // > 0: also time the whole training step this many times (time_training_step)
 };
 
 // Labels of the batch from inputs/labels, [batch]: class indices in [0, num_labels) for classification
@@ -71,10 +78,77 @@ bool gradient_is_none(const std::string& name, const std::string& feedback_weigh
   return name == feedback_weight && mode != training::GradientMode::feedback;
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Peak resident memory of this process so far, in MB (getrusage reports kilobytes on Linux).
+double peak_resident_megabytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// One training step as `distill` takes it, in parts (seconds).
+struct StepSeconds {
+  double network = 0;     // the event kernel's network from the map's current parameters (spiking_bert_of)
+  double simulation = 0;  // T steps of the event kernel
+  double gradient = 0;    // loss on the rates and its gradient through the steady-state map
+  double update = 0;      // BertAdam
+  double total() const { return network + simulation + gradient + update; }
+};
+
+// Times the whole training step `repeat` times in this process, model loading excluded, and prints the
+// fastest (the least disturbed on a shared machine; tools/bench-vs-reference.sh --what train-step). Every
+// repeat starts from the same parameters (the update is undone, untimed) and must give the same loss bit
+// for bit, or the step is not deterministic.
+void time_training_step(models::SpikingBertEquilibrium<float>& model, const models::SpikingBertConfig& spiking_config,
+                        const models::TokenBatch& batch, const training::StudentTargets<float>& targets,
+                        training::GradientMode mode, const sim::KernelOptions& options, int repeat) {
+  training::AdamSettings settings;
+  training::BertAdam<float> optimizer(settings, training::LinearWarmupSchedule{1, 0.0, true});
+  optimizer.initialise(model.parameters());
+  std::vector<models::AlignedVector<float>> start;
+  for (const auto& parameter : model.parameters()) start.push_back(parameter.value);
+  training::StudentStep<float> step;
+  StepSeconds best;
+  double first_loss = 0;
+  for (int r = 0; r < repeat; ++r) {
+    StepSeconds seconds;
+    auto clock = std::chrono::steady_clock::now();
+    const auto snn = training::spiking_bert_of(model, spiking_config);
+    seconds.network = seconds_since(clock);
+    clock = std::chrono::steady_clock::now();
+    const auto forward = snn.forward(batch, options, models::KernelKind::kEvent);
+    std::vector<std::vector<float>> rates;
+    std::vector<const float*> rate_pointers;
+    for (std::int64_t j = 0; j < model.config().population_count(); ++j) rates.push_back(forward.asr(static_cast<int>(j)));
+    for (const auto& r : rates) rate_pointers.push_back(r.data());
+    seconds.simulation = seconds_since(clock);
+    clock = std::chrono::steady_clock::now();
+    model.zero_gradients();
+    const auto loss = training::student_loss_and_gradient(model, batch, rate_pointers, targets, mode, {}, step);
+    seconds.gradient = seconds_since(clock);
+    clock = std::chrono::steady_clock::now();
+    optimizer.step(model.parameters());
+    seconds.update = seconds_since(clock);
+    for (std::size_t t = 0; t < start.size(); ++t) model.parameters()[t].value = start[t];
+    if (r == 0) first_loss = loss.total;
+    if (loss.total != first_loss)
+      throw std::runtime_error("grad --repeat: repeat " + std::to_string(r) + " gave another loss (not deterministic)");
+    if (r == 0 || seconds.total() < best.total()) best = seconds;
+  }
+  std::printf("training step (fastest of %d): %.4f s = network %.4f + simulation %.4f + loss and gradient %.4f + "
+              "update %.4f; %d threads; peak RSS %.0f MB\n",
+              repeat, best.total(), best.network, best.simulation, best.gradient, best.update, options.threads,
+              peak_resident_megabytes());
+}
+
 void compute_gradient(const GradOptions& o) {
   const auto mode = training::parse_gradient_mode(o.gradient, "--gradient");
   if (o.threads < 1) throw io::InputError("command line", "--threads", "must be positive", ">= 1");
   if (o.steps < 0) throw io::InputError("command line", "--steps", "must be positive", ">= 1");
+  if (o.repeat < 0) throw io::InputError("command line", "--repeat", "must not be negative", ">= 0");
   check_outputs({o.model, o.inputs}, {o.output});
 
   // 1. The model, for the simulator and as the steady-state map, from the same tensors.
@@ -141,6 +215,7 @@ void compute_gradient(const GradOptions& o) {
     out.write_attribute("train", "adjoint_relative_residual", step.adjoint.relative_residual);
   }
   out.commit();
+  if (o.repeat > 0) time_training_step(model, spiking_config, batch, targets, mode, options, o.repeat);
 
   std::printf("simulated %lld x %lld tokens for T = %d steps in %.3f s\n", static_cast<long long>(batch.batch),
               static_cast<long long>(batch.sequence), options.steps, forward.run.simulation_seconds);
@@ -169,6 +244,9 @@ void add_grad_command(CLI::App& app) {
       ->check(positive_integer("--steps", "T >= 1 (at most " + std::to_string(kMaximumTimeSteps) + "); without --steps the config's t_conv",
                               kMaximumTimeSteps));
   add_threads_option(command, options->threads, "Simulation threads");
+  command->add_option("--repeat", options->repeat,
+                      "Also time the whole training step (network from the parameters, simulation, loss and "
+                      "gradient, BertAdam update) this many times in-process and print the fastest");
   add_quiet_option(command);
   command->callback([options] { compute_gradient(*options); });
 }
