@@ -2,6 +2,13 @@
 
 #include "io/Error.hpp"
 
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+
 namespace spikingbert::models {
 
 namespace {
@@ -15,36 +22,102 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
   return text + "]";
 }
 
-const io::Tensor& require(const io::TensorMap& tensors, const std::string& name, std::vector<std::int64_t> shape,
-                          const std::string& source) {
-  const auto it = tensors.find(name);
-  if (it == tensors.end())
-    throw io::InputError(source, "tensor '" + name + "'", "missing", "a tensor of shape " + shape_text(shape));
-  if (it->second.shape != shape || it->second.values.size() != it->second.size())
-    throw io::InputError(source, "tensor '" + name + "'", "has shape " + shape_text(it->second.shape),
-                         shape_text(shape));
-  io::require_finite(it->second, name, source);  // a NaN weight would make every logit NaN
-  return it->second;
+// A tensor found by name, from a checkpoint's tensors or from the steady-state map's parameters.
+struct FoundTensor {
+  const float* values = nullptr;  // null: no tensor of that name
+  std::vector<std::int64_t> shape;
+  bool consistent = true;  // false: the shape does not match the number of values (never read then)
+};
+using TensorLookup = std::function<FoundTensor(const std::string& name)>;
+
+// Every value finite, in one pass that vectorises (the position of the first bad one only when there is one).
+void require_finite(const float* values, std::size_t count, const std::string& name, const std::string& source) {
+  bool finite = true;
+  for (std::size_t i = 0; i < count; ++i) finite &= std::isfinite(values[i]);
+  if (finite) return;
+  const io::Tensor copy{{static_cast<std::int64_t>(count)}, std::vector<float>(values, values + count)};
+  io::require_finite(copy, name, source);  // names the element (a NaN weight would make every logit NaN)
 }
 
-SharedFloats copy_of(const io::Tensor& tensor) { return std::make_shared<const std::vector<float>>(tensor.values); }
+const float* require(const TensorLookup& lookup, const std::string& name, std::vector<std::int64_t> shape,
+                     const std::string& source) {
+  const auto found = lookup(name);
+  if (found.values == nullptr)
+    throw io::InputError(source, "tensor '" + name + "'", "missing", "a tensor of shape " + shape_text(shape));
+  if (!found.consistent || found.shape != shape)
+    throw io::InputError(source, "tensor '" + name + "'", "has shape " + shape_text(found.shape), shape_text(shape));
+  std::size_t count = 1;
+  for (const auto extent : shape) count *= static_cast<std::size_t>(extent);
+  require_finite(found.values, count, name, source);
+  return found.values;
+}
+
+SharedFloats copy_of(const float* values, std::size_t count) {
+  return std::make_shared<const std::vector<float>>(values, values + count);
+}
+
+// out[i][o] = weight[o][i]: square tiles, so both sides stream whole cache lines; tiles of rows in
+// parallel (a copy: the same result for any thread count). Runs once per training step (the student's
+// weights change every step).
+void transpose(float* out, const float* weight, int outputs, int inputs) {
+  constexpr int kTile = 64;
+  tbb::parallel_for(0, (inputs + kTile - 1) / kTile, [&](int tile_row) {
+    const int i_begin = tile_row * kTile, i_end = std::min(inputs, i_begin + kTile);
+    for (int o_begin = 0; o_begin < outputs; o_begin += kTile) {
+      const int o_end = std::min(outputs, o_begin + kTile);
+      for (int i = i_begin; i < i_end; ++i)
+        for (int o = o_begin; o < o_end; ++o)
+          out[static_cast<std::size_t>(i) * outputs + o] = weight[static_cast<std::size_t>(o) * inputs + i];
+    }
+  });
+}
 
 // Reference Linear: weight [out][in], bias [out]; stored transposed as [in][out].
-LinearWeights linear(const io::TensorMap& tensors, const std::string& prefix, int inputs, int outputs,
+LinearWeights linear(const TensorLookup& lookup, const std::string& prefix, int inputs, int outputs,
                      const std::string& source) {
-  const auto& weight = require(tensors, prefix + ".weight", {outputs, inputs}, source);
-  const auto& bias = require(tensors, prefix + ".bias", {outputs}, source);
+  const float* weight = require(lookup, prefix + ".weight", {outputs, inputs}, source);
+  const float* bias = require(lookup, prefix + ".bias", {outputs}, source);
   auto transposed = std::make_shared<std::vector<float>>(static_cast<std::size_t>(inputs) * outputs);
-  for (int o = 0; o < outputs; ++o)
-    for (int i = 0; i < inputs; ++i)
-      (*transposed)[static_cast<std::size_t>(i) * outputs + o] = weight.values[static_cast<std::size_t>(o) * inputs + i];
-  return {inputs, outputs, std::move(transposed), copy_of(bias), nullptr};
+  transpose(transposed->data(), weight, outputs, inputs);
+  return {inputs, outputs, std::move(transposed), copy_of(bias, static_cast<std::size_t>(outputs)), nullptr};
 }
 
-LayerNormWeights layer_norm(const io::TensorMap& tensors, const std::string& prefix, int hidden,
-                            const std::string& source) {
-  return {copy_of(require(tensors, prefix + ".weight", {hidden}, source)),
-          copy_of(require(tensors, prefix + ".bias", {hidden}, source))};
+LayerNormWeights layer_norm(const TensorLookup& lookup, const std::string& prefix, int hidden, const std::string& source) {
+  const auto count = static_cast<std::size_t>(hidden);
+  return {copy_of(require(lookup, prefix + ".weight", {hidden}, source), count),
+          copy_of(require(lookup, prefix + ".bias", {hidden}, source), count)};
+}
+
+SpikingBertWeights weights_from(const SpikingBertConfig& config, const TensorLookup& lookup, const std::string& source) {
+  config.validate(source.c_str());
+  const int hidden = config.hidden_size, intermediate = config.intermediate_size;
+  auto table = [&](const std::string& name, std::int64_t rows) {
+    return copy_of(require(lookup, name, {rows, hidden}, source), static_cast<std::size_t>(rows) * hidden);
+  };
+  SpikingBertWeights weights;
+  weights.word_embeddings = table("network_x.word_embeddings.weight", config.vocab_size);
+  weights.position_embeddings = table("network_x.position_embeddings.weight", config.max_position_embeddings);
+  weights.token_type_embeddings = table("network_x.token_type_embeddings.weight", config.type_vocab_size);
+  weights.embedding_norm = layer_norm(lookup, "network_x.LayerNorm", hidden, source);
+  for (int k = 0; k < config.num_hidden_layers; ++k) {
+    // Encoder layer k owns network_s{6k+1} .. network_s{6k+6} (method doc §1.3; tiny README §5).
+    auto name = [&](int offset) { return "network_s" + std::to_string(6 * k + offset); };
+    EncoderLayerWeights layer;
+    layer.key = linear(lookup, name(1) + ".dense", hidden, hidden, source);
+    layer.value = linear(lookup, name(2) + ".dense", hidden, hidden, source);
+    layer.query = linear(lookup, name(3) + ".query", hidden, hidden, source);
+    layer.self_output = linear(lookup, name(4) + ".dense", hidden, hidden, source);
+    layer.self_output_norm = layer_norm(lookup, name(4) + ".LayerNorm", hidden, source);
+    layer.intermediate = linear(lookup, name(5) + ".dense", hidden, intermediate, source);
+    layer.output = linear(lookup, name(6) + ".dense", intermediate, hidden, source);
+    layer.output_norm = layer_norm(lookup, name(6) + ".LayerNorm", hidden, source);
+    weights.layers.push_back(std::move(layer));
+  }
+  weights.classifier_weight = copy_of(require(lookup, "classification.weight", {config.num_labels, hidden}, source),
+                                      static_cast<std::size_t>(config.num_labels) * hidden);
+  weights.classifier_bias = copy_of(require(lookup, "classification.bias", {config.num_labels}, source),
+                                    static_cast<std::size_t>(config.num_labels));
+  return weights;
 }
 
 void put_linear(io::TensorMap& tensors, const std::string& prefix, const LinearWeights& linear) {
@@ -67,32 +140,22 @@ void put_norm(io::TensorMap& tensors, const std::string& prefix, const LayerNorm
 
 SpikingBertWeights weights_from_tensors(const SpikingBertConfig& config, const io::TensorMap& tensors,
                                         const std::string& source) {
-  config.validate(source.c_str());
-  const int hidden = config.hidden_size, intermediate = config.intermediate_size;
-  SpikingBertWeights weights;
-  weights.word_embeddings = copy_of(require(tensors, "network_x.word_embeddings.weight", {config.vocab_size, hidden}, source));
-  weights.position_embeddings = copy_of(
-      require(tensors, "network_x.position_embeddings.weight", {config.max_position_embeddings, hidden}, source));
-  weights.token_type_embeddings =
-      copy_of(require(tensors, "network_x.token_type_embeddings.weight", {config.type_vocab_size, hidden}, source));
-  weights.embedding_norm = layer_norm(tensors, "network_x.LayerNorm", hidden, source);
-  for (int k = 0; k < config.num_hidden_layers; ++k) {
-    // Encoder layer k owns network_s{6k+1} .. network_s{6k+6} (method doc §1.3; tiny README §5).
-    auto name = [&](int offset) { return "network_s" + std::to_string(6 * k + offset); };
-    EncoderLayerWeights layer;
-    layer.key = linear(tensors, name(1) + ".dense", hidden, hidden, source);
-    layer.value = linear(tensors, name(2) + ".dense", hidden, hidden, source);
-    layer.query = linear(tensors, name(3) + ".query", hidden, hidden, source);
-    layer.self_output = linear(tensors, name(4) + ".dense", hidden, hidden, source);
-    layer.self_output_norm = layer_norm(tensors, name(4) + ".LayerNorm", hidden, source);
-    layer.intermediate = linear(tensors, name(5) + ".dense", hidden, intermediate, source);
-    layer.output = linear(tensors, name(6) + ".dense", intermediate, hidden, source);
-    layer.output_norm = layer_norm(tensors, name(6) + ".LayerNorm", hidden, source);
-    weights.layers.push_back(std::move(layer));
-  }
-  weights.classifier_weight = copy_of(require(tensors, "classification.weight", {config.num_labels, hidden}, source));
-  weights.classifier_bias = copy_of(require(tensors, "classification.bias", {config.num_labels}, source));
-  return weights;
+  return weights_from(config, [&](const std::string& name) {
+    const auto it = tensors.find(name);
+    if (it == tensors.end()) return FoundTensor{};
+    return FoundTensor{it->second.values.data(), it->second.shape, it->second.values.size() == it->second.size()};
+  }, source);
+}
+
+SpikingBertWeights weights_from_parameters(const SpikingBertConfig& config, const std::vector<Parameter<float>>& parameters,
+                                           const std::string& source) {
+  std::map<std::string, const Parameter<float>*> by_name;
+  for (const auto& parameter : parameters) by_name[parameter.name] = &parameter;
+  return weights_from(config, [&](const std::string& name) {
+    const auto it = by_name.find(name);
+    if (it == by_name.end()) return FoundTensor{};
+    return FoundTensor{it->second->value.data(), it->second->shape};
+  }, source);
 }
 
 io::TensorMap weights_to_tensors(const SpikingBertConfig& config, const SpikingBertWeights& weights) {

@@ -28,7 +28,9 @@ class BertAdam : public AdamState<Scalar> {
   void step(std::vector<models::Parameter<Scalar>>& parameters) {
     if (this->first_moment_.size() != parameters.size()) this->initialise(parameters);
     const double rate = settings_.learning_rate * schedule_.multiplier(this->step_);
-    for (std::size_t t = 0; t < parameters.size(); ++t) {
+    // Tensors are independent (per-tensor clipping), so they are updated in parallel, each exactly as alone:
+    // the same bits for any thread count.
+    tbb::parallel_for(std::size_t{0}, parameters.size(), [&](std::size_t t) {
       auto& p = parameters[t];
       double clip = 1.0;
       if (settings_.max_grad_norm > 0) {
@@ -50,7 +52,7 @@ class BertAdam : public AdamState<Scalar> {
       m = b1 * m + one_minus_b1 * (g * scale);
       v = b2 * v + one_minus_b2 * (g * scale).square();
       value -= lr * (m / (v.sqrt() + eps) + decay * value);
-    }
+    });
     ++this->step_;
   }
 

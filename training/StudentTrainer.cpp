@@ -141,7 +141,7 @@ DistillStage parse_distill_stage(const std::string& name, const std::string& pla
 
 models::SpikingBert spiking_bert_of(const models::SpikingBertEquilibrium<float>& student,
                                     const models::SpikingBertConfig& config) {
-  return models::SpikingBert(config, models::weights_from_tensors(config, student.tensors(), "student"));
+  return models::SpikingBert(config, models::weights_from_parameters(config, student.parameters(), "student"));
 }
 
 std::vector<float> student_predict(const models::SpikingBert& snn, const std::vector<EncodedExample>& examples,

@@ -17,6 +17,7 @@
 #include "training/StudentTrainer.hpp"
 
 #include <sys/resource.h>
+#include <tbb/global_control.h>
 
 #include <chrono>
 #include <cmath>
@@ -248,7 +249,11 @@ void add_grad_command(CLI::App& app) {
                       "Also time the whole training step (network from the parameters, simulation, loss and "
                       "gradient, BertAdam update) this many times in-process and print the fastest");
   add_quiet_option(command);
-  command->callback([options] { compute_gradient(*options); });
+  command->callback([options] {
+    // --threads bounds every parallel part (the gradient's products and the update too), as in distill.
+    const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, options->threads);
+    compute_gradient(*options);
+  });
 }
 
 }  // namespace spikingbert::tools
