@@ -4,8 +4,8 @@
 Run through tools/bench-vs-reference.sh. The reference code (NeuroCompLab-psu/SpikingBERT, no licence) is
 never copied here: it is imported from the checkout the user names with --reference.
 
---what inference (the only mode so far): the 872 SST-2 dev sentences, tokenised once by `spikingbert
-tokenize` so both sides see the same ids, simulated at each T of --steps by
+--what inference: the 872 SST-2 dev sentences, tokenised once by `spikingbert tokenize` so both sides see the same ids,
+simulated at each T of --steps by
 
   * the reference: `SNNIDESTUDENTBERTSpikeClassification` (implicit_bert/models/snn_ide_bert_classi_spike_2.py)
     loaded with the student checkpoint's tensors (they use the reference's names), eval forward
@@ -17,8 +17,21 @@ tokenize` so both sides see the same ids, simulated at each T of --steps by
     `run --predictions FILE` when the binary has it, otherwise from `run --inputs ... --output` on the same
     batches (then the time still comes from `run --task`).
 
-Prints a Markdown table for docs/benchmarks.md and ends with one JSON line. A training-step comparison
-(issue 14 item 7) belongs here as another --what mode, next to `inference` in MODES.
+--what train-step (issue 14 item 7): one training step of SpikingBERT-4 (768/3072/12 heads/4 layers; a random
+student written by `spikingbert bench --size base4 --asr 0.15 --write-model`, or --model), batch 8 x 32 random
+tokens, T = 16, each side timed in-process (model loading excluded), --repeat times, the fastest kept:
+
+  * the reference: `SNNIDESTUDENTBERT4SpikeClassification` in train mode, forward(time_step=T), cross-entropy,
+    backward(), with 1 and 2 threads (one process each);
+  * spikingbert: `grad --gradient analog-twin --repeat R --threads N` (the step as distill takes it: the kernel's
+    network from the parameters, the event-kernel simulation, loss and gradient, a BertAdam update), N = 2, 1;
+    then its peak resident memory at each T of --memory-steps;
+
+then the ratio of the two bests, and the gradient comparison of --what grad-agreement: the first
+--agreement-examples examples one by one on both sides (each side's own simulation, and the reference fed
+spikingbert's simulated rates), and as one batch against the mean of their per-example gradients.
+
+Each mode prints a Markdown table for docs/benchmarks.md and ends with one JSON line.
 """
 import argparse
 import csv

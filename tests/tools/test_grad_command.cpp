@@ -71,9 +71,12 @@ std::string inputs_with_labels(const std::filesystem::path& folder, const std::s
 TEST_CASE("grad in analog-twin mode reproduces the reference gradients of tiny", "[tools][grad]") {
   const auto folder = fresh_folder("grad-tiny");
   const auto output = (folder / "analog.h5").string();
-  const auto result = run_spikingbert(grad_command(test_data("tiny/case.h5"), output, "analog-twin"));
+  // --repeat also times the whole training step twice; it fails unless both repeats give the same loss,
+  // and leaves the written gradients those of the parameters read.
+  const auto result = run_spikingbert(grad_command(test_data("tiny/case.h5"), output, "analog-twin") + " --repeat 2");
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
+  CHECK(result.out.find("training step (fastest of 2): ") != std::string::npos);
   const spikingbert::io::Hdf5Reader out(output), reference(test_data("tiny/case.h5"));
   CHECK(out.read_doubles("train/loss")[0] ==
         Approx(reference.read_doubles("train/loss")[0]).epsilon(kLossTolerance));
