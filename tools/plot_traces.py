@@ -121,7 +121,8 @@ def main():
             print("plot_traces: no residuals recorded; residual_vs_step.png not written")
 
         if "neurons" in f and population in f["neurons"]:
-            asr = f["neurons/%s/asr" % population][e]
+            pointers = f["examples/token_pointers"]  # ragged: the example's rows, one per real token
+            asr = f["neurons/%s/asr" % population][int(pointers[e]):int(pointers[e + 1])]
             fig, ax = plt.subplots(figsize=(9, 4))
             image = ax.imshow(asr, aspect="auto", interpolation="nearest", cmap="magma", vmin=0, vmax=1)
             fig.colorbar(image, ax=ax, label="ASR")

@@ -2,7 +2,7 @@
 // Collects everything recorded for one example and checks the Recorder call contract
 // (traces/Recorder.hpp). Both backends use it: MemoryRecorder keeps finished buffers, Hdf5Recorder
 // writes them out at end_example. Memory is one example's worth: [populations x T] statistics, the
-// example's spikes (spikes level) and one [seq, width] ASR map per population (neurons level).
+// example's spikes (spikes level) and one [tokens, width] ASR map per population (neurons level).
 // Misuse of the contract (wrong order, index out of range) is a programming error: std::logic_error.
 #include "traces/Recorder.hpp"
 
@@ -47,7 +47,7 @@ class ExampleBuffer {
   const std::vector<double>& residual_max() const { return residual_max_; }
   const PopulationSpikes& spikes(std::size_t population) const { return spikes_.at(population); }
   // Empty below the neurons level.
-  const std::vector<float>& final_asr(std::size_t population) const { return final_asr_.at(population); }
+  const std::vector<float>& final_asr(std::size_t population) const { return final_asr_.at(population); }  // [tokens, width]
 
   void end_run();
 

@@ -35,6 +35,8 @@ constexpr unsigned kGzipLevel = 4;
 constexpr hsize_t kExampleTableChunkRows = 1024;
 constexpr hsize_t kSpikeChunkElements = 16384;
 constexpr hsize_t kReportChunkTargetValues = 65536;
+// Rows of the per-token datasets (/neurons/<p>/asr) per chunk: a few examples' tokens.
+constexpr hsize_t kTokenChunkRows = 64;
 // Hash slots of each dataset's chunk cache (a prime, HDF5's advice; few chunks are ever cached).
 constexpr std::size_t kChunkCacheSlots = 101;
 // SONATA `sorting` enum values (libsonata's Sorting enum).
@@ -253,11 +255,11 @@ class AppendableDataset {
 };
 
 struct PopulationDatasets {
-  AppendableDataset final_asr;                // /neurons/<p>/asr
+  AppendableDataset final_asr;                // /neurons/<p>/asr [Σ tokens, width]
   AppendableDataset timestamps, node_ids;     // /spikes/<p>/...
   AppendableDataset example_index_pointers;   // /spikes/<p>/example_index_pointers
-  AppendableDataset report_data;              // /report/<p>/data
-  Hid report_time;                            // /report/<p>/mapping/time
+  AppendableDataset report_data;              // /report/<p>/data [Σ steps*tokens, width]
+  AppendableDataset report_pointers;          // /report/<p>/example_index_pointers
   hsize_t report_chunk_rows = 1;
 };
 
@@ -340,7 +342,8 @@ struct Hdf5Recorder::State {
   ExampleBuffer buffer;
   Hid handle;
   AppendableDataset example_index, example_tokens, example_steps, example_first_step, example_predicted,
-      example_label;
+      example_label, example_token_pointers;
+  std::uint64_t total_tokens = 0;  // rows of the per-token datasets so far
   AppendableDataset summary_asr, summary_residual_mean_abs, summary_residual_max;
   AppendableDataset summary_converged_at, summary_residual_floor;
   double convergence_tolerance = 0.0;
@@ -354,7 +357,7 @@ struct Hdf5Recorder::State {
   void create_population_table(const RunInfo& run);
   void create_datasets(const RunInfo& run);
   void write_example();
-  void write_report_frames(std::size_t population, std::int64_t first_step);
+  void write_report_frames(std::size_t population);
   // Every dataset closed before the file, so H5Fclose really closes (and flushes) it.
   void close_datasets() {
     example_index = {};
@@ -363,6 +366,7 @@ struct Hdf5Recorder::State {
     example_first_step = {};
     example_predicted = {};
     example_label = {};
+    example_token_pointers = {};
     summary_asr = {};
     summary_residual_mean_abs = {};
     summary_residual_max = {};
@@ -434,17 +438,15 @@ void Hdf5Recorder::State::write_root_attributes(const RunInfo& run) {
 void Hdf5Recorder::State::create_population_table(const RunInfo& run) {
   auto group = make_group(file, handle.get(), "populations");
   std::vector<const char*> names;
-  std::vector<std::int64_t> seq, width;
+  std::vector<std::int64_t> width;
   for (const auto& population : run.populations) {
     names.push_back(population.name.c_str());
-    seq.push_back(population.seq);
     width.push_back(population.width);
   }
   const auto string_type = utf8_string_type(file);
   const auto count = static_cast<hsize_t>(names.size());
   write_fixed_dataset(file, group.get(), "name", string_type.get(), string_type.get(), count, names.data(),
                       /*compress=*/false);
-  write_fixed_dataset(file, group.get(), "seq", H5T_STD_I64LE, H5T_NATIVE_INT64, count, seq.data());
   write_fixed_dataset(file, group.get(), "width", H5T_STD_I64LE, H5T_NATIVE_INT64, count, width.data());
 }
 
@@ -458,6 +460,11 @@ void Hdf5Recorder::State::create_datasets(const RunInfo& run) {
     example_first_step = AppendableDataset(file, g, "first_step", H5T_STD_I64LE, {}, kExampleTableChunkRows, Compression::none);
     example_predicted = AppendableDataset(file, g, "predicted_label", H5T_STD_I64LE, {}, kExampleTableChunkRows, Compression::none);
     example_label = AppendableDataset(file, g, "label", H5T_STD_I64LE, {}, kExampleTableChunkRows, Compression::none);
+    // Ragged per-token datasets: example e owns rows [token_pointers[e], token_pointers[e+1]) (docs/traces.md §3).
+    example_token_pointers = AppendableDataset(file, g, "token_pointers", H5T_STD_U64LE, {}, kExampleTableChunkRows,
+                                               Compression::none);
+    const std::uint64_t zero = 0;
+    example_token_pointers.append(1, H5T_NATIVE_UINT64, &zero);
   }
   {
     auto group = make_group(file, handle.get(), "summary");
@@ -487,10 +494,9 @@ void Hdf5Recorder::State::create_datasets(const RunInfo& run) {
     for (std::size_t p = 0; p < run.populations.size(); ++p) {
       const auto& info = run.populations[p];
       auto population_group = make_group(file, group.get(), info.name);
-      populations[p].final_asr =
-          AppendableDataset(file, population_group.get(), "asr", H5T_IEEE_F32LE,
-                            {static_cast<hsize_t>(info.seq), static_cast<hsize_t>(info.width)}, 1,
-                            Compression::gzip);
+      populations[p].final_asr = AppendableDataset(file, population_group.get(), "asr", H5T_IEEE_F32LE,
+                                                   {static_cast<hsize_t>(info.width)}, kTokenChunkRows,
+                                                   Compression::gzip);
     }
   }
   if (level >= TraceLevel::spikes) {
@@ -514,28 +520,19 @@ void Hdf5Recorder::State::create_datasets(const RunInfo& run) {
         datasets.example_index_pointers.append(1, H5T_NATIVE_UINT64, &zero);
       }
       {
+        // Ragged frames: example e's rows [p[e], p[e+1]) are its steps x tokens, each row one token's width
+        // neurons (no SONATA frame report: that needs one fixed node set for every frame, docs/traces.md §5).
         auto group = make_group(file, report_group.get(), info.name);
-        const auto values = static_cast<hsize_t>(info.size());
-        datasets.report_chunk_rows = std::max<hsize_t>(1, kReportChunkTargetValues / values);
-        datasets.report_data = AppendableDataset(file, group.get(), "data", H5T_IEEE_F32LE, {values},
+        const auto width = static_cast<hsize_t>(info.width);
+        datasets.report_chunk_rows = std::max<hsize_t>(1, kReportChunkTargetValues / width);
+        datasets.report_data = AppendableDataset(file, group.get(), "data", H5T_IEEE_F32LE, {width},
                                                  datasets.report_chunk_rows, Compression::gzip);
         write_string_attribute(file, datasets.report_data.id(), "units", "1");
         write_string_attribute(file, datasets.report_data.id(), "variable_name", "asr");
-        auto mapping = make_group(file, group.get(), "mapping");
-        // One SONATA node per neuron (node id = token*width + neuron, as in /spikes), one element each.
-        std::vector<std::uint64_t> node_ids(values), index_pointers(values + 1);
-        std::iota(node_ids.begin(), node_ids.end(), std::uint64_t{0});
-        std::iota(index_pointers.begin(), index_pointers.end(), std::uint64_t{0});
-        const std::vector<std::uint32_t> element_ids(values, 0);
-        write_fixed_dataset(file, mapping.get(), "node_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64, values, node_ids.data());
-        write_fixed_dataset(file, mapping.get(), "index_pointers", H5T_STD_U64LE, H5T_NATIVE_UINT64, values + 1,
-                            index_pointers.data());
-        write_fixed_dataset(file, mapping.get(), "element_ids", H5T_STD_U32LE, H5T_NATIVE_UINT32, values,
-                            element_ids.data());
-        const std::array<double, 3> time = {0.0, 0.0, kStepDurationMs};
-        write_fixed_dataset(file, mapping.get(), "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, time.data());
-        datasets.report_time = Hid(file.check(H5Dopen2(mapping.get(), "time", H5P_DEFAULT), "time", "open"), H5Dclose);
-        write_string_attribute(file, datasets.report_time.get(), "units", "ms");
+        datasets.report_pointers = AppendableDataset(file, group.get(), "example_index_pointers", H5T_STD_U64LE, {},
+                                                     kExampleTableChunkRows, Compression::none);
+        const std::uint64_t zero = 0;
+        datasets.report_pointers.append(1, H5T_NATIVE_UINT64, &zero);
       }
     }
   }
@@ -575,14 +572,17 @@ void Hdf5Recorder::record_final_asr(std::size_t population, std::span<const floa
 }
 
 // Per-step running ASR frames a_i(s) = count_i(0..s) / (s+1) (method doc §2.2 at T = s+1), computed
-// from the example's spikes, written in chunk-sized blocks so memory is one block.
-void Hdf5Recorder::State::write_report_frames(std::size_t population, std::int64_t first_step) {
+// from the example's spikes, written in chunk-sized blocks so memory is one block. One frame is the
+// example's tokens x width neurons, tokens rows of the dataset.
+void Hdf5Recorder::State::write_report_frames(std::size_t population) {
   auto& datasets = populations[population];
   const auto& spikes = buffer.spikes(population);
-  const auto values = static_cast<std::size_t>(buffer.run().populations[population].size());
+  const auto width = static_cast<std::size_t>(buffer.run().populations[population].width);
+  const auto values = static_cast<std::size_t>(buffer.tokens()) * width;
   std::vector<std::uint32_t> spike_count(values, 0);
   std::vector<float> block;
-  block.reserve(datasets.report_chunk_rows * values);
+  const auto block_values = std::max<std::size_t>(values, datasets.report_chunk_rows * width);
+  block.reserve(block_values);
   std::size_t next_spike = 0;
   for (std::int64_t step = 0; step < buffer.steps(); ++step) {
     while (next_spike < spikes.steps.size() && spikes.steps[next_spike] == step) {
@@ -591,15 +591,13 @@ void Hdf5Recorder::State::write_report_frames(std::size_t population, std::int64
     }
     const float steps_so_far = static_cast<float>(step + 1);
     for (const auto count : spike_count) block.push_back(static_cast<float>(count) / steps_so_far);
-    if (block.size() == datasets.report_chunk_rows * values || step + 1 == buffer.steps()) {
-      datasets.report_data.append(block.size() / values, H5T_NATIVE_FLOAT, block.data());
+    if (block.size() + values > block_values || step + 1 == buffer.steps()) {
+      datasets.report_data.append(block.size() / width, H5T_NATIVE_FLOAT, block.data());
       block.clear();
     }
   }
-  const std::array<double, 3> time = {0.0, static_cast<double>(first_step + buffer.steps()) * kStepDurationMs,
-                                      kStepDurationMs};
-  file.check_status(H5Dwrite(datasets.report_time.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, time.data()),
-                    "mapping/time", "write");
+  const std::uint64_t end = datasets.report_data.rows();
+  datasets.report_pointers.append(1, H5T_NATIVE_UINT64, &end);
 }
 
 void Hdf5Recorder::State::write_example() {
@@ -627,7 +625,8 @@ void Hdf5Recorder::State::write_example() {
   }
   for (std::size_t p = 0; p < populations.size(); ++p) {
     auto& datasets = populations[p];
-    if (level >= TraceLevel::neurons) datasets.final_asr.append(1, H5T_NATIVE_FLOAT, buffer.final_asr(p).data());
+    if (level >= TraceLevel::neurons)
+      datasets.final_asr.append(static_cast<hsize_t>(buffer.tokens()), H5T_NATIVE_FLOAT, buffer.final_asr(p).data());
     if (level >= TraceLevel::spikes) {
       const auto& spikes = buffer.spikes(p);
       std::vector<double> timestamps(spikes.steps.size());
@@ -639,12 +638,14 @@ void Hdf5Recorder::State::write_example() {
       datasets.node_ids.append(node_ids.size(), H5T_NATIVE_UINT64, node_ids.data());
       const std::uint64_t end = datasets.node_ids.rows();
       datasets.example_index_pointers.append(1, H5T_NATIVE_UINT64, &end);
-      write_report_frames(p, first_step);
+      write_report_frames(p);
     }
   }
   // The example table last: its length is the number of completed examples.
   const std::int64_t index = buffer.example_index(), tokens = buffer.tokens(), steps = buffer.steps(),
                      predicted = buffer.predicted_label(), label = buffer.label();
+  total_tokens += static_cast<std::uint64_t>(tokens);
+  example_token_pointers.append(1, H5T_NATIVE_UINT64, &total_tokens);
   example_index.append(1, H5T_NATIVE_INT64, &index);
   example_tokens.append(1, H5T_NATIVE_INT64, &tokens);
   example_steps.append(1, H5T_NATIVE_INT64, &steps);

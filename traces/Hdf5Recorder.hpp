@@ -23,7 +23,7 @@ namespace spikingbert::traces {
 // the model has no physical time, so one step is declared to last 1 ms).
 inline constexpr double kStepDurationMs = 1.0;
 // Trace schema version written as root attribute `trace_schema_version` (docs/traces.md).
-inline constexpr std::int64_t kTraceSchemaVersion = 1;
+inline constexpr std::int64_t kTraceSchemaVersion = 2;  // 2: ragged per-token datasets (docs/traces.md §3)
 
 class Hdf5Recorder final : public Recorder {
  public:

@@ -37,7 +37,7 @@ class TraceHook final : public models::GlueExampleHook {
   }
   void end_example(const models::TokenBatch&, const models::ForwardResult& result, int index, int predicted) override {
     const auto i = static_cast<std::size_t>(index);
-    trace_.end_batch(result, index, {set_.encoded.lengths[i]}, {predicted}, {set_.encoded.labels[i]});
+    trace_.end_batch(result, index, {predicted}, {set_.encoded.labels[i]});
   }
 
  private:
@@ -214,7 +214,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
   const auto steady_state = models::steady_state_map(model, model_source);
   simulation.steady_state = &steady_state;
   if (tracing) {
-    trace.emplace(o.trace, o.trace_level, model, model_source, info.name, steps, set.max_length, &steady_state,
+    trace.emplace(o.trace, o.trace_level, model, model_source, info.name, steps, &steady_state,
                   o.converge_tol_given ? o.converge_tol : traces::kDefaultConvergenceTolerance);
     hook.emplace(*trace, set);
     if (trace->needs_step_order()) simulation.block_steps = 1;

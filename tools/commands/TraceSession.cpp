@@ -2,7 +2,7 @@
 
 #include <fstream>
 #include <iterator>
-#include <limits>
+#include <span>
 #include <stdexcept>
 
 namespace spikingbert::tools {
@@ -17,9 +17,9 @@ std::string this_command_line() {
 }
 
 TraceSession::TraceSession(const std::string& file, const std::string& level, const models::SpikingBert& model,
-                           const std::string& model_source, const std::string& task, int steps, int sequence,
+                           const std::string& model_source, const std::string& task, int steps,
                            const models::SpikingBertEquilibrium<float>* steady_state, double convergence_tolerance)
-    : model_(model), steps_(steps), sequence_(sequence), steady_state_(steady_state),
+    : model_(model), steps_(steps), steady_state_(steady_state),
       convergence_tolerance_(convergence_tolerance) {
   const auto trace_level = traces::parse_trace_level(level);
   // The sub-layer populations of the network do not depend on the batch: read them off a 1-token batch.
@@ -43,7 +43,7 @@ TraceSession::TraceSession(const std::string& file, const std::string& level, co
   run.convergence_tolerance = convergence_tolerance;
   for (std::size_t j = 0; j < names.size(); ++j) {
     widths_.push_back(model.sublayer_width(static_cast<int>(j)));
-    run.populations.push_back({names[j], sequence, widths_.back()});
+    run.populations.push_back({names[j], widths_.back()});
   }
   std::vector<traces::Recorder*> recorders{&statistics_};
   if (!file.empty()) {
@@ -57,7 +57,6 @@ TraceSession::TraceSession(const std::string& file, const std::string& level, co
 TraceSession::~TraceSession() = default;
 
 sim::StepObserver* TraceSession::begin_batch(const models::TokenBatch& batch, std::int64_t first_index) {
-  if (batch.sequence > sequence_) throw std::logic_error("TraceSession: batch longer than the trace's sequence");
   auto& observers = in_flight_[first_index];
   observers.examples = static_cast<int>(batch.batch);
   observers.spikes.emplace(sublayers_, widths_, observers.examples, static_cast<int>(batch.sequence), steps_,
@@ -68,10 +67,8 @@ sim::StepObserver* TraceSession::begin_batch(const models::TokenBatch& batch, st
 }
 
 void TraceSession::end_batch(const models::ForwardResult& result, std::int64_t first_index,
-                             const std::vector<std::int64_t>& tokens, const std::vector<std::int64_t>& predicted,
-                             const std::vector<std::int64_t>& labels) {
+                             const std::vector<std::int64_t>& predicted, const std::vector<std::int64_t>& labels) {
   if (result.sublayers != sublayers_) throw std::logic_error("TraceSession: the network's sub-layers changed");
-  if (result.sequence > sequence_) throw std::logic_error("TraceSession: batch sequence longer than the trace's");
   const auto found = in_flight_.find(first_index);
   if (found == in_flight_.end()) throw std::logic_error("TraceSession: end_batch without begin_batch");
   auto& observers = found->second;
@@ -81,15 +78,12 @@ void TraceSession::end_batch(const models::ForwardResult& result, std::int64_t f
   if (observers.residuals) observers.residuals->finish();
   for (int b = 0; b < observers.examples; ++b) {
     const auto i = static_cast<std::size_t>(b);
-    fanout_->begin_example(first_index + b, tokens[i]);
+    // The example's positions are the batch's rows: its real tokens when it is simulated alone (run --task).
+    fanout_->begin_example(first_index + b, result.sequence);
     observers.spikes->replay_example(b, *fanout_, observers.residuals ? &*observers.residuals : nullptr);
     for (std::size_t j = 0; j < final_asr.size(); ++j) {
-      // Positions the example did not simulate (it ran at its own length) have no neuron: NaN.
       const auto simulated = static_cast<std::size_t>(result.sequence) * static_cast<std::size_t>(widths_[j]);
-      std::vector<float> row(static_cast<std::size_t>(sequence_) * static_cast<std::size_t>(widths_[j]),
-                             std::numeric_limits<float>::quiet_NaN());
-      std::copy_n(final_asr[j].data() + i * simulated, simulated, row.begin());
-      fanout_->record_final_asr(j, row);
+      fanout_->record_final_asr(j, std::span<const float>(final_asr[j].data() + i * simulated, simulated));
     }
     traces::ExampleOutcome outcome;
     outcome.steps = result.steps;

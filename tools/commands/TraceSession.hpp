@@ -21,13 +21,13 @@ std::string this_command_line();
 
 class TraceSession {
  public:
-  // `file` empty: no HDF5 trace (run statistics are still kept). `sequence`: tokens per example.
+  // `file` empty: no HDF5 trace (run statistics are still kept).
   // steady_state (may be null): the model's steady-state map; given, every step's convergence residual
   // is evaluated (traces/StepResidualObserver.hpp) and recorded, and the kernel must run in step order
   // (needs_step_order()). convergence_tolerance: the residual below which a sub-layer counts as
   // converged (docs/traces.md /summary/converged_at).
   TraceSession(const std::string& file, const std::string& level, const models::SpikingBert& model,
-               const std::string& model_source, const std::string& task, int steps, int sequence,
+               const std::string& model_source, const std::string& task, int steps,
                const models::SpikingBertEquilibrium<float>* steady_state = nullptr,
                double convergence_tolerance = traces::kDefaultConvergenceTolerance);
   ~TraceSession();
@@ -41,10 +41,10 @@ class TraceSession {
   // True when per-step residuals are evaluated: run the event kernel with block_steps = 1.
   bool needs_step_order() const { return steady_state_ != nullptr; }
   double convergence_tolerance() const { return convergence_tolerance_; }
-  // Records the batch's examples: indices first_index.., real token counts, predicted and gold labels (-1 if none).
-  // A batch may have fewer rows per example than the trace's `sequence` (an example simulated at its own
-  // length): the positions it did not simulate are NaN in /neurons and 0 in /report (docs/traces.md).
-  void end_batch(const models::ForwardResult& result, std::int64_t first_index, const std::vector<std::int64_t>& tokens,
+  // Records the batch's examples: indices first_index.., predicted and gold labels (-1 if none). Each example's
+  // positions are the batch's rows (result.sequence): its real tokens when it is simulated alone at its own
+  // length (run --task); the trace holds those positions only (docs/traces.md §3).
+  void end_batch(const models::ForwardResult& result, std::int64_t first_index,
                  const std::vector<std::int64_t>& predicted, const std::vector<std::int64_t>& labels);
   // Finishes the trace file (renamed into place).
   void finish();
@@ -56,7 +56,7 @@ class TraceSession {
   const models::SpikingBert& model_;
   std::vector<sim::PopulationId> sublayers_;
   std::vector<std::int64_t> widths_;
-  int steps_, sequence_;
+  int steps_;
   std::unique_ptr<traces::Hdf5Recorder> file_;
   traces::RunStatistics statistics_;
   std::unique_ptr<traces::RecorderFanout> fanout_;

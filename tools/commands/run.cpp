@@ -64,8 +64,7 @@ void run_model(const RunOptions& o) {
   std::optional<models::SpikingBertEquilibrium<float>> steady_state;
   if (!o.trace.empty()) {
     steady_state.emplace(models::steady_state_map(model, o.model));
-    trace.emplace(o.trace, o.trace_level, model, o.model, "", options.steps, static_cast<int>(batch.sequence),
-                  &*steady_state);
+    trace.emplace(o.trace, o.trace_level, model, o.model, "", options.steps, &*steady_state);
     options.observer = trace->begin_batch(batch);
     if (trace->needs_step_order()) options.block_steps = 1;
   }
@@ -73,15 +72,12 @@ void run_model(const RunOptions& o) {
       model.forward(batch, options, o.kernel == "event" ? models::KernelKind::kEvent : models::KernelKind::kDense);
   if (trace) {
     const int labels = model.config().num_labels;
-    std::vector<std::int64_t> tokens, predicted, gold(static_cast<std::size_t>(batch.batch), -1);
+    std::vector<std::int64_t> predicted, gold(static_cast<std::size_t>(batch.batch), -1);
     for (std::int64_t b = 0; b < batch.batch; ++b) {
-      std::int64_t real = 0;
-      for (std::int64_t k = 0; k < batch.sequence; ++k) real += batch.attention_mask[static_cast<std::size_t>(b * batch.sequence + k)] != 0;
-      tokens.push_back(real);
       const float* logits = result.logits.data() + b * labels;
       predicted.push_back(labels > 1 ? std::max_element(logits, logits + labels) - logits : -1);
     }
-    trace->end_batch(result, 0, tokens, predicted, gold);
+    trace->end_batch(result, 0, predicted, gold);
     trace->finish();
   }
 
