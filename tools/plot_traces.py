@@ -64,6 +64,7 @@ def main():
         # The trace's own tolerance (the one its /summary/converged_at used), unless --tolerance overrides it.
         tolerance = args.tolerance if args.tolerance is not None else float(f.attrs.get("convergence_tolerance", 0.01))
         names = [text(n) for n in f["populations/name"][()]]
+        summary = f["summary"]  # one group per sub-layer: summary/<name>/mean_asr [examples, T], ...
         completed = f["examples/index"].shape[0]
         if completed == 0:
             sys.exit("plot_traces: %s holds no completed example" % args.trace)
@@ -81,7 +82,7 @@ def main():
         colours = plt.cm.viridis(np.linspace(0, 0.95, len(names)))
         legend_columns = 1 + len(names) // 13
 
-        mean_asr = f["summary/mean_asr"][e, :, :steps]
+        mean_asr = np.array([summary[name]["mean_asr"][e, :steps] for name in names])
         fig, ax = plt.subplots(figsize=(8, 5))
         for p, name in enumerate(names):
             ax.plot(x, mean_asr[p], color=colours[p], label=name, linewidth=1.2)
@@ -92,8 +93,8 @@ def main():
         ax.grid(alpha=0.3)
         written.append(save(fig, args.out, "asr_vs_step.png", args.dpi))
 
-        residual = f["summary/residual_mean_abs"][e, :, :steps]
-        residual_max = f["summary/residual_max"][e, :, :steps]
+        residual = np.array([summary[name]["residual_mean_abs"][e, :steps] for name in names])
+        residual_max = np.array([summary[name]["residual_max"][e, :steps] for name in names])
         if np.isfinite(residual).any():
             fig, ax = plt.subplots(figsize=(8, 5))
             print("%-20s %12s %12s %12s" % ("sub-layer", "converged at", "floor", "final"))

@@ -51,7 +51,17 @@ void ExampleBuffer::begin_example(std::int64_t example_index, std::int64_t token
   residual_max_.assign(cells, kNotRecorded);
   spikes_.assign(populations, {});
   final_asr_.assign(populations, {});
+  word_pieces_.clear();
   in_example_ = true;
+}
+
+void ExampleBuffer::record_word_pieces(std::span<const std::string> word_pieces) {
+  if (!in_example_) contract_error("record_word_pieces outside begin_example/end_example");
+  if (static_cast<std::int64_t>(word_pieces.size()) != tokens_) {
+    contract_error("record_word_pieces: " + std::to_string(word_pieces.size()) + " pieces for " +
+                   std::to_string(tokens_) + " tokens");
+  }
+  word_pieces_.assign(word_pieces.begin(), word_pieces.end());
 }
 
 void ExampleBuffer::check_population(std::size_t population, const char* call) const {

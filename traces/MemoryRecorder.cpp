@@ -12,6 +12,7 @@ void MemoryRecorder::end_example(const ExampleOutcome& outcome) {
   example.steps = buffer_.steps();
   example.predicted_label = buffer_.predicted_label();
   example.label = buffer_.label();
+  example.word_pieces = buffer_.word_pieces();
   example.mean_asr = buffer_.mean_asr();
   example.residual_mean_abs = buffer_.residual_mean_abs();
   example.residual_max = buffer_.residual_max();

@@ -7,6 +7,7 @@
 //   begin_run(RunInfo)
 //   for each example:
 //     begin_example(example_index, tokens)
+//     record_word_pieces(pieces)             // optional: the example's tokens as text, one per position
 //     for each step s = 0 .. steps-1, for each population p (in any order within the step):
 //       record_spikes(p, s, node_ids)        // only if level() >= spikes; may be skipped when no spike
 //       record_step(p, s, StepStatistics)    // every step, every population
@@ -46,6 +47,9 @@ struct RunInfo {
   double leak = 1.0;            // leak factor γ applied after reset, method doc §2.1 (1 = IF)
   std::string command_line;     // the full command line that produced the run
   std::string program_version;  // SPIKINGBERT_VERSION
+  std::string git_commit;       // of the source tree the program was built from ("unknown" if none)
+  std::string kernel = "event"; // the simulation kernel
+  std::int64_t batch = 0;       // examples simulated together (a throughput setting: results do not depend on it)
   std::string task;             // e.g. "sst2" (may be empty)
   double convergence_tolerance = 0.01;  // r below which a sub-layer counts as converged (traces/Convergence.hpp)
   std::vector<PopulationInfo> populations;
@@ -78,6 +82,8 @@ class Recorder {
   // example_index: position of the example in the input; tokens: the positions simulated for it (its real
   // tokens; > 0): every population of the example has tokens*width neurons.
   virtual void begin_example(std::int64_t example_index, std::int64_t tokens) = 0;
+  // The example's tokens as text (WordPiece), one per position; optional (backends that keep no text ignore it).
+  virtual void record_word_pieces(std::span<const std::string> word_pieces) { (void)word_pieces; }
   virtual void record_step(std::size_t population, std::int64_t step, const StepStatistics& statistics) = 0;
   // node_ids: the neurons of `population` that spiked at `step` (token*width + neuron).
   virtual void record_spikes(std::size_t population, std::int64_t step, std::span<const std::uint32_t> node_ids) = 0;

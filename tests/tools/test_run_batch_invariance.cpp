@@ -45,6 +45,7 @@ bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
 struct TraceContents {
   std::vector<double> mean_asr, residual_mean_abs, residual_max;
   std::vector<std::int64_t> tokens, token_pointers, steps, predicted;
+  std::vector<std::string> word_pieces;
   std::vector<std::vector<float>> neuron_asr, report;
   std::vector<std::vector<std::int64_t>> node_ids, pointers, report_pointers;
 };
@@ -52,9 +53,13 @@ struct TraceContents {
 TraceContents read_trace(const std::string& file) {
   const spikingbert::io::Hdf5Reader trace(file);
   TraceContents contents;
-  contents.mean_asr = trace.read_doubles("summary/mean_asr");
-  contents.residual_mean_abs = trace.read_doubles("summary/residual_mean_abs");
-  contents.residual_max = trace.read_doubles("summary/residual_max");
+  for (const auto& name : trace.read_strings("populations/name")) {  // summary/<sub-layer>/..., in simulation order
+    for (const auto value : trace.read_doubles("summary/" + name + "/mean_asr")) contents.mean_asr.push_back(value);
+    for (const auto value : trace.read_doubles("summary/" + name + "/residual_mean_abs"))
+      contents.residual_mean_abs.push_back(value);
+    for (const auto value : trace.read_doubles("summary/" + name + "/residual_max")) contents.residual_max.push_back(value);
+  }
+  contents.word_pieces = trace.read_strings("examples/word_pieces");
   contents.tokens = trace.read_ints("examples/tokens").values;
   contents.token_pointers = trace.read_ints("examples/token_pointers").values;
   contents.steps = trace.read_ints("examples/steps").values;
@@ -123,12 +128,19 @@ TEST_CASE("run --task results do not depend on batch, trace or threads and are s
           const auto width = contents.neuron_asr[0].size() / static_cast<std::size_t>(contents.token_pointers.back());
           CHECK(contents.neuron_asr[0].size() == width * static_cast<std::size_t>(contents.token_pointers.back()));
           for (const auto value : contents.neuron_asr[0]) REQUIRE(std::isfinite(value));
+          // Each example's tokens as text: [CLS] first, [SEP] last.
+          REQUIRE(contents.word_pieces.size() == static_cast<std::size_t>(contents.token_pointers.back()));
+          for (std::size_t e = 0; e < kExamples; ++e) {
+            CHECK(contents.word_pieces[static_cast<std::size_t>(contents.token_pointers[e])] == "[CLS]");
+            CHECK(contents.word_pieces[static_cast<std::size_t>(contents.token_pointers[e + 1] - 1)] == "[SEP]");
+          }
         }
         CHECK(same_bits(contents.mean_asr, reference_trace->mean_asr));
         CHECK(same_bits(contents.residual_mean_abs, reference_trace->residual_mean_abs));
         CHECK(same_bits(contents.residual_max, reference_trace->residual_max));
         CHECK(contents.tokens == reference_trace->tokens);
         CHECK(contents.token_pointers == reference_trace->token_pointers);
+        CHECK(contents.word_pieces == reference_trace->word_pieces);
         CHECK(contents.predicted == reference_trace->predicted);
         REQUIRE(contents.neuron_asr.size() == reference_trace->neuron_asr.size());
         for (std::size_t p = 0; p < contents.neuron_asr.size(); ++p) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,7 @@ inline traces::RunInfo synthetic_run_info(std::int64_t steps) {
   run.leak = 1.0;
   run.command_line = "tests_traces synthetic";
   run.program_version = SPIKINGBERT_VERSION;
+  run.batch = 1;
   run.task = "synthetic";
   run.populations = synthetic_populations();
   return run;
@@ -47,6 +49,9 @@ inline void record_synthetic_examples(traces::Recorder& recorder, std::int64_t e
   for (std::int64_t example = 0; example < examples; ++example) {
     const auto tokens = synthetic_tokens(example);
     recorder.begin_example(example, tokens);
+    std::vector<std::string> pieces;  // "t<example>.<token>"
+    for (std::int64_t k = 0; k < tokens; ++k) pieces.push_back("t" + std::to_string(example) + "." + std::to_string(k));
+    recorder.record_word_pieces(pieces);
     std::vector<std::vector<double>> membrane(populations.size()), current(populations.size());
     std::vector<std::vector<std::int64_t>> spike_count(populations.size());
     for (std::size_t p = 0; p < populations.size(); ++p) {

@@ -68,7 +68,8 @@ def main():
         check(int(a["t_conv"]) == T, "t_conv")
         check(float(a["vth"]) == 1.0 and float(a["leak"]) == 1.0, "vth/leak")
         check(a["command_line"] == "tests_traces synthetic", "command_line")
-        check(isinstance(a["program_version"], str) and a["program_version"] != "", "program_version")
+        check(isinstance(a["spikingbert_version"], str) and a["spikingbert_version"] != "", "spikingbert_version")
+        check(a["kernel"] == "event" and int(a["batch"]) == 1, "kernel, batch")
         check(float(a["dt"]) == 1.0 and a["time_units"] == "ms", "dt")
         check(int(a["complete"]) == args.complete, "complete = %s" % a["complete"])
 
@@ -96,11 +97,20 @@ def main():
         check((f["examples/predicted_label"][()] == np.arange(n) % 2).all(), "predicted_label")
         check((f["examples/label"][()] == (np.arange(n) // 2) % 2).all(), "label")
 
-        P = len(POPULATIONS)
-        for name in ["mean_asr", "residual_mean_abs", "residual_max"]:
-            d = f["summary/" + name]
-            check(d.dtype == np.float64 and d.shape == (n, P, T), "summary/%s %s" % (name, d.shape))
-            check(d.chunks == (1, P, T) and d.compression == "gzip", "summary chunking")
+        check(sorted(f["summary"].keys()) == sorted(p[0] for p in POPULATIONS), "one summary group per sub-layer")
+        for population, _ in POPULATIONS:
+            for name in ["mean_asr", "residual_mean_abs", "residual_max"]:
+                d = f["summary/%s/%s" % (population, name)]
+                check(d.dtype == np.float64 and d.shape == (n, T), "summary/%s/%s %s" % (population, name, d.shape))
+                check(d.chunks == (1, T) and d.compression == "gzip", "summary chunking")
+                check(d.attrs["axes"] == "example, step" and d.attrs["units"] == "spikes per neuron per step",
+                      "summary attributes")
+            check(f["summary/%s/converged_at" % population].shape == (n,), "converged_at")
+            check(f["summary/%s/residual_floor" % population].shape == (n,), "residual_floor")
+        pieces = f["examples/word_pieces"]
+        check(pieces.shape[0] >= token_pointers[n], "word_pieces rows")
+        check([p.decode() if isinstance(p, bytes) else p for p in pieces[:token_pointers[n]]] ==
+              ["t%d.%d" % (e, k) for e in range(n) for k in range(synthetic_tokens(e))], "word_pieces")
 
         for name, _ in POPULATIONS:
             check((name in f.get("neurons", {})) == (level >= 1), "neurons group presence")
@@ -115,10 +125,11 @@ def main():
                 spikes, frames, current = expected[p]
                 asr = frames / np.arange(1, T + 1)[:, None]
                 target = np.minimum(current, 1.0)
-                np.testing.assert_allclose(f["summary/mean_asr"][e, p], asr.mean(axis=1), rtol=0, atol=1e-12)
-                np.testing.assert_allclose(f["summary/residual_mean_abs"][e, p],
+                summary = f["summary/" + name]
+                np.testing.assert_allclose(summary["mean_asr"][e], asr.mean(axis=1), rtol=0, atol=1e-12)
+                np.testing.assert_allclose(summary["residual_mean_abs"][e],
                                            np.abs(asr - target).mean(axis=1), rtol=0, atol=1e-12)
-                np.testing.assert_allclose(f["summary/residual_max"][e, p],
+                np.testing.assert_allclose(summary["residual_max"][e],
                                            np.abs(asr - target).max(axis=1), rtol=0, atol=1e-12)
                 if level >= 1:
                     d = f["neurons/%s/asr" % name]

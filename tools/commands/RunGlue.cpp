@@ -35,9 +35,9 @@ class TraceHook final : public models::GlueExampleHook {
   models::GlueExampleWatch begin_example(const models::TokenBatch& example, int index) override {
     return {trace_.begin_batch(example, index), {}};
   }
-  void end_example(const models::TokenBatch&, const models::ForwardResult& result, int index, int predicted) override {
+  void end_example(const models::TokenBatch& example, const models::ForwardResult& result, int index, int predicted) override {
     const auto i = static_cast<std::size_t>(index);
-    trace_.end_batch(result, index, {predicted}, {set_.encoded.labels[i]});
+    trace_.end_batch(example, result, index, {predicted}, {set_.encoded.labels[i]});
   }
 
  private:
@@ -215,7 +215,8 @@ void run_spiking_glue(const RunGlueOptions& o) {
   simulation.steady_state = &steady_state;
   if (tracing) {
     trace.emplace(o.trace, o.trace_level, model, model_source, info.name, steps, &steady_state,
-                  o.converge_tol_given ? o.converge_tol : traces::kDefaultConvergenceTolerance);
+                  o.converge_tol_given ? o.converge_tol : traces::kDefaultConvergenceTolerance, o.batch,
+                  &tokenizer.vocabulary());
     hook.emplace(*trace, set);
     if (trace->needs_step_order()) simulation.block_steps = 1;
   }

@@ -1,26 +1,18 @@
 #include "commands/TraceSession.hpp"
 
-#include <fstream>
-#include <iterator>
+#include "commands/RunMetadata.hpp"
+
 #include <span>
 #include <stdexcept>
 
 namespace spikingbert::tools {
 
-std::string this_command_line() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string joined;
-  for (const char c : raw) joined += c == '\0' ? ' ' : c;
-  while (!joined.empty() && joined.back() == ' ') joined.pop_back();
-  return joined;
-}
-
 TraceSession::TraceSession(const std::string& file, const std::string& level, const models::SpikingBert& model,
                            const std::string& model_source, const std::string& task, int steps,
-                           const models::SpikingBertEquilibrium<float>* steady_state, double convergence_tolerance)
+                           const models::SpikingBertEquilibrium<float>* steady_state, double convergence_tolerance,
+                           int batch, const io::Vocabulary* vocabulary)
     : model_(model), steps_(steps), steady_state_(steady_state),
-      convergence_tolerance_(convergence_tolerance) {
+      convergence_tolerance_(convergence_tolerance), vocabulary_(vocabulary) {
   const auto trace_level = traces::parse_trace_level(level);
   // The sub-layer populations of the network do not depend on the batch: read them off a 1-token batch.
   models::TokenBatch probe;
@@ -37,8 +29,11 @@ TraceSession::TraceSession(const std::string& file, const std::string& level, co
   run.steps = steps;
   run.vth = config.vth;
   run.leak = config.leak;
-  run.command_line = this_command_line();
+  run.command_line = command_line();
   run.program_version = SPIKINGBERT_VERSION;
+  run.git_commit = git_commit();
+  run.kernel = "event";  // traced runs use the event kernel (docs/traces.md §5)
+  run.batch = batch;
   run.task = task;
   run.convergence_tolerance = convergence_tolerance;
   for (std::size_t j = 0; j < names.size(); ++j) {
@@ -66,7 +61,7 @@ sim::StepObserver* TraceSession::begin_batch(const models::TokenBatch& batch, st
   return &*observers.residuals;
 }
 
-void TraceSession::end_batch(const models::ForwardResult& result, std::int64_t first_index,
+void TraceSession::end_batch(const models::TokenBatch& batch, const models::ForwardResult& result, std::int64_t first_index,
                              const std::vector<std::int64_t>& predicted, const std::vector<std::int64_t>& labels) {
   if (result.sublayers != sublayers_) throw std::logic_error("TraceSession: the network's sub-layers changed");
   const auto found = in_flight_.find(first_index);
@@ -80,6 +75,15 @@ void TraceSession::end_batch(const models::ForwardResult& result, std::int64_t f
     const auto i = static_cast<std::size_t>(b);
     // The example's positions are the batch's rows: its real tokens when it is simulated alone (run --task).
     fanout_->begin_example(first_index + b, result.sequence);
+    if (vocabulary_) {
+      std::vector<std::string> pieces;
+      for (std::int64_t k = 0; k < batch.sequence; ++k) {
+        const auto id = batch.token_ids[static_cast<std::size_t>(b * batch.sequence + k)];
+        pieces.push_back(id >= 0 && id < static_cast<std::int64_t>(vocabulary_->size()) ? vocabulary_->token(static_cast<int>(id))
+                                                                                         : std::string());
+      }
+      fanout_->record_word_pieces(pieces);
+    }
     observers.spikes->replay_example(b, *fanout_, observers.residuals ? &*observers.residuals : nullptr);
     for (std::size_t j = 0; j < final_asr.size(); ++j) {
       const auto simulated = static_cast<std::size_t>(result.sequence) * static_cast<std::size_t>(widths_[j]);

@@ -3,6 +3,7 @@
 // Recorder stack (Hdf5Recorder + RunStatistics through RecorderFanout), gives the kernel a
 // KernelTraceObserver per batch and, after the batch's forward pass, hands every example to the
 // recorders in the order traces/Recorder.hpp asks for.
+#include "io/Vocabulary.hpp"
 #include "models/SpikingBert.hpp"
 #include "traces/Hdf5Recorder.hpp"
 #include "traces/KernelTraceObserver.hpp"
@@ -16,20 +17,20 @@
 
 namespace spikingbert::tools {
 
-// The command line of this process (from /proc/self/cmdline), for trace attributes.
-std::string this_command_line();
-
 class TraceSession {
  public:
   // `file` empty: no HDF5 trace (run statistics are still kept).
   // steady_state (may be null): the model's steady-state map; given, every step's convergence residual
   // is evaluated (traces/StepResidualObserver.hpp) and recorded, and the kernel must run in step order
   // (needs_step_order()). convergence_tolerance: the residual below which a sub-layer counts as
-  // converged (docs/traces.md /summary/converged_at).
+  // converged (docs/traces.md /summary/converged_at). batch: the run's --batch (metadata only). vocabulary
+  // (may be null): turns each example's token ids into the word pieces the trace stores.
+  // The trace's metadata (version, commit, command line) is commands/RunMetadata.hpp's.
   TraceSession(const std::string& file, const std::string& level, const models::SpikingBert& model,
                const std::string& model_source, const std::string& task, int steps,
                const models::SpikingBertEquilibrium<float>* steady_state = nullptr,
-               double convergence_tolerance = traces::kDefaultConvergenceTolerance);
+               double convergence_tolerance = traces::kDefaultConvergenceTolerance, int batch = 0,
+               const io::Vocabulary* vocabulary = nullptr);
   ~TraceSession();
   TraceSession(const TraceSession&) = delete;
   TraceSession& operator=(const TraceSession&) = delete;
@@ -44,7 +45,7 @@ class TraceSession {
   // Records the batch's examples: indices first_index.., predicted and gold labels (-1 if none). Each example's
   // positions are the batch's rows (result.sequence): its real tokens when it is simulated alone at its own
   // length (run --task); the trace holds those positions only (docs/traces.md §3).
-  void end_batch(const models::ForwardResult& result, std::int64_t first_index,
+  void end_batch(const models::TokenBatch& batch, const models::ForwardResult& result, std::int64_t first_index,
                  const std::vector<std::int64_t>& predicted, const std::vector<std::int64_t>& labels);
   // Finishes the trace file (renamed into place).
   void finish();
@@ -62,6 +63,7 @@ class TraceSession {
   std::unique_ptr<traces::RecorderFanout> fanout_;
   const models::SpikingBertEquilibrium<float>* steady_state_;
   double convergence_tolerance_;
+  const io::Vocabulary* vocabulary_;
   struct BatchObservers {
     std::optional<traces::KernelTraceObserver> spikes;
     std::optional<traces::StepResidualObserver> residuals;
