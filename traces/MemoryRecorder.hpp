@@ -3,19 +3,12 @@
 // (e.g. convergence analysis right after a short run). Memory grows with the number of examples, so
 // long runs use Hdf5Recorder instead.
 #include "traces/ExampleBuffer.hpp"
+#include "traces/RecordedExample.hpp"
 #include "traces/Recorder.hpp"
 
 #include <vector>
 
 namespace spikingbert::traces {
-
-struct RecordedExample {
-  std::int64_t example_index = -1, tokens = 0, steps = 0, predicted_label = -1, label = -1;
-  std::vector<std::string> word_pieces;                           // one per token, or empty
-  std::vector<double> mean_asr, residual_mean_abs, residual_max;  // [populations, T], NaN = not recorded
-  std::vector<PopulationSpikes> spikes;                           // per population (spikes level)
-  std::vector<std::vector<float>> final_asr;                      // per population (neurons level)
-};
 
 class MemoryRecorder final : public Recorder {
  public:

@@ -200,9 +200,6 @@ void run_spiking_glue(const RunGlueOptions& o) {
   simulation.threads = o.threads;
   simulation.batch = o.batch;
   const bool tracing = !o.trace.empty();
-  if (tracing && training::world().size() > 1)  // before the trace file is opened (commands/ShardedGlue.hpp)
-    throw io::InputError("command line", "--trace", "given to a run on " + std::to_string(training::world().size()) + " ranks",
-                         "a traced run on one rank (without mpirun, or mpirun -np 1)");
   simulation.progress = [](int done, int total, double seconds) { print_progress(done, total, seconds); };
   const int steps = o.steps > 0 ? o.steps : model.config().t_conv;
   const auto costs = energy_costs_from_option(o.energy);

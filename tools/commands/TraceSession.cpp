@@ -1,6 +1,10 @@
 #include "commands/TraceSession.hpp"
 
 #include "commands/RunMetadata.hpp"
+#include "traces/RecordedExample.hpp"
+#include "training/Communicator.hpp"
+
+#include <algorithm>
 
 #include <span>
 #include <stdexcept>
@@ -40,10 +44,17 @@ TraceSession::TraceSession(const std::string& file, const std::string& level, co
     widths_.push_back(model.sublayer_width(static_cast<int>(j)));
     run.populations.push_back({names[j], widths_.back()});
   }
+  auto& world = training::world();
   std::vector<traces::Recorder*> recorders{&statistics_};
-  if (!file.empty()) {
+  if (!file.empty() && world.is_root()) {
     file_ = std::make_unique<traces::Hdf5Recorder>(file, trace_level);
     recorders.push_back(file_.get());
+  }
+  if (world.size() > 1) {
+    outputs_ = std::make_unique<traces::RecorderFanout>(recorders);
+    outputs_->begin_run(run);  // rank 0 claims the trace file before any work
+    collected_ = std::make_unique<traces::MemoryRecorder>(trace_level);
+    recorders = {collected_.get()};
   }
   fanout_ = std::make_unique<traces::RecorderFanout>(recorders);
   fanout_->begin_run(run);
@@ -98,6 +109,24 @@ void TraceSession::end_batch(const models::TokenBatch& batch, const models::Forw
   in_flight_.erase(found);
 }
 
-void TraceSession::finish() { fanout_->end_run(); }
+void TraceSession::finish() {
+  fanout_->end_run();
+  if (!collected_) return;
+  // Every rank's records to rank 0 (the others send nothing), then replayed in example order: the file and
+  // the statistics see exactly the calls a single rank makes.
+  auto& world = training::world();
+  std::vector<std::vector<std::byte>> to_each(static_cast<std::size_t>(world.size()));
+  to_each[0] = traces::to_bytes(collected_->examples());
+  const auto received = world.all_to_all_bytes(to_each);
+  if (world.is_root()) {
+    std::vector<traces::RecordedExample> examples;
+    for (const auto& bytes : received)
+      for (auto& example : traces::from_bytes(bytes)) examples.push_back(std::move(example));
+    std::stable_sort(examples.begin(), examples.end(),
+                     [](const auto& a, const auto& b) { return a.example_index < b.example_index; });
+    for (const auto& example : examples) traces::replay(example, steps_, *outputs_);
+  }
+  outputs_->end_run();
+}
 
 }  // namespace spikingbert::tools

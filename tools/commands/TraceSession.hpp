@@ -3,10 +3,16 @@
 // Recorder stack (Hdf5Recorder + RunStatistics through RecorderFanout), gives the kernel a
 // KernelTraceObserver per batch and, after the batch's forward pass, hands every example to the
 // recorders in the order traces/Recorder.hpp asks for.
+//
+// Under mpirun (issue 13 item 2) each rank records its share of the examples in memory
+// (traces::MemoryRecorder); finish() sends every rank's records to rank 0, which replays them in example
+// order into the trace file and the run statistics: the one trace is the one a single rank writes
+// (docs/scaling.md "Traces"). Only rank 0 opens the file.
 #include "io/Vocabulary.hpp"
 #include "models/SpikingBert.hpp"
 #include "traces/Hdf5Recorder.hpp"
 #include "traces/KernelTraceObserver.hpp"
+#include "traces/MemoryRecorder.hpp"
 #include "traces/RunStatistics.hpp"
 #include "traces/StepResidualObserver.hpp"
 
@@ -47,7 +53,8 @@ class TraceSession {
   // length (run --task); the trace holds those positions only (docs/traces.md §3).
   void end_batch(const models::TokenBatch& batch, const models::ForwardResult& result, std::int64_t first_index,
                  const std::vector<std::int64_t>& predicted, const std::vector<std::int64_t>& labels);
-  // Finishes the trace file (renamed into place).
+  // Finishes the trace file (renamed into place). Collective on several ranks: every rank calls it once its
+  // share is simulated; rank 0 then holds every example in statistics() and the file.
   void finish();
 
   const traces::RunStatistics& statistics() const { return statistics_; }
@@ -60,7 +67,10 @@ class TraceSession {
   int steps_;
   std::unique_ptr<traces::Hdf5Recorder> file_;
   traces::RunStatistics statistics_;
-  std::unique_ptr<traces::RecorderFanout> fanout_;
+  std::unique_ptr<traces::RecorderFanout> fanout_;  // what the simulation feeds
+  // Several ranks: the simulation feeds collected_; finish() replays every rank's records into outputs_.
+  std::unique_ptr<traces::MemoryRecorder> collected_;
+  std::unique_ptr<traces::RecorderFanout> outputs_;
   const models::SpikingBertEquilibrium<float>* steady_state_;
   double convergence_tolerance_;
   const io::Vocabulary* vocabulary_;
