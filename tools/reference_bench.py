@@ -10,7 +10,7 @@ tokenize` so both sides see the same ids, simulated at each T of --steps by
   * the reference: `SNNIDESTUDENTBERTSpikeClassification` (implicit_bert/models/snn_ide_bert_classi_spike_2.py)
     loaded with the student checkpoint's tensors (they use the reference's names), eval forward
     `snn_func.snn_forward(ids, segments, T, input_type='constant', attention_mask=(1 - mask) * -10000,
-    output_type='all_layers')` then `classification(relu(z[-1][:, 0]))`, batches of --batch sentences sorted
+    output_type='all_layers')` then `classification(relu(z[-1][:, 0]))`, batches of --batch-size sentences sorted
     by length and padded to the batch's longest (its best setting), one process per thread count;
   * spikingbert: `run --task sst2 --data DEV --steps T --threads N --json` (the main job), timed by its own
     simulation clock ("seconds") and as a whole process; its per-example logits come from
@@ -207,7 +207,7 @@ def reference_worker(args):
         ids = json.load(stream)
     model, _ = build_reference_model(args.reference, args.model, args.work)
     batches = []
-    for members in length_sorted_batches(ids, args.batch):
+    for members in length_sorted_batches(ids, args.batch_size):
         tokens, mask = padded_batch(ids, members)
         extended = (1.0 - torch.from_numpy(mask).float()[:, None, None, :]) * ATTENTION_MASK_OFFSET
         batches.append((members, torch.from_numpy(tokens), torch.zeros_like(torch.from_numpy(tokens)), extended))
@@ -236,7 +236,7 @@ def run_reference(options, encoded_json, steps, threads, work):
     env.setdefault("OMP_WAIT_POLICY", reference_wait_policy())
     command = [sys.executable, os.path.abspath(__file__), "reference-worker", "--reference", options.reference,
                "--model", options.model, "--encoded", encoded_json, "--steps", str(steps), "--threads", str(threads),
-               "--batch", str(options.batch), "--logits", logits_file, "--work", work]
+               "--batch-size", str(options.batch_size), "--logits", logits_file, "--work", work]
     result = run_checked(command, f"reference at T = {steps} with {threads} thread(s)", env)
     report = json.loads(result.stdout.strip().splitlines()[-1])
     return report, np.load(logits_file)
@@ -281,8 +281,8 @@ def run_spikingbert_task(options, steps, threads, work, predictions):
     result = run_checked(command, f"spikingbert run --task at T = {steps} with {threads} thread(s)")
     process_seconds = time.perf_counter() - start
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    report = {"seconds": summary["seconds"], "process_seconds": process_seconds, "accuracy": summary["accuracy"],
-              "synaptic_events": summary.get("synaptic_events"), "command": " ".join(command)}
+    report = {"seconds": summary["seconds"], "process_seconds": process_seconds, "accuracy": summary["metrics"]["accuracy"],
+              "synaptic_events": summary.get("synaptic_events_total"), "command": " ".join(command)}
     logits = read_predictions(predictions_file, summary["examples"]) if predictions else None
     return report, logits
 
@@ -290,7 +290,7 @@ def run_spikingbert_task(options, steps, threads, work, predictions):
 def spikingbert_logits_by_batches(options, ids, steps, threads, work):
     """Per-example logits through `run --inputs ... --output` on the reference's batches (docs/formats.md)."""
     logits = None
-    for number, members in enumerate(length_sorted_batches(ids, options.batch)):
+    for number, members in enumerate(length_sorted_batches(ids, options.batch_size)):
         tokens, mask = padded_batch(ids, members)
         inputs = os.path.join(work, "batch-inputs.h5")
         output = os.path.join(work, "batch-output.h5")
@@ -449,7 +449,7 @@ def parse(argv, root):
     parser.add_argument("--reference-threads", type=thread_list, default=[1, 2])
     parser.add_argument("--spikingbert-threads", type=thread_list, default=[2, 1],
                         help="first entry gives the logits compared")
-    parser.add_argument("--batch", type=int, default=32, help="reference batch (sentences, sorted by length)")
+    parser.add_argument("--batch-size", type=int, default=32, help="reference batch (sentences, sorted by length)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N sentences (0 = all)")
     parser.add_argument("--keep", help="keep the intermediate files in this folder")
     return parser.parse_args(argv)
@@ -459,7 +459,7 @@ def parse_worker(argv):
     parser = argparse.ArgumentParser(prog="reference_bench.py reference-worker")
     for name in ("--reference", "--model", "--encoded", "--logits", "--work"):
         parser.add_argument(name, required=True)
-    for name in ("--steps", "--threads", "--batch"):
+    for name in ("--steps", "--threads", "--batch-size"):
         parser.add_argument(name, type=int, required=True)
     return parser.parse_args(argv)
 

@@ -78,7 +78,7 @@ models::GlueSimulationResult simulate_glue_set_on_ranks(const models::SpikingBer
     throw io::InputError("command line", "--trace", "given to a run on " + std::to_string(world.size()) + " ranks",
                          "a traced run on one rank (without mpirun, or mpirun -np 1)");
   }
-  if (options.batch < 1) throw io::InputError("command line", "--batch", "must be positive", ">= 1");
+  if (options.batch < 1) throw io::InputError("command line", "--batch-size", "must be positive", ">= 1");
   const auto start = std::chrono::steady_clock::now();
   // Every example is simulated alone (models::glue_example), so any split gives the same results; the
   // split balances the work: rank r starts at the first example whose preceding tokens reach r/N of the
