@@ -106,7 +106,7 @@ TEST_CASE("all GLUE tasks: train-teacher, run-teacher, distill, run and sweep wi
       INFO(result.err);
       REQUIRE(result.exit_code == 0);
       const auto simulated = nlohmann::json::parse(last_line(result.out));
-      for (const auto& metric : c.metrics) CHECK(simulated[metric] == student_dev[metric]);
+      for (const auto& metric : c.metrics) CHECK(simulated["metrics"][metric] == student_dev[metric]);
     }
 
     result = run_spikingbert("sweep --model " + student + " --task " + c.task + " --steps 2,4 --vth 1 --data " + data + "/" +
