@@ -25,12 +25,17 @@ TEST_CASE("run writes the reference's forward outputs for tiny", "[tools][run]")
                                         kernel);
     REQUIRE(result.exit_code == 0);
     const spikingbert::io::Hdf5Reader out(output), reference(test_data("tiny/case.h5"));
+    // The output names each dataset after its sub-layer; the reference numbers them 00..12 in simulation order.
+    const auto names = out.read_attribute_strings("/", "sublayers");
+    REQUIRE(names.size() == 13);
     for (int j = 0; j < 13; ++j) {
       char suffix[16];
       std::snprintf(suffix, sizeof suffix, "%02d", j);
-      CHECK(out.read_ints(std::string("forward/spike_count/") + suffix).values ==
+      const auto& name = names[static_cast<std::size_t>(j)];
+      CHECK(out.read_attribute_int("forward/asr/" + name, "sublayer_index") == j);
+      CHECK(out.read_ints("forward/spike_count/" + name).values ==
             reference.read_ints(std::string("forward/spike_count/") + suffix).values);
-      CHECK(out.read_tensor(std::string("forward/asr/") + suffix).values ==
+      CHECK(out.read_tensor("forward/asr/" + name).values ==
             reference.read_tensor(std::string("forward/asr/") + suffix).values);
     }
     const auto logits = out.read_tensor("forward/logits"), expected = reference.read_tensor("forward/logits");

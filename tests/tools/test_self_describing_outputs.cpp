@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <set>
 
 using namespace spikingbert::testing;
 
@@ -50,10 +51,15 @@ TEST_CASE("tokenize --output FILE.h5 feeds run, grad and run-teacher; their outp
     CHECK(out.read_attribute_double("/", "energy_costs_accumulate_pj") == Approx(0.9));
     const auto names = out.read_attribute_strings("/", "sublayers");
     REQUIRE(names.size() == 13);
-    CHECK(out.read_attribute_string("forward/asr/05", "sublayer") == names[5]);
     CHECK(names[5] == "L0_intermediate");
-    CHECK(out.read_attribute_string("forward/spike_count/05", "units") == "spikes in T steps");
-    CHECK(out.read_attribute_string("forward/asr/00", "axes") == "example, token, neuron");
+    // Datasets named after their sub-layer (no 00..12), with their place, axes, units and description.
+    CHECK(out.list("forward/asr") == std::vector<std::string>(std::set<std::string>(names.begin(), names.end()).begin(),
+                                                              std::set<std::string>(names.begin(), names.end()).end()));
+    CHECK(out.read_attribute_int("forward/asr/L0_intermediate", "sublayer_index") == 5);
+    CHECK(out.read_attribute_string("forward/spike_count/L0_intermediate", "units") == "spikes in T steps");
+    CHECK(out.read_attribute_string("forward/asr/embedding", "axes") == "example, token, neuron");
+    CHECK_FALSE(out.read_attribute_string("forward/asr/embedding", "description").empty());
+    CHECK(out.read_strings("operations/sublayers") == names);
   }
 
   const auto grad_output = (folder / "grad.h5").string();

@@ -65,8 +65,8 @@ void run_model(const RunOptions& o) {
   std::optional<models::SpikingBertEquilibrium<float>> steady_state;
   if (!o.trace.empty()) {
     steady_state.emplace(models::steady_state_map(model, o.model));
-    trace.emplace(o.trace, o.trace_level, model, o.model, "", options.steps, static_cast<int>(batch.sequence),
-                  &*steady_state);
+    trace.emplace(o.trace, o.trace_level, model, o.model, "", options.steps, &*steady_state,
+                  traces::kDefaultConvergenceTolerance, static_cast<int>(batch.batch));
     options.observer = trace->begin_batch(batch);
     if (trace->needs_step_order()) options.block_steps = 1;
   }
@@ -74,15 +74,12 @@ void run_model(const RunOptions& o) {
       model.forward(batch, options, o.kernel == "event" ? models::KernelKind::kEvent : models::KernelKind::kDense);
   if (trace) {
     const int labels = model.config().num_labels;
-    std::vector<std::int64_t> tokens, predicted, gold(static_cast<std::size_t>(batch.batch), -1);
+    std::vector<std::int64_t> predicted, gold(static_cast<std::size_t>(batch.batch), -1);
     for (std::int64_t b = 0; b < batch.batch; ++b) {
-      std::int64_t real = 0;
-      for (std::int64_t k = 0; k < batch.sequence; ++k) real += batch.attention_mask[static_cast<std::size_t>(b * batch.sequence + k)] != 0;
-      tokens.push_back(real);
       const float* logits = result.logits.data() + b * labels;
       predicted.push_back(labels > 1 ? std::max_element(logits, logits + labels) - logits : -1);
     }
-    trace->end_batch(result, 0, tokens, predicted, gold);
+    trace->end_batch(batch, result, 0, predicted, gold);
     trace->finish();
   }
 
@@ -93,21 +90,22 @@ void run_model(const RunOptions& o) {
   const int count_bytes = options.steps <= std::numeric_limits<std::uint16_t>::max() ? 2 : 4;
   std::vector<std::uint64_t> counts_table;
   for (int j = 0; j < sublayers; ++j) {
-    char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "%02d", j);
+    // Self-describing (docs/formats.md): datasets are named after their sub-layer, with axes, units and
+    // the position in simulation order (the reference's case.h5 numbers them 00..12 in that order).
+    const auto& name = names[static_cast<std::size_t>(j)];
     const io::Shape shape{batch.batch, batch.sequence, model.sublayer_width(j)};
-    out.write_tensor(std::string("forward/asr/") + suffix, io::Tensor{shape, result.asr(j)});
+    out.write_tensor("forward/asr/" + name, io::Tensor{shape, result.asr(j)});
     const auto& counts = result.spike_count(j);
-    out.write_uints(std::string("forward/spike_count/") + suffix, shape,
-                    std::vector<std::uint64_t>(counts.begin(), counts.end()), count_bytes);
-    // Self-describing (docs/formats.md): each dataset names its sub-layer, axes and units.
+    out.write_uints("forward/spike_count/" + name, shape, std::vector<std::uint64_t>(counts.begin(), counts.end()),
+                    count_bytes);
     for (const auto* kind : {"forward/asr/", "forward/spike_count/"}) {
-      const std::string path = std::string(kind) + suffix;
-      out.write_attribute(path, "sublayer", names[static_cast<std::size_t>(j)]);
+      const std::string path = std::string(kind) + name;
+      out.write_attribute(path, "sublayer_index", static_cast<std::int64_t>(j));
       out.write_attribute(path, "axes", std::string("example, token, neuron"));
     }
-    out.write_attribute(std::string("forward/asr/") + suffix, "units", std::string("spikes per step (count x float32(1/T))"));
-    out.write_attribute(std::string("forward/spike_count/") + suffix, "units", std::string("spikes in T steps"));
+    out.write_attribute("forward/asr/" + name, "units", std::string("spikes per step (count x float32(1/T))"));
+    out.write_attribute("forward/asr/" + name, "description", std::string("final ASR of every neuron (method doc section 2.2)"));
+    out.write_attribute("forward/spike_count/" + name, "units", std::string("spikes in T steps"));
     const auto row = count_row(result.run.populations[static_cast<std::size_t>(result.sublayers[static_cast<std::size_t>(j)])].counts);
     counts_table.insert(counts_table.end(), row.begin(), row.end());
   }
@@ -115,15 +113,14 @@ void run_model(const RunOptions& o) {
   out.write_uints("operations/counts", {sublayers, static_cast<std::int64_t>(counts_table.size() / sublayers)},
                   counts_table, 8);
   out.write_attribute("operations/counts", "columns", std::string(kCountColumns));
-  std::string joined;
-  for (const auto& name : names) joined += (joined.empty() ? "" : ",") + name;
-  out.write_attribute("operations/counts", "sublayers", joined);
+  out.write_strings("operations/sublayers", names);  // the row labels of operations/counts
+  out.write_attribute("operations/sublayers", "description", std::string("row labels of operations/counts"));
   out.write_attribute("/", "t_conv", static_cast<std::int64_t>(options.steps));
   out.write_attribute("/", "kernel", o.kernel);
   out.write_attribute("/", "threads", static_cast<std::int64_t>(o.threads));
   out.write_attribute("/", "simulation_seconds", result.run.simulation_seconds);
   out.write_attribute("/", "batch", static_cast<std::int64_t>(batch.batch));
-  out.write_attribute("/", "sublayers", names);
+  out.write_attribute("/", "sublayers", names);  // simulation order
   out.write_attribute("forward/logits", "axes", std::string("example, label"));
   out.write_attribute("forward/logits", "description",
                       std::string("ReLU(final Output ASR at token 0) W_c^T + b_c (method doc section 1.4)"));
@@ -159,7 +156,7 @@ void add_run_command(CLI::App& app) {
   command->add_flag("--random-model", glue->random_model,
                     "With --task: a small randomly initialised, UNTRAINED model (fixed seed) instead of --model");
   command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{input_ids,segment_ids,attention_mask} (docs/formats.md; tokenize --output FILE.h5 makes one)");
-  command->add_option("--output", options->output, "HDF5 file to write (forward/asr/NN, forward/spike_count/NN, ...)")
+  command->add_option("--output", options->output, "HDF5 file to write (forward/asr/<sub-layer>, forward/spike_count/<sub-layer>, ...)")
       ->check(output_file_in_existing_folder());
   add_task_option(command, glue->task, "GLUE task of --data");
   add_data_option(command, glue->data, "GLUE TSV file to simulate (labels give the task metric)");
