@@ -202,7 +202,7 @@ void summarise(GlueSimulationResult& result, const GlueSet& set) {
 GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::string& model_source, const GlueSet& set,
                                        const GlueSimulationOptions& options, GlueExampleHook* hook) {
   if (options.threads < 1) throw io::InputError("command line", "--threads", "must be positive", ">= 1");
-  if (options.batch < 1) throw io::InputError("command line", "--batch", "must be positive", ">= 1");
+  if (options.batch < 1) throw io::InputError("command line", "--batch-size", "must be positive", ">= 1");
   if (options.steps < 0) throw io::InputError("command line", "--steps", "must be positive", ">= 1");
   const auto& config = model.config();
   const int num_labels = set.num_labels();
@@ -243,7 +243,7 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
     }
     for (int b = 0; b < count; ++b) {
       auto& options_b = kernels[static_cast<std::size_t>(b)];
-      // One example per thread; an example alone in its round (--batch 1) gets every thread instead. The
+      // One example per thread; an example alone in its round (--batch-size 1) gets every thread instead. The
       // kernel's results do not depend on its thread count.
       options_b.threads = count == 1 ? options.threads : 1;
       if (hook) {

@@ -102,13 +102,13 @@ SpikingBertEquilibrium<Scalar>::SpikingBertEquilibrium(const EquilibriumConfig& 
     : config_(config) {
   build();
   const std::string feedback = parameters_[feedback_weight_].name;
-  // Parameters the file may lack (fit_dense, pooler, feedback) keep the seed-0 initialisation; when none is
-  // missing every value is overwritten below, so the (slow, 30k x H normal draws) initialisation is skipped.
-  for (const auto& parameter : parameters_)
-    if (tensors.find(parameter.name) == tensors.end()) {
-      initialise(0);
-      break;
-    }
+  // Parameters the file may lack (fit_dense, pooler, feedback) get the initialisation of initialise(), drawn
+  // (seed 0, in parameter order) for them alone: every other value is overwritten below, and drawing the
+  // whole model first (30k x H normal draws for the word table) was most of a process's start-up
+  // (docs/scaling.md: each MPI rank pays it).
+  Initialiser initialiser(0, config_.initializer_range);
+  for (std::size_t t = 0; t < parameters_.size(); ++t)
+    if (tensors.find(parameters_[t].name) == tensors.end()) initialise(t, initialiser);
   for (auto& parameter : parameters_) {
     const bool optional = parameter.name.rfind("fit_dense.", 0) == 0 || parameter.name.rfind("pooler_layer.", 0) == 0 ||
                           parameter.name == feedback;
@@ -194,17 +194,19 @@ void SpikingBertEquilibrium<Scalar>::build() {
 
 template <class Scalar>
 void SpikingBertEquilibrium<Scalar>::initialise(std::uint64_t seed) {
-  std::mt19937_64 generator(seed);
-  std::normal_distribution<double> normal(0.0, config_.initializer_range);
-  for (std::size_t t = 0; t < parameters_.size(); ++t) {
-    auto& parameter = parameters_[t];
-    const bool is_norm = parameter.name.find("LayerNorm") != std::string::npos;
-    const bool is_bias = !decays(parameter.name) && !is_norm;
-    if (static_cast<int>(t) == feedback_weight_) std::fill(parameter.value.begin(), parameter.value.end(), Scalar(0));
-    else if (is_norm) std::fill(parameter.value.begin(), parameter.value.end(), parameter.name.ends_with(".bias") ? Scalar(0) : Scalar(1));
-    else if (is_bias) std::fill(parameter.value.begin(), parameter.value.end(), Scalar(0));
-    else for (auto& v : parameter.value) v = static_cast<Scalar>(normal(generator));
-  }
+  Initialiser initialiser(seed, config_.initializer_range);
+  for (std::size_t t = 0; t < parameters_.size(); ++t) initialise(t, initialiser);
+}
+
+template <class Scalar>
+void SpikingBertEquilibrium<Scalar>::initialise(std::size_t t, Initialiser& initialiser) {
+  auto& parameter = parameters_[t];
+  const bool is_norm = parameter.name.find("LayerNorm") != std::string::npos;
+  const bool is_bias = !decays(parameter.name) && !is_norm;
+  if (static_cast<int>(t) == feedback_weight_) std::fill(parameter.value.begin(), parameter.value.end(), Scalar(0));
+  else if (is_norm) std::fill(parameter.value.begin(), parameter.value.end(), parameter.name.ends_with(".bias") ? Scalar(0) : Scalar(1));
+  else if (is_bias) std::fill(parameter.value.begin(), parameter.value.end(), Scalar(0));
+  else for (auto& v : parameter.value) v = static_cast<Scalar>(initialiser.normal(initialiser.generator));
 }
 
 template <class Scalar>

@@ -33,6 +33,7 @@
 
 #include <cstdint>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -176,6 +177,13 @@ class SpikingBertEquilibrium {
   };
   void build();
   void initialise(std::uint64_t seed);
+  // The draws of initialise(seed), shared by the parameters in order (the distribution keeps a spare draw).
+  struct Initialiser {
+    Initialiser(std::uint64_t seed, double range) : generator(seed), normal(0.0, range) {}
+    std::mt19937_64 generator;
+    std::normal_distribution<double> normal;
+  };
+  void initialise(std::size_t parameter, Initialiser& initialiser);  // one parameter
   int add(const std::string& name, std::vector<std::int64_t> shape);
   const Scalar* value(int index) const { return parameters_[index].value.data(); }
   // Where backward writes parameter gradients: the parameter's buffer, or a discarded sink (one for

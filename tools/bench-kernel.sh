@@ -14,7 +14,7 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for size in tiny base4; do
   for asr in 0.05 0.15 0.3; do
     for threads in 1 2; do
-      "$program" bench --size "$size" --asr "$asr" --seq 32 --steps 100 --threads "$threads" --repeat 3 --json | tail -n 1 |
+      "$program" bench --size "$size" --asr "$asr" --sequence-length 32 --steps 100 --threads "$threads" --repeat 3 --json | tail -n 1 |
         python3 -c '
 import json, sys
 r = json.loads(sys.stdin.read())

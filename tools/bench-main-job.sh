@@ -18,7 +18,7 @@ best() {  # threads -> "simulation_seconds process_seconds accuracy synaptic_eve
     start=$(date +%s.%N)
     line=$("$program" run --task sst2 --data "$data" --steps 16 --threads "$threads" --json 2>/dev/null | tail -n 1)
     end=$(date +%s.%N)
-    line=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["seconds"], float(sys.argv[3])-float(sys.argv[2]), r["accuracy"], r["synaptic_events"])' "$line" "$start" "$end")
+    line=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["seconds"], float(sys.argv[3])-float(sys.argv[2]), r["metrics"]["accuracy"], r["synaptic_events_total"])' "$line" "$start" "$end")
     if [[ -z "$best_line" ]] || python3 -c 'import sys; sys.exit(0 if float(sys.argv[1].split()[0]) < float(sys.argv[2].split()[0]) else 1)' "$line" "$best_line"; then
       best_line=$line
     fi

@@ -35,7 +35,7 @@ timed() {
 }
 
 train_examples=$((stage_steps * batch))
-common=(--teacher "$work/teacher.h5" --steps "$steps" --batch "$batch" --max-seq-length "$seq" --epochs 1
+common=(--teacher "$work/teacher.h5" --steps "$steps" --batch-size "$batch" --max-length "$seq" --epochs 1
         --evaluations-per-epoch 1 --threads "$threads" --quiet)
 task=(--task sst2 --train-limit $((train_examples + batch)) --validation-size "$batch" --dev-limit "$dev_examples")
 sed -n "2,4001p;4001q" data/glue/SST-2/train.tsv | cut -f1 > "$work/corpus.txt"

@@ -12,7 +12,7 @@ echo "== Tokenising a sentence with the bert-base-uncased WordPiece vocabulary"
 "$spikingbert" tokenize "SpikingBERT talks in binary spikes." --pair "Does it converge?"
 echo
 echo "== The shipped SST-2 dev set"
-"$spikingbert" data --task sst2 --file data/glue/SST-2/dev.tsv
+"$spikingbert" data --task sst2 --data data/glue/SST-2/dev.tsv
 echo
 echo "== SpikingBERT on the SST-2 dev set with the event-driven kernel"
 mkdir -p out/demo

@@ -10,7 +10,7 @@ simulated at each T of --steps by
   * the reference: `SNNIDESTUDENTBERTSpikeClassification` (implicit_bert/models/snn_ide_bert_classi_spike_2.py)
     loaded with the student checkpoint's tensors (they use the reference's names), eval forward
     `snn_func.snn_forward(ids, segments, T, input_type='constant', attention_mask=(1 - mask) * -10000,
-    output_type='all_layers')` then `classification(relu(z[-1][:, 0]))`, batches of --batch sentences sorted
+    output_type='all_layers')` then `classification(relu(z[-1][:, 0]))`, batches of --batch-size sentences sorted
     by length and padded to the batch's longest (its best setting), one process per thread count;
   * spikingbert: `run --task sst2 --data DEV --steps T --threads N --json` (the main job), timed by its own
     simulation clock ("seconds") and as a whole process; its per-example logits come from
@@ -236,7 +236,7 @@ def reference_worker(args):
         ids = json.load(stream)
     model, _ = build_reference_model(args.reference, args.model, args.work)
     batches = []
-    for members in length_sorted_batches(ids, args.batch):
+    for members in length_sorted_batches(ids, args.batch_size):
         tokens, mask = padded_batch(ids, members)
         extended = (1.0 - torch.from_numpy(mask).float()[:, None, None, :]) * ATTENTION_MASK_OFFSET
         batches.append((members, torch.from_numpy(tokens), torch.zeros_like(torch.from_numpy(tokens)), extended))
@@ -265,7 +265,7 @@ def run_reference(options, encoded_json, steps, threads, work):
     env.setdefault("OMP_WAIT_POLICY", reference_wait_policy())
     command = [sys.executable, os.path.abspath(__file__), "reference-worker", "--reference", options.reference,
                "--model", options.model, "--encoded", encoded_json, "--steps", str(steps), "--threads", str(threads),
-               "--batch", str(options.batch), "--logits", logits_file, "--work", work]
+               "--batch-size", str(options.batch_size), "--logits", logits_file, "--work", work]
     result = run_checked(command, f"reference at T = {steps} with {threads} thread(s)", env)
     report = json.loads(result.stdout.strip().splitlines()[-1])
     return report, np.load(logits_file)
@@ -310,8 +310,8 @@ def run_spikingbert_task(options, steps, threads, work, predictions):
     result = run_checked(command, f"spikingbert run --task at T = {steps} with {threads} thread(s)")
     process_seconds = time.perf_counter() - start
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    report = {"seconds": summary["seconds"], "process_seconds": process_seconds, "accuracy": summary["accuracy"],
-              "synaptic_events": summary.get("synaptic_events"), "command": " ".join(command)}
+    report = {"seconds": summary["seconds"], "process_seconds": process_seconds, "accuracy": summary["metrics"]["accuracy"],
+              "synaptic_events": summary.get("synaptic_events_total"), "command": " ".join(command)}
     logits = read_predictions(predictions_file, summary["examples"]) if predictions else None
     return report, logits
 
@@ -319,7 +319,7 @@ def run_spikingbert_task(options, steps, threads, work, predictions):
 def spikingbert_logits_by_batches(options, ids, steps, threads, work):
     """Per-example logits through `run --inputs ... --output` on the reference's batches (docs/formats.md)."""
     logits = None
-    for number, members in enumerate(length_sorted_batches(ids, options.batch)):
+    for number, members in enumerate(length_sorted_batches(ids, options.batch_size)):
         tokens, mask = padded_batch(ids, members)
         inputs = os.path.join(work, "batch-inputs.h5")
         output = os.path.join(work, "batch-output.h5")
@@ -461,8 +461,8 @@ def step_inputs(options, work):
     """The step's batch (random ids, labels alternating 0/1) as `grad` inputs, and the first
     --agreement-examples examples as a batch of their own and one by one (for the gradient comparison)."""
     generator = np.random.default_rng(0)
-    tokens = generator.integers(*TOKEN_ID_RANGE, size=(options.batch, TRAIN_STEP_SEQUENCE)).astype(np.int64)
-    labels = (np.arange(options.batch) % 2).astype(np.int64)
+    tokens = generator.integers(*TOKEN_ID_RANGE, size=(options.batch_size, TRAIN_STEP_SEQUENCE)).astype(np.int64)
+    labels = (np.arange(options.batch_size) % 2).astype(np.int64)
     batch_file = os.path.join(work, "step-batch.h5")
     write_step_inputs(batch_file, tokens, labels)
     count = options.agreement_examples
@@ -644,7 +644,7 @@ def bench_train_step(options, work, timing=True):
     model = paper_shape_student(options, work)
     batch_file, few_file, example_files = step_inputs(options, work)
     batch_npz = os.path.join(work, "step-batch.npz")
-    row = {"steps": steps, "batch": options.batch, "sequence": TRAIN_STEP_SEQUENCE, "model": model,
+    row = {"steps": steps, "batch": options.batch_size, "sequence": TRAIN_STEP_SEQUENCE, "model": model,
            "agreement_examples": options.agreement_examples}
     if timing:
         ours = {}
@@ -746,8 +746,8 @@ def check_options(options, root):
         options.model = os.path.join(root, "models", "pretrained", "sst2", "student.h5")
     if options.steps is None:
         options.steps = [16] if training else [16, 100]
-    if options.batch is None:
-        options.batch = TRAIN_STEP_BATCH if training else 32
+    if options.batch_size is None:
+        options.batch_size = TRAIN_STEP_BATCH if training else 32
     if not options.reference:
         raise BenchError("command line:--reference: missing (expected the path of a NeuroCompLab-psu/SpikingBERT checkout)")
     if not os.path.isfile(os.path.join(options.reference, REFERENCE_MODEL_FILE)):
@@ -761,7 +761,7 @@ def check_options(options, root):
             raise BenchError(f"{getattr(options, name)}: no such file (expected the --{name} file)")
     if not training and 2 not in options.spikingbert_threads:
         raise BenchError("command line:--spikingbert-threads: has no 2 (expected the 2-thread run the ratio is taken on)")
-    if training and not 1 <= options.agreement_examples <= options.batch:
+    if training and not 1 <= options.agreement_examples <= options.batch_size:
         raise BenchError(f"command line:--agreement-examples: {options.agreement_examples} (expected 1..--batch)")
     for name in ("batch", "repeat"):
         if getattr(options, name) < 1:
@@ -782,7 +782,7 @@ def parse(argv, root):
     parser.add_argument("--reference-threads", type=thread_list, default=[1, 2])
     parser.add_argument("--spikingbert-threads", type=thread_list, default=[2, 1],
                         help="first entry gives the logits compared")
-    parser.add_argument("--batch", type=int, help="inference: reference batch (sentences, sorted by length; 32); "
+    parser.add_argument("--batch-size", type=int, help="inference: reference batch (sentences, sorted by length; 32); "
                         f"train-step: the step's batch ({TRAIN_STEP_BATCH})")
     parser.add_argument("--repeat", type=int, default=3, help="train-step: in-process repeats, fastest kept")
     parser.add_argument("--memory-steps", type=thread_list, default=[16, 128],
@@ -798,7 +798,7 @@ def parse_worker(argv):
     parser = argparse.ArgumentParser(prog="reference_bench.py reference-worker")
     for name in ("--reference", "--model", "--encoded", "--logits", "--work"):
         parser.add_argument(name, required=True)
-    for name in ("--steps", "--threads", "--batch"):
+    for name in ("--steps", "--threads", "--batch-size"):
         parser.add_argument(name, type=int, required=True)
     return parser.parse_args(argv)
 

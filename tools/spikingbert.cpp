@@ -1,6 +1,7 @@
 // The `spikingbert` command line. Thin by design: every subcommand is a file in commands/.
 // Errors in input become one line on stderr and exit code 2 (io/Error.hpp).
 #include "commands/Commands.hpp"
+#include "commands/SharedOptions.hpp"
 #include "commands/RunMetadata.hpp"
 #include "commands/Interrupt.hpp"
 #include "commands/Provenance.hpp"
@@ -60,6 +61,7 @@ int run(int argc, char** argv) {
   tools::add_grad_command(app);
   tools::add_convert_command(app);
   tools::add_inspect_command(app);
+  tools::add_renamed_options(app);  // retired option names: one line naming the new one (SharedOptions.hpp)
 
   tools::set_command_line(argc, argv);  // for the outputs' metadata (commands/RunMetadata.hpp)
   tools::record_command_line(argc, argv);  // for the provenance of checkpoints (commands/Provenance.hpp)

@@ -65,13 +65,13 @@ teachers=()
 for ((k = 0; k < members; ++k)); do teachers+=(--teacher "$ensemble/member-$k.h5"); done
 run_stage "student, internal-layer KD" "$work/student-ikd.h5" distill "${teachers[@]:0:2}" \
   --init "$ensemble/member-0.h5" --task sst2 --stage ikd --steps "$steps" --gradient "$ikd_gradient" \
-  --epochs "$ikd_epochs" --lr 5e-4 --evaluations-per-epoch 4
+  --epochs "$ikd_epochs" --learning-rate 5e-4 --evaluations-per-epoch 4
 run_stage "student, prediction-layer KD" "$work/student-pred.h5" distill "${teachers[@]}" \
   --init "$work/student-ikd.h5" --task sst2 --stage pred --steps "$steps" --gradient "$pred_gradient" \
-  --epochs "$pred_epochs" --lr 2e-4 --evaluations-per-epoch 4
+  --epochs "$pred_epochs" --learning-rate 2e-4 --evaluations-per-epoch 4
 run_stage "student, prediction-layer KD at T = $final_steps" "$work/student-final.h5" distill "${teachers[@]}" \
   --init "$work/student-pred.h5" --task sst2 --stage pred --steps "$final_steps" --gradient "$pred_gradient" \
-  --epochs "$final_epochs" --lr 1e-4 --evaluations-per-epoch 40
+  --epochs "$final_epochs" --learning-rate 1e-4 --evaluations-per-epoch 40
 
 # Both with the word-embedding rows of pieces never seen in SST-2 training dropped (they equal [UNK]'s row,
 # which `convert` checks and reports as changed_rows = 0): same predictions, a third of the size.
@@ -99,10 +99,10 @@ results = {
     "selection": "validation split of 1000 SST-2 training sentences (training/ValidationSplit.hpp); dev measured once",
     "teacher": {"members": len(ensemble["members"]), "ensemble_validation": ensemble["ensemble_validation"],
                 "ensemble_dev": ensemble["ensemble_dev"], "dev_accuracy": teacher_dev["metrics"]["accuracy"]},
-    "student_stages": {name: {"stage": s["stage"], "time_steps": s["time_steps"], "steps": s["steps"],
-                              "best_validation": s["best_validation"], "best_step": s["best_step"], "dev": s["dev"],
+    "student_stages": {name: {"stage": s["stage"], "steps": s["steps"], "optimizer_steps": s["optimizer_steps"],
+                              "best_validation": s["best_validation"], "best_optimizer_step": s["best_optimizer_step"], "dev": s["dev"],
                               "seconds": s["seconds"]} for name, s in stages.items()},
-    "student_dev_accuracy": {f"T{t}": load(f"dev-student-T{t}.json")["accuracy"] for t in (100, final_steps, steps)},
+    "student_dev_accuracy": {f"T{t}": load(f"dev-student-T{t}.json")["metrics"]["accuracy"] for t in (100, final_steps, steps)},
     "seconds": seconds,
 }
 with open(output + ".tmp", "w") as f:

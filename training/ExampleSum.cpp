@@ -1,5 +1,7 @@
 #include "training/ExampleSum.hpp"
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -9,7 +11,7 @@ namespace spikingbert::training {
 
 namespace {
 
-// A tree node, named by its first example and its span (a power of two, lo a multiple of it).
+// A tree node over micro-batch indices, named by its first micro-batch and its span (a power of two, lo a multiple of it).
 struct Node {
   std::int64_t lo = 0, span = 1;
 };
@@ -21,21 +23,21 @@ std::int64_t root_span(std::int64_t count) {
 }
 
 // The node's value by the tree rule; `known` holds nodes already summed (keyed by [lo, effective end)),
-// `leaf` computes an example's vector.
+// `leaf` computes a micro-batch's vector.
 class TreeSum {
  public:
   TreeSum(std::int64_t count, std::int64_t width, std::map<std::pair<std::int64_t, std::int64_t>, std::vector<float>> known,
-          const ExampleVector* leaf)
+          const std::function<void(std::int64_t, std::vector<float>&)>* leaf)
       : count_(count), width_(width), known_(std::move(known)), leaf_(leaf) {}
 
   std::vector<float> value(Node node) const {
     const auto end = std::min(node.lo + node.span, count_);
     if (const auto found = known_.find({node.lo, end}); found != known_.end()) return found->second;
     if (node.span == 1) {
-      if (!leaf_) throw std::logic_error("sum_over_examples: example " + std::to_string(node.lo) + " was summed by no rank");
+      if (!leaf_) throw std::logic_error("sum_over_micro_batches: micro-batch " + std::to_string(node.lo) + " was summed by no rank");
       std::vector<float> out(static_cast<std::size_t>(width_), 0.0f);
       (*leaf_)(node.lo, out);
-      if (static_cast<std::int64_t>(out.size()) != width_) throw std::logic_error("sum_over_examples: wrong vector width");
+      if (static_cast<std::int64_t>(out.size()) != width_) throw std::logic_error("sum_over_micro_batches: wrong vector width");
       return out;
     }
     const std::int64_t half = node.span / 2;
@@ -49,7 +51,7 @@ class TreeSum {
  private:
   std::int64_t count_, width_;
   std::map<std::pair<std::int64_t, std::int64_t>, std::vector<float>> known_;
-  const ExampleVector* leaf_;
+  const std::function<void(std::int64_t, std::vector<float>&)>* leaf_;
 };
 
 // The largest tree nodes covering [begin, end) exactly, in order.
@@ -67,13 +69,24 @@ std::vector<Node> cover(std::int64_t begin, std::int64_t end, std::int64_t count
 
 }  // namespace
 
-std::vector<float> sum_over_examples(Communicator& communicator, std::int64_t count, std::int64_t width,
-                                     const ExampleVector& compute) {
-  if (count < 1) throw std::invalid_argument("sum_over_examples: no examples");
+Share micro_batch(std::int64_t index, std::int64_t count) {
+  return {index * kMicroBatchExamples, std::min((index + 1) * kMicroBatchExamples, count)};
+}
+
+std::int64_t micro_batch_count(std::int64_t count) { return (count + kMicroBatchExamples - 1) / kMicroBatchExamples; }
+
+std::vector<float> sum_over_micro_batches(Communicator& communicator, std::int64_t examples, std::int64_t width,
+                                          const MicroBatchVector& compute) {
+  if (examples < 1) throw std::invalid_argument("sum_over_micro_batches: no examples");
+  const std::int64_t count = micro_batch_count(examples);  // the tree's leaves
   const int ranks = communicator.size();
   const auto share = share_of(count, communicator.rank(), ranks);
-  // 1. This rank's nodes, from its own examples only.
-  const TreeSum local(count, width, {}, &compute);
+  // 1. This rank's nodes, from its own micro-batches only.
+  const std::function<void(std::int64_t, std::vector<float>&)> leaf = [&](std::int64_t index, std::vector<float>& out) {
+    const auto range = micro_batch(index, examples);
+    compute(range.begin, range.end, out);
+  };
+  const TreeSum local(count, width, {}, &leaf);
   std::vector<std::int64_t> headers;
   std::vector<std::vector<float>> sums;
   for (const auto node : cover(share.begin, share.end, count)) {
@@ -104,7 +117,7 @@ std::vector<float> sum_over_examples(Communicator& communicator, std::int64_t co
     }
   }
   if (mine.size() == 0) node = all_headers.size() / 2;  // nothing to sum here; every node still counted
-  if (node != all_headers.size() / 2) throw std::logic_error("sum_over_examples: node count mismatch");
+  if (node != all_headers.size() / 2) throw std::logic_error("sum_over_micro_batches: node count mismatch");
   const auto range_sum = TreeSum(count, mine.size(), std::move(known), nullptr).value({0, root_span(count)});
   return communicator.all_gather_concatenated<float>(range_sum);
 }

@@ -1,14 +1,19 @@
 #pragma once
-// The sum of one vector per example, g_0 + ... + g_{B-1}, computed by any number of ranks with the same
-// bits (issue 13: data-parallel training gives the same parameters for 1, 2 or 4 ranks).
+// The sum of one vector per micro-batch of a batch, g_0 + ... + g_{M-1}, computed by any number of ranks
+// with the same bits (issue 13: data-parallel training gives the same parameters for 1, 2 or 4 ranks).
 //
-// Float addition is not associative, so the sum is defined by a fixed tree over the example indices, not
-// by who adds what: pairwise summation over aligned power-of-two blocks, node [lo, lo + 2s) = node [lo, lo + s)
-// + node [lo + s, lo + 2s) (a node whose right half lies past B is its left half). Rank r computes the
-// largest tree nodes that lie inside its share of the examples (at most about 2 log2 B of them). Then a
-// reduce-scatter by element ranges: rank c receives elements range c of every node and completes the same
-// tree for them, and the completed ranges are gathered. Per rank that moves its own nodes once and the
-// sum once (like a ring all-reduce), whatever N is.
+// A batch of B examples is cut into M = ceil(B / kMicroBatchExamples) micro-batches of consecutive examples
+// (the last may be shorter). A micro-batch is the unit of work: its vector (the summed gradient of its
+// examples) is computed by one batched forward and backward, and a rank owns whole micro-batches
+// (share_of over micro-batches), so what a micro-batch contributes does not depend on the rank count.
+//
+// Float addition is not associative, so the sum is defined by a fixed tree over the micro-batch indices,
+// not by who adds what: pairwise summation over aligned power-of-two blocks, node [lo, lo + 2s) = node
+// [lo, lo + s) + node [lo + s, lo + 2s) (a node whose right half lies past M is its left half). Rank r
+// computes the largest tree nodes that lie inside its share of the micro-batches (at most about 2 log2 M of
+// them). Then a reduce-scatter by element ranges: rank c receives element range c of every node and
+// completes the same tree for them, and the completed ranges are gathered. Per rank that moves its own
+// nodes once and the sum once (like a ring all-reduce), whatever N is.
 #include "training/Communicator.hpp"
 
 #include <cstdint>
@@ -17,12 +22,24 @@
 
 namespace spikingbert::training {
 
-// Writes example i's vector (exactly `width` values) into `out`.
-using ExampleVector = std::function<void(std::int64_t example, std::vector<float>& out)>;
+// Examples per micro-batch, the leaf of the tree. Fixed (not a flag): the trained parameters depend on it.
+// 8 keeps most of the speed of batched matrix products (one process trains at about the speed of one
+// padded batch of 32; docs/scaling.md, "Micro-batches") and still spreads a batch of 32 over 4 ranks.
+inline constexpr std::int64_t kMicroBatchExamples = 8;
 
-// Collective: the tree sum of examples 0..count-1, each rank calling `compute` for the examples of its
-// share (training/Communicator.hpp share_of) only. Every rank returns the same vector.
-std::vector<float> sum_over_examples(Communicator& communicator, std::int64_t count, std::int64_t width,
-                                     const ExampleVector& compute);
+// Micro-batch `index` of a batch of `count` examples: examples [begin, end).
+Share micro_batch(std::int64_t index, std::int64_t count);
+
+// How many micro-batches a batch of `count` examples has.
+std::int64_t micro_batch_count(std::int64_t count);
+
+// Writes the vector of the micro-batch of examples [begin, end) (exactly `width` values) into `out`.
+using MicroBatchVector = std::function<void(std::int64_t begin, std::int64_t end, std::vector<float>& out)>;
+
+// Collective: the tree sum over the micro-batches of a batch of `count` examples, each rank calling
+// `compute` for the micro-batches of its share (share_of over micro-batches) only, in order. Every rank
+// returns the same vector.
+std::vector<float> sum_over_micro_batches(Communicator& communicator, std::int64_t count, std::int64_t width,
+                                          const MicroBatchVector& compute);
 
 }  // namespace spikingbert::training

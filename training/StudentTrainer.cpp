@@ -214,20 +214,27 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
       const auto B = static_cast<std::int64_t>(indices.size());
       const auto snn = spiking_bert_of(student, snn_config);
 
-      // One example's loss and gradient (issue 13): the teacher's targets, the student's SNN rates from the
-      // event kernel at T steps with the current parameters, the loss on the rates and its gradient through
-      // the steady-state map, all for that example alone, so its gradient does not depend on which other
-      // examples share a rank. The batch's gradient is the fixed-tree sum of them (training/ExampleSum.hpp)
-      // divided by B: the same bits on 1, 2 or 4 ranks.
-      std::vector<double> my_losses;  // 4 per example of this rank's share: total, prediction, attention, hidden
+      // One micro-batch's loss and gradient (issue 13): the teacher's targets, the student's SNN rates from
+      // the event kernel at T steps with the current parameters, the loss on the rates and its gradient
+      // through the steady-state map, for a fixed micro-batch of consecutive examples of the batch
+      // (training/ExampleSum.hpp kMicroBatchExamples), padded to its longest example. What a micro-batch
+      // contributes does not depend on which rank computes it; its gradient is m times the gradient of its
+      // mean loss (m its example count), the batch's gradient is the fixed-tree sum of them divided by B: the
+      // same bits on 1, 2 or 4 ranks.
+      std::vector<double> my_losses;  // 4 per micro-batch of this rank's share: m x (total, prediction, attention, hidden)
       int my_adjoint_iterations = 0;
-      const ExampleVector example_gradient = [&](std::int64_t i, std::vector<float>& out) {
-        const std::vector<std::int64_t> one{indices[static_cast<std::size_t>(i)]};
-        const auto batch = make_batch(train, one);
+      const MicroBatchVector micro_batch_gradient = [&](std::int64_t begin, std::int64_t end, std::vector<float>& out) {
+        const std::vector<std::int64_t> part(indices.begin() + begin, indices.begin() + end);
+        const auto m = static_cast<std::int64_t>(part.size());
+        const auto batch = make_batch(train, part);
         StudentTargets<float> targets;
         targets.temperature = options.temperature;
-        labels.assign(1, static_cast<std::int64_t>(train[one[0]].label));
-        regression_targets.assign(1, train[one[0]].label);
+        labels.resize(m);
+        regression_targets.resize(m);
+        for (std::int64_t i = 0; i < m; ++i) {
+          labels[i] = static_cast<std::int64_t>(train[part[i]].label);
+          regression_targets[i] = train[part[i]].label;
+        }
         const bool needs_teacher = internal || (options.stage == DistillStage::prediction && !regression);
         if (needs_teacher) {
           const std::size_t members = internal ? 1 : teachers.size();
@@ -241,7 +248,7 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
           targets.regression_targets = regression_targets.data();  // STS-B: MSE on the true score (method doc §6.3)
         } else if (options.stage == DistillStage::prediction) {
           // Ensemble: the members' logits averaged (member order fixed, so the sum is deterministic).
-          mean_logits.assign(c.num_labels, 0.0f);
+          mean_logits.assign(static_cast<std::size_t>(m * c.num_labels), 0.0f);
           for (std::size_t t = 0; t < teachers.size(); ++t) {
             for (std::size_t k = 0; k < mean_logits.size(); ++k) mean_logits[k] += teacher_activations[t].logits[k];
           }
@@ -257,19 +264,24 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
         for (const auto& r : rates) rate_pointers.push_back(r.data());
         student.zero_gradients();
         const auto loss = student_loss_and_gradient(student, batch, rate_pointers, targets, options.gradient, {}, workspace);
-        my_losses.insert(my_losses.end(), {loss.total, loss.prediction, loss.attention, loss.hidden});
+        const auto weight = static_cast<double>(m);
+        my_losses.insert(my_losses.end(), {weight * loss.total, weight * loss.prediction, weight * loss.attention, weight * loss.hidden});
         my_adjoint_iterations = std::max(my_adjoint_iterations, workspace.adjoint.iterations);
-        out.clear();
-        for (auto& parameter : student.parameters()) out.insert(out.end(), parameter.gradient.begin(), parameter.gradient.end());
+        out.resize(static_cast<std::size_t>(parameter_count));
+        const auto scale = static_cast<float>(m);
+        float* write = out.data();
+        for (auto& parameter : student.parameters()) {
+          for (const float g : parameter.gradient) *write++ = scale * g;
+        }
       };
       auto& communicator = world();
-      const auto gradient_sum = sum_over_examples(communicator, B, parameter_count, example_gradient);
+      const auto gradient_sum = sum_over_micro_batches(communicator, B, parameter_count, micro_batch_gradient);
       const auto losses = communicator.all_gather_concatenated<double>(my_losses);
       const auto adjoint_iterations = communicator.all_gather_concatenated<int>(std::vector<int>{my_adjoint_iterations});
 
-      // The batch loss is the mean of the examples' losses (summed in example order on every rank).
+      // The batch loss is the example-weighted mean of the micro-batches' losses (summed in order on every rank).
       StudentLoss loss;
-      for (std::int64_t i = 0; i < B; ++i) {
+      for (std::size_t i = 0; i < losses.size() / 4; ++i) {
         loss.total += losses[4 * i];
         loss.prediction += losses[4 * i + 1];
         loss.attention += losses[4 * i + 2];

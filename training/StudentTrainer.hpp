@@ -6,9 +6,10 @@
 // (training/TeacherTrainer.hpp): seeded length-grouped batches, dev evaluation several times per epoch with
 // the event-driven simulator, the best model handed to a callback, and a resumable state written atomically
 // after every evaluation; batches depend only on (seed, step), so a resumed run continues exactly as if
-// never interrupted. Each example of a batch is simulated and differentiated alone and the batch gradient is
-// the fixed-tree sum of the examples' gradients over the ranks of training::world() (training/ExampleSum.hpp),
-// so 1 or N MPI ranks give the same parameters; rank 0 writes the state (docs/scaling.md).
+// never interrupted. Each fixed micro-batch of a batch (kMicroBatchExamples consecutive examples) is simulated
+// and differentiated on its own and the batch gradient is the fixed-tree sum of the micro-batches' gradients
+// over the ranks of training::world() (training/ExampleSum.hpp), so 1 or N MPI ranks give the same
+// parameters; rank 0 writes the state (docs/scaling.md).
 //
 // Stages (method doc §6.2-§6.3):
 //   internal_layers  L_att + L_rep: MSE on the pre-softmax scores (entries <= -100 zeroed) and on

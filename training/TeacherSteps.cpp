@@ -18,33 +18,41 @@ float teacher_train_step(models::BertTeacher<float>& model, TeacherOptimizer& op
   const std::int64_t classes = model.config().num_labels;
   std::int64_t parameter_count = 0;
   for (const auto& parameter : model.parameters()) parameter_count += parameter.size();
-  // One example's loss and gradient, its dropout masks from (dropout_seed, its place in the batch): what it
-  // contributes does not depend on the other examples, so the batch's fixed-tree sum (training/ExampleSum.hpp)
-  // is the same on any number of ranks (issue 13).
-  std::vector<double> my_losses;
-  const ExampleVector example_gradient = [&](std::int64_t i, std::vector<float>& out) {
-    const std::vector<std::int64_t> one{indices[static_cast<std::size_t>(i)]};
-    const models::TokenBatch batch = make_batch(examples, one);
-    model.forward(batch, workspace, {true, models::derive_seed(dropout_seed, static_cast<std::uint64_t>(i))});
+  // One micro-batch's loss and gradient (training/ExampleSum.hpp kMicroBatchExamples consecutive examples of
+  // the batch, padded to the longest), its dropout masks from (dropout_seed, its first example's place in the
+  // batch): what it contributes does not depend on which rank computes it, so the batch's fixed-tree sum is
+  // the same on any number of ranks (issue 13). Its gradient is m times the gradient of its mean loss.
+  std::vector<double> my_losses;  // per micro-batch: m x its mean loss
+  const MicroBatchVector micro_batch_gradient = [&](std::int64_t begin, std::int64_t end, std::vector<float>& out) {
+    const std::vector<std::int64_t> part(indices.begin() + begin, indices.begin() + end);
+    const auto m = static_cast<std::int64_t>(part.size());
+    const models::TokenBatch batch = make_batch(examples, part);
+    model.forward(batch, workspace, {true, models::derive_seed(dropout_seed, static_cast<std::uint64_t>(begin))});
     std::vector<float> d_logits(workspace.logits.size(), 0.0f);
     float loss = 0;
     if (classes == 1) {  // regression: MSE against the score (method doc §6.3, STS-B)
-      const std::vector<float> targets{examples[one[0]].label};
-      loss = mse_loss(workspace.logits.data(), targets.data(), 1, d_logits.data());
+      std::vector<float> targets;
+      for (const auto index : part) targets.push_back(examples[index].label);
+      loss = mse_loss(workspace.logits.data(), targets.data(), m, d_logits.data());
     } else {
-      const std::vector<std::int64_t> labels{static_cast<std::int64_t>(examples[one[0]].label)};
-      loss = cross_entropy_loss(workspace.logits.data(), labels.data(), 1, classes, d_logits.data());
+      std::vector<std::int64_t> labels;
+      for (const auto index : part) labels.push_back(static_cast<std::int64_t>(examples[index].label));
+      loss = cross_entropy_loss(workspace.logits.data(), labels.data(), m, classes, d_logits.data());
     }
     model.zero_gradients();
     models::BertTeacher<float>::OutputGradients gradients;
     gradients.logits = d_logits.data();
     model.backward(batch, workspace, gradients);
-    my_losses.push_back(loss);
-    out.clear();
-    for (auto& parameter : model.parameters()) out.insert(out.end(), parameter.gradient.begin(), parameter.gradient.end());
+    my_losses.push_back(static_cast<double>(m) * loss);
+    out.resize(static_cast<std::size_t>(parameter_count));
+    const auto scale = static_cast<float>(m);
+    float* write = out.data();
+    for (auto& parameter : model.parameters()) {
+      for (const float g : parameter.gradient) *write++ = scale * g;
+    }
   };
   auto& communicator = world();
-  const auto gradient_sum = sum_over_examples(communicator, B, parameter_count, example_gradient);
+  const auto gradient_sum = sum_over_micro_batches(communicator, B, parameter_count, micro_batch_gradient);
   const auto losses = communicator.all_gather_concatenated<double>(my_losses);
   std::size_t offset = 0;
   for (auto& parameter : model.parameters()) {
@@ -54,7 +62,7 @@ float teacher_train_step(models::BertTeacher<float>& model, TeacherOptimizer& op
   // The summed gradient fills rows of the word table that this rank's own backward passes never touched,
   // which zero_gradients (it clears only touched rows) would leave behind for the next step.
   for (auto& parameter : model.parameters()) std::fill(parameter.gradient.begin(), parameter.gradient.end(), 0.0f);
-  double loss_sum = 0;  // the batch loss: the mean of the examples' losses, in example order
+  double loss_sum = 0;  // the batch loss: the example-weighted mean of the micro-batches' losses, in order
   for (const double loss : losses) loss_sum += loss;
   return static_cast<float>(loss_sum / static_cast<double>(B));
 }

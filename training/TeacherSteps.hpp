@@ -11,10 +11,11 @@
 namespace spikingbert::training {
 
 // One optimisation step on the examples `indices`: forward with dropout, cross-entropy (classification) or
-// MSE (regression, num_labels == 1) against the labels, backward, update. Each example is a forward and
-// backward of its own (dropout masks from derive_seed(dropout_seed, its place in the batch)); the gradient
-// is the fixed-tree sum of the examples' gradients over the ranks of world() divided by the batch size, so
-// the update is the same on any number of ranks (training/ExampleSum.hpp). Collective under MPI.
+// MSE (regression, num_labels == 1) against the labels, backward, update. Each fixed micro-batch
+// (kMicroBatchExamples consecutive examples) is a forward and backward of its own (dropout masks from
+// derive_seed(dropout_seed, its first example's place in the batch)); the gradient is the fixed-tree sum of
+// the micro-batches' gradients over the ranks of world() divided by the batch size, so the update is the
+// same on any number of ranks (training/ExampleSum.hpp). Collective under MPI.
 // Returns the batch loss (the mean of the examples' losses).
 float teacher_train_step(models::BertTeacher<float>& model, TeacherOptimizer& optimizer,
                          const std::vector<EncodedExample>& examples, const std::vector<std::int64_t>& indices,

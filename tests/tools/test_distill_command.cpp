@@ -29,8 +29,8 @@ namespace {
 // The small run every test uses: 64 training sentences in batches of 16 (4 steps per epoch), 16 validation
 // sentences (held out of the first 80 of the training file), 48 dev sentences.
 std::string small_run(const std::string& teacher, const std::string& output, const std::string& extra) {
-  return "distill --teacher " + teacher + " --task sst2 --steps 8 --train-limit 80 --validation-size 16 --dev-limit 48 --batch 16"
-         " --lr 1e-3 --quiet --output " + output + " " + extra;
+  return "distill --teacher " + teacher + " --task sst2 --steps 8 --train-limit 80 --validation-size 16 --dev-limit 48 --batch-size 16"
+         " --learning-rate 1e-3 --quiet --output " + output + " " + extra;
 }
 
 // Where the last non-empty line of `text` starts (run --json prints its summary last).
@@ -67,7 +67,7 @@ TEST_CASE("distill: ikd -> pred -> labels chain through --init; run reproduces t
     INFO(stage << ": " << result.err);
     REQUIRE(result.exit_code == 0);
     const auto summary = nlohmann::json::parse(result.out);
-    CHECK(summary["steps"] == 4);
+    CHECK(summary["optimizer_steps"] == 4);
     CHECK(summary["evaluations"].size() == 2);
     const auto& first = summary["evaluations"][0];
     if (stage == "ikd") {
@@ -93,7 +93,7 @@ TEST_CASE("distill: ikd -> pred -> labels chain through --init; run reproduces t
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     const auto evaluation = nlohmann::json::parse(run.out.substr(last_line_start(run.out)));
-    CHECK(evaluation["accuracy"].get<double>() == summary["dev"]["dev"]["accuracy"].get<double>());
+    CHECK(evaluation["metrics"]["accuracy"].get<double>() == summary["dev"]["dev"]["accuracy"].get<double>());
     CHECK(summary["dev"]["dev"]["examples"] == 48);
     CHECK(summary["validation_examples"] == 16);
     CHECK(summary["best_validation"].get<std::string>().rfind("accuracy ", 0) == 0);
@@ -154,7 +154,7 @@ TEST_CASE("distill --resume after SIGKILL ends with bit-identical parameters", "
   result = run_spikingbert(small_run(teacher, killed, options + " --resume"));
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
-  CHECK(nlohmann::json::parse(result.out)["steps"] == 12);
+  CHECK(nlohmann::json::parse(result.out)["optimizer_steps"] == 12);
   CHECK(same_tensors(io::read_checkpoint(killed + ".state").tensors, io::read_checkpoint(straight + ".state").tensors));
   CHECK(same_tensors(io::read_checkpoint(killed).tensors, io::read_checkpoint(straight).tensors));
   fs::remove_all(folder);

@@ -46,8 +46,8 @@ TEST_CASE("distill --stage general into a 2-layer, narrower student, then task d
   const auto corpus = write_corpus(folder);
   const auto general = (folder / "general.h5").string();
   auto result = run_spikingbert("distill --stage general --corpus " + corpus + " --teacher " + teacher +
-                                " --student-layers 2 --student-hidden 16 --student-intermediate 32 --max-seq-length 32"
-                                " --steps 4 --batch 8 --epochs 2 --evaluations-per-epoch 1 --lr 1e-3 --quiet --output " + general);
+                                " --student-layers 2 --student-hidden 16 --student-intermediate 32 --max-length 32"
+                                " --steps 4 --batch-size 8 --epochs 2 --evaluations-per-epoch 1 --learning-rate 1e-3 --quiet --output " + general);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   const auto summary = nlohmann::json::parse(result.out);
@@ -63,7 +63,7 @@ TEST_CASE("distill --stage general into a 2-layer, narrower student, then task d
   CHECK(first["hidden"].get<double>() > 0);
   CHECK(first["attention"].get<double>() > 0);
   CHECK(last["hidden"].get<double>() < first["hidden"].get<double>());
-  CHECK(summary["best_step"] == summary["steps"]);  // no task metric: the last checkpoint is kept
+  CHECK(summary["best_optimizer_step"] == summary["optimizer_steps"]);  // no task metric: the last checkpoint is kept
   const auto saved = io::read_checkpoint(general);
   CHECK(saved.metadata.at("kind") == "spikingbert-general-student");
   CHECK(saved.tensors.count("classification.weight") == 0);
@@ -73,8 +73,8 @@ TEST_CASE("distill --stage general into a 2-layer, narrower student, then task d
   // Task distillation from the general student: its encoder, a new task head.
   const auto task = (folder / "task.h5").string();
   result = run_spikingbert("distill --stage pred --task sst2 --init " + general + " --teacher " + teacher +
-                           " --train-limit 40 --validation-size 8 --dev-limit 16 --steps 4 --batch 8 --epochs 1"
-                           " --evaluations-per-epoch 1 --lr 1e-3 --quiet --output " + task);
+                           " --train-limit 40 --validation-size 8 --dev-limit 16 --steps 4 --batch-size 8 --epochs 1"
+                           " --evaluations-per-epoch 1 --learning-rate 1e-3 --quiet --output " + task);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   const auto task_summary = nlohmann::json::parse(result.out);
@@ -128,8 +128,8 @@ TEST_CASE("distill --student-layers: a shallower student starts from the teacher
   const auto output = (folder / "student.h5").string();
   // One step at a tiny learning rate: the weights stay (nearly) where they started.
   auto result = run_spikingbert("distill --stage ikd --task sst2 --teacher " + teacher + " --student-layers 2"
-                                " --train-limit 24 --validation-size 8 --dev-limit 8 --steps 4 --batch 16 --epochs 1"
-                                " --evaluations-per-epoch 1 --lr 1e-12 --warmup 0 --quiet --output " + output);
+                                " --train-limit 24 --validation-size 8 --dev-limit 8 --steps 4 --batch-size 16 --epochs 1"
+                                " --evaluations-per-epoch 1 --learning-rate 1e-12 --warmup 0 --quiet --output " + output);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   const auto summary = nlohmann::json::parse(result.out);

@@ -73,7 +73,7 @@ TEST_CASE("all GLUE tasks: train-teacher, run-teacher, distill, run and sweep wi
 
     const auto student = (folder / (c.task + "-student.h5")).string();
     result = run_spikingbert("distill --teacher " + teacher + " --task " + c.task + " --data-dir " + data +
-                             " --stage pred --steps 4 --batch 8 --epochs 1 --evaluations-per-epoch 1 --lr 1e-3"
+                             " --stage pred --steps 4 --batch-size 8 --epochs 1 --evaluations-per-epoch 1 --learning-rate 1e-3"
                              " --validation-size 4 --quiet --output " + student);
     INFO(result.err);
     REQUIRE(result.exit_code == 0);
@@ -106,7 +106,7 @@ TEST_CASE("all GLUE tasks: train-teacher, run-teacher, distill, run and sweep wi
       INFO(result.err);
       REQUIRE(result.exit_code == 0);
       const auto simulated = nlohmann::json::parse(last_line(result.out));
-      for (const auto& metric : c.metrics) CHECK(simulated[metric] == student_dev[metric]);
+      for (const auto& metric : c.metrics) CHECK(simulated["metrics"][metric] == student_dev[metric]);
     }
 
     result = run_spikingbert("sweep --model " + student + " --task " + c.task + " --steps 2,4 --vth 1 --data " + data + "/" +

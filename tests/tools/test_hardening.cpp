@@ -133,7 +133,7 @@ std::string tiny_sst2(const fs::path& folder, int count) { return testing::write
 
 std::string run_task(const fs::path& folder, const std::string& data) {
   return "run --model " + test_data("tiny") + " --task sst2 --data " + shell_quoted(data) + " --vocab " +
-         shell_quoted(folder / "vocab.txt") + " --batch 1 --threads 1";
+         shell_quoted(folder / "vocab.txt") + " --batch-size 1 --threads 1";
 }
 
 }  // namespace
@@ -346,9 +346,9 @@ TEST_CASE("hardening 6: --resume refuses changed options, a missing best checkpo
               output.string());
   // The rule itself, as distill uses it too.
   std::map<std::string, std::string> metadata;
-  training::store_run_options({{"--lr", "5e-05"}, {"--steps", "16"}}, metadata);
-  CHECK_NOTHROW(training::check_run_options({{"--lr", "5e-05"}, {"--steps", "16"}}, metadata, "s"));
-  CHECK_THROWS_WITH(training::check_run_options({{"--lr", "5e-05"}, {"--steps", "8"}}, metadata, "s"),
+  training::store_run_options({{"--learning-rate", "5e-05"}, {"--steps", "16"}}, metadata);
+  CHECK_NOTHROW(training::check_run_options({{"--learning-rate", "5e-05"}, {"--steps", "16"}}, metadata, "s"));
+  CHECK_THROWS_WITH(training::check_run_options({{"--learning-rate", "5e-05"}, {"--steps", "8"}}, metadata, "s"),
                     Catch::Contains("the interrupted run used --steps 16, this one --steps 8"));
   fs::remove_all(folder);
 }
@@ -431,21 +431,21 @@ TEST_CASE("hardening 9: every output location is checked before any work", "[too
 
 // ---------------------------------------------------------------------------------------- items 10, 12
 
-TEST_CASE("hardening 10, 12: --max-seq-length beyond the model or negative is an exit-2 error in every command",
+TEST_CASE("hardening 10, 12: --max-length beyond the model or negative is an exit-2 error in every command",
           "[tools][hardening]") {
   const auto folder = fresh_folder("hardening-max-length");
   testing::write_tiny_vocabulary(folder, 97);  // teacher-tiny's vocabulary size
   const auto data = testing::write_small_sst2(folder);
   const std::string teacher = "run-teacher --model " + test_data("teacher-tiny") + " --task sst2 --data " + shell_quoted(data) +
                               " --vocab " + shell_quoted(folder / "vocab.txt");
-  check_error(run_spikingbert(teacher + " --max-seq-length 600"),
-              "command line:--max-seq-length: 600 tokens (expected at most the model's max_position_embeddings 64)");
-  check_error(run_spikingbert(teacher + " --max-seq-length -3"), "command line:--max-seq-length: is -3");
-  check_error(run_spikingbert("train-teacher --task sst2 --size tiny --max-seq-length -3 --output " + shell_quoted(folder / "t.h5")),
-              "command line:--max-seq-length: is -3");
-  check_error(run_spikingbert("distill --task sst2 --stage pred --teacher t.h5 --max-seq-length -3 --output " +
+  check_error(run_spikingbert(teacher + " --max-length 600"),
+              "command line:--max-length: 600 tokens (expected at most the model's max_position_embeddings 64)");
+  check_error(run_spikingbert(teacher + " --max-length -3"), "command line:--max-length: is -3");
+  check_error(run_spikingbert("train-teacher --task sst2 --size tiny --max-length -3 --output " + shell_quoted(folder / "t.h5")),
+              "command line:--max-length: is -3");
+  check_error(run_spikingbert("distill --task sst2 --stage pred --teacher t.h5 --max-length -3 --output " +
                               shell_quoted(folder / "s.h5")),
-              "command line:--max-seq-length: is -3");
+              "command line:--max-length: is -3");
   CHECK(files_in(folder) == std::vector<std::string>{"dev.tsv", "vocab.txt"});
   fs::remove_all(folder);
 }
@@ -458,7 +458,7 @@ TEST_CASE("hardening 11: messages show data escaped, blame the right file and na
   // A label holding an escape sequence and a NUL: shown as \x1B and \x00, the line is not cut.
   const auto file = folder / "dev.tsv";
   write_bytes(file, std::string("sentence\tlabel\nfine\t1\nbad\t\x1B[2J\x1B[31mred") + std::string(1, '\0') + "tail\n");
-  const auto escaped = run_spikingbert("data --task sst2 --file " + shell_quoted(file));
+  const auto escaped = run_spikingbert("data --task sst2 --data " + shell_quoted(file));
   check_error(escaped, "label '\\x1B[2J\\x1B[31mred\\x00tail' is not a class", file.string());
   CHECK(escaped.err.find('\x1B') == std::string::npos);
   CHECK(escaped.err.find('\0') == std::string::npos);
@@ -493,11 +493,11 @@ TEST_CASE("hardening 12: a headerless SST-2 file, duplicate config keys and voca
   const auto folder = fresh_folder("hardening-silent");
   const auto file = folder / "dev.tsv";
   write_bytes(file, "a fine movie\t1\na dull one\t0\n");
-  check_error(run_spikingbert("data --task sst2 --file " + shell_quoted(file)),
+  check_error(run_spikingbert("data --task sst2 --data " + shell_quoted(file)),
               "line 1: the first line is an example (label '1'), not the header", file.string());
   const auto stsb = folder / "stsb.tsv";
   write_bytes(stsb, "0\tg\tf\ty\t0\tn\tn\ta\tb\t3.2\n1\tg\tf\ty\t0\tn\tn\tc\td\t1.0\n");
-  check_error(run_spikingbert("data --task stsb --file " + shell_quoted(stsb)), "the first line is an example (label '3.2')");
+  check_error(run_spikingbert("data --task stsb --data " + shell_quoted(stsb)), "the first line is an example (label '3.2')");
   // Duplicate keys in config.json.
   const auto student = student_folder(folder, [](io::TensorMap&) {});
   auto text = read_whole_file(student / "config.json");

@@ -249,7 +249,7 @@ TEST_CASE("errors: GLUE files with missing columns, bad labels, no rows or non-U
   for (const auto& bad : cases) {
     INFO(bad.fragment);
     write_bytes(file, bad.content);
-    check_input_error(run_spikingbert("data --task " + bad.task + " --file " + quoted(file)), file.string(), bad.fragment,
+    check_input_error(run_spikingbert("data --task " + bad.task + " --data " + quoted(file)), file.string(), bad.fragment,
                       output);
   }
 }
@@ -313,11 +313,11 @@ TEST_CASE("errors: command-line mistakes are one line too", "[tools][errors]") {
                                   test_data("teacher-tiny/case.h5") + " --output " + quoted(output / "out.h5");
   check_input_error(run_spikingbert(run_teacher + " --threads -1"), "command line", "--threads: is -1", output);
   check_input_error(run_spikingbert(run_teacher + " --threads two"), "command line", "--threads: 'two' is not an integer", output);
-  check_input_error(run_spikingbert("data --task sst2"), "command line", "--file is required", output);
-  check_input_error(run_spikingbert("data --task sst2 --file x --no-such-option"), "command line",
+  check_input_error(run_spikingbert("data --task sst2"), "command line", "--data is required", output);
+  check_input_error(run_spikingbert("data --task sst2 --data x --no-such-option"), "command line",
                     "not expected: --no-such-option", output);
   check_input_error(run_spikingbert(""), "command line", "A subcommand is required", output);
-  check_input_error(run_spikingbert("data --task nope --file " + quoted(folder)), "command line", "--task", output);
+  check_input_error(run_spikingbert("data --task nope --data " + quoted(folder)), "command line", "--task", output);
   // An output in a folder that does not exist.
   check_input_error(run_spikingbert("convert --from-hf " + test_data("teacher-tiny") + " --output " +
                                     quoted(output / "missing" / "model.h5")),
@@ -450,7 +450,7 @@ TEST_CASE("errors: run and bench options, and --threads 0 in every command", "[t
   // run --task: the same rules, plus its own options.
   const std::string task = "run --model " + tiny + " --task sst2 --data " + std::string(SPIKINGBERT_SOURCE_DIR) + "/data/glue/SST-2/dev.tsv";
   check_input_error(run_spikingbert(task + " --limit -1"), "command line", "--limit: must not be negative", output);
-  check_input_error(run_spikingbert(task + " --batch 0"), "command line", "--batch: must be positive", output);
+  check_input_error(run_spikingbert(task + " --batch-size 0"), "command line", "--batch-size: is 0", output);
   check_input_error(run_spikingbert(task + " --steps 0"), "command line", "--steps: is 0", output);
   check_input_error(run_spikingbert(task + " --threads 0"), "command line", "--threads: is 0", output);
   check_input_error(run_spikingbert(task + " --random-model"), "command line", "--model: given with --random-model", output);
@@ -460,7 +460,7 @@ TEST_CASE("errors: run and bench options, and --threads 0 in every command", "[t
   // bench.
   check_input_error(run_spikingbert("bench --size huge"), "command line", "--size: unknown size 'huge'", output);
   check_input_error(run_spikingbert("bench --steps 0"), "command line", "--steps: must be positive", output);
-  check_input_error(run_spikingbert("bench --seq 0"), "command line", "--seq: out of range", output);
+  check_input_error(run_spikingbert("bench --sequence-length 0"), "command line", "--sequence-length: out of range", output);
   check_input_error(run_spikingbert("bench --asr 1.5"), "command line", "--asr: must lie in (0, 1)", output);
   check_input_error(run_spikingbert("bench --threads 0"), "command line", "--threads: is 0", output);
 

@@ -65,7 +65,7 @@ TEST_CASE("run --task --trace: SIGINT closes the trace with every completed exam
   }
   const auto trace = folder / "trace.h5";
   ChildProcess run("run --model '" + test_data("tiny") + "' --task sst2 --data '" + (folder / "dev.tsv").string() +
-                       "' --vocab '" + (folder / "vocab.txt").string() + "' --batch 1 --threads 1 --trace '" +
+                       "' --vocab '" + (folder / "vocab.txt").string() + "' --batch-size 1 --threads 1 --trace '" +
                        trace.string() + "'",
                    folder, "run");
   // Piped, progress lines come at the first example and every tenth of the run (commands/Progress.hpp).
@@ -139,7 +139,7 @@ TEST_CASE("train-teacher stopped by SIGINT or SIGKILL and resumed ends bitwise w
   const auto uninterrupted = run_spikingbert(training + "'" + straight.string() + "' --quiet");
   INFO(uninterrupted.err);
   REQUIRE(uninterrupted.exit_code == 0);
-  CHECK(nlohmann::json::parse(uninterrupted.out)["steps"] == kTotalSteps);
+  CHECK(nlohmann::json::parse(uninterrupted.out)["optimizer_steps"] == kTotalSteps);
   const auto expected = final_state(straight.string() + ".state");
 
   // A state exists once the first evaluation (step 8) is written; the signal comes after it.
@@ -170,7 +170,7 @@ TEST_CASE("train-teacher stopped by SIGINT or SIGKILL and resumed ends bitwise w
     const auto resumed = run_spikingbert(training + "'" + checkpoint.string() + "' --quiet --resume");
     INFO(resumed.err);
     REQUIRE(resumed.exit_code == 0);
-    CHECK(nlohmann::json::parse(resumed.out)["steps"] == kTotalSteps);
+    CHECK(nlohmann::json::parse(resumed.out)["optimizer_steps"] == kTotalSteps);
     check_bitwise_equal(final_state(checkpoint.string() + ".state"), expected);
   }
   {  // SIGKILL: --resume continues from the last evaluation's state.
@@ -188,7 +188,7 @@ TEST_CASE("train-teacher stopped by SIGINT or SIGKILL and resumed ends bitwise w
     const auto resumed = run_spikingbert(training + "'" + checkpoint.string() + "' --quiet --resume");
     INFO(resumed.err);
     REQUIRE(resumed.exit_code == 0);
-    CHECK(nlohmann::json::parse(resumed.out)["steps"] == kTotalSteps);
+    CHECK(nlohmann::json::parse(resumed.out)["optimizer_steps"] == kTotalSteps);
     check_bitwise_equal(final_state(checkpoint.string() + ".state"), expected);
     // The best checkpoint too: the best evaluation is the same whichever run reached it.
     check_bitwise_equal(spikingbert::io::read_checkpoint(checkpoint).tensors, spikingbert::io::read_checkpoint(straight).tensors);

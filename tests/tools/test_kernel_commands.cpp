@@ -71,7 +71,7 @@ TEST_CASE("inspect lists populations and writes a GraphViz graph", "[tools][insp
 }
 
 TEST_CASE("bench --json reports agreeing kernels and a rate near the target", "[tools][bench]") {
-  const auto result = run_spikingbert("bench --size tiny --seq 8 --steps 40 --asr 0.2 --threads 2 --repeat 2 --json");
+  const auto result = run_spikingbert("bench --size tiny --sequence-length 8 --steps 40 --asr 0.2 --threads 2 --repeat 2 --json");
   REQUIRE(result.exit_code == 0);
   const auto json = nlohmann::json::parse(result.out.substr(result.out.rfind('{')));
   CHECK(json["spikes_agree"] == true);

@@ -65,7 +65,7 @@ TEST_CASE("mpi: run --task writes the same summary, energy report and trace on 1
   for (const int ranks : {1, 2, 3}) {
     const auto energy = (folder / ("energy" + std::to_string(ranks) + ".json")).string();
     const auto result = run_on_ranks(ranks, "run --model '" + testing::test_data("tiny") + "' --task sst2 --data '" + data +
-                                                "' --vocab '" + vocabulary + "' --steps 12 --batch 2 --threads 1 --json"
+                                                "' --vocab '" + vocabulary + "' --steps 12 --batch-size 2 --threads 1 --json"
                                                 " --energy-json '" + energy + "'");
     INFO(ranks << " ranks: " << result.err);
     REQUIRE(result.exit_code == 0);
@@ -81,7 +81,7 @@ TEST_CASE("mpi: run --task writes the same summary, energy report and trace on 1
   }
   // 5 batches on 3 ranks: shares of 2, 2 and 1 batches, the last batch of 3 examples.
   const std::string five = "run --model '" + testing::test_data("tiny") + "' --task sst2 --data '" + data + "' --vocab '" +
-                           vocabulary + "' --steps 12 --batch 5 --threads 1 --json";
+                           vocabulary + "' --steps 12 --batch-size 5 --threads 1 --json";
   // Traced (rank 0 collects every rank's records and writes the one file, docs/scaling.md "Traces"): 1 and 2
   // ranks write the same trace, byte for byte (the same path, so the command lines agree).
   const auto trace = folder / "trace.h5";
@@ -115,7 +115,7 @@ TEST_CASE("mpi: sweep writes the same CSV on 1, 2 and 3 ranks", "[tools][mpi]") 
   for (const int ranks : {1, 2, 3}) {
     const auto csv = (folder / ("rows" + std::to_string(ranks) + ".csv")).string();
     const auto result = run_on_ranks(ranks, "sweep --model '" + testing::test_data("tiny") + "' --task sst2 --data '" + data +
-                                                "' --vocab '" + vocabulary + "' --steps 4,8 --vth 0.5,1 --batch 2 --threads 1"
+                                                "' --vocab '" + vocabulary + "' --steps 4,8 --vth 0.5,1 --batch-size 2 --threads 1"
                                                 " --output '" + csv + "'");
     INFO(ranks << " ranks: " << result.err);
     REQUIRE(result.exit_code == 0);
@@ -133,7 +133,7 @@ TEST_CASE("mpi: distill ends with the same parameters on 1 and 2 ranks and resum
   // 40 sentences in batches of 10: 4 steps per epoch; the 2 evaluations write the training state.
   const auto distill = [&](int ranks, const std::string& output, const std::string& extra) {
     return run_on_ranks(ranks, "distill --teacher " + teacher + " --task sst2 --steps 8 --train-limit 40 --dev-limit 16"
-                               " --batch 10 --lr 1e-3 --quiet --stage pred --init " + teacher +
+                               " --batch-size 10 --learning-rate 1e-3 --quiet --stage pred --init " + teacher +
                                " --evaluations-per-epoch 2 --threads 1 --output " + output + " " + extra);
   };
   const auto one = (folder / "one.h5").string(), two = (folder / "two.h5").string();
@@ -145,7 +145,7 @@ TEST_CASE("mpi: distill ends with the same parameters on 1 and 2 ranks and resum
   REQUIRE(result.exit_code == 0);
   CHECK(testing::same_tensors(io::read_checkpoint(two + ".state").tensors, io::read_checkpoint(one + ".state").tensors));
   CHECK(testing::same_tensors(io::read_checkpoint(two).tensors, io::read_checkpoint(one).tensors));
-  CHECK(nlohmann::json::parse(result.out)["steps"] == 4);
+  CHECK(nlohmann::json::parse(result.out)["optimizer_steps"] == 4);
 
   // Resumed on another rank count: 2 ranks are stopped (mpirun ended with SIGTERM) once their first state
   // is on disk, 3 ranks resume it, and the end equals 1 rank's uninterrupted run.
@@ -155,7 +155,7 @@ TEST_CASE("mpi: distill ends with the same parameters on 1 and 2 ranks and resum
   REQUIRE(result.exit_code == 0);
   const auto launch = run_shell("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 '" + std::string(kMpiexec) +
                                 "' --oversubscribe -np 2 '" + SPIKINGBERT_EXECUTABLE + "' distill --teacher " + teacher +
-                                " --task sst2 --steps 8 --train-limit 40 --dev-limit 16 --batch 10 --lr 1e-3 --quiet"
+                                " --task sst2 --steps 8 --train-limit 40 --dev-limit 16 --batch-size 10 --learning-rate 1e-3 --quiet"
                                 " --stage pred --init " + teacher + " --evaluations-per-epoch 2 --threads 1 --output " +
                                 moved + " --epochs 3 >/dev/null 2>&1 & echo $!");
   REQUIRE(launch.exit_code == 0);
@@ -173,7 +173,7 @@ TEST_CASE("mpi: distill ends with the same parameters on 1 and 2 ranks and resum
   result = distill(3, moved, "--epochs 3 --resume");
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
-  CHECK(nlohmann::json::parse(result.out)["steps"] == 12);
+  CHECK(nlohmann::json::parse(result.out)["optimizer_steps"] == 12);
   CHECK(testing::same_tensors(io::read_checkpoint(moved + ".state").tensors, io::read_checkpoint(straight + ".state").tensors));
   fs::remove_all(folder);
 }
@@ -188,7 +188,7 @@ TEST_CASE("mpi: train-teacher ends with the same teacher on 1 and 2 ranks", "[to
                                             " --learning-rate 1e-3 --evaluations-per-epoch 1 --quiet --output " + output);
     INFO(ranks << " ranks: " << result.err);
     REQUIRE(result.exit_code == 0);
-    CHECK(nlohmann::json::parse(result.out)["steps"] == 3);
+    CHECK(nlohmann::json::parse(result.out)["optimizer_steps"] == 3);
     const auto tensors = io::read_checkpoint(output + ".state").tensors;
     if (ranks == 1) reference = tensors;
     else CHECK(testing::same_tensors(tensors, reference));
@@ -203,7 +203,7 @@ TEST_CASE("mpi: a rank that fails ends the whole job with its error line", "[too
   const auto data = testing::write_many_sst2(folder, 40);
   // Rank 1 is given a model folder that does not exist; rank 0 a good one, so without the abort rank 0
   // would wait in the gather for ever (timeout(1) would then end the job with 124).
-  const std::string common = " --task sst2 --data '" + data + "' --vocab '" + vocabulary + "' --steps 12 --batch 2 --threads 1";
+  const std::string common = " --task sst2 --data '" + data + "' --vocab '" + vocabulary + "' --steps 12 --batch-size 2 --threads 1";
   const std::string script = "if [ \"$OMPI_COMM_WORLD_RANK\" = 1 ]; then exec '" + std::string(SPIKINGBERT_EXECUTABLE) +
                              "' run --model '" + (folder / "missing").string() + "'" + common + "; else exec '" +
                              SPIKINGBERT_EXECUTABLE + "' run --model '" + testing::test_data("tiny") + "'" + common + "; fi";

@@ -25,7 +25,7 @@ TEST_CASE("a piped sweep writes at most eleven progress lines and no carriage re
   const auto folder = fresh_folder("progress");
   const std::string data = std::string(SPIKINGBERT_SOURCE_DIR) + "/data/glue/SST-2/dev.tsv";
   // 40 examples x 4 settings, one example per batch: 160 progress calls.
-  const auto base = "sweep --random-model --task sst2 --data '" + data + "' --limit 40 --batch 1 --steps 2,3 --vth 1,2 " +
+  const auto base = "sweep --random-model --task sst2 --data '" + data + "' --limit 40 --batch-size 1 --steps 2,3 --vth 1,2 " +
                     "--threads 1 --output '" + (folder / "rows.csv").string() + "'";
   const auto piped = run_spikingbert(base);
   INFO(piped.err);

@@ -1,6 +1,6 @@
 // Issue 11 acceptance: `run --task` simulates every example at its own length (no neuron for padding), so
 // synaptic events, energy, mean ASR, per-example predictions and trace contents are the same for any
-// --batch, with or without --trace, for 1 and 2 threads, and equal to the sums of single-sentence runs.
+// --batch-size, with or without --trace, for 1 and 2 threads, and equal to the sums of single-sentence runs.
 #include "io/Hdf5File.hpp"
 #include "support/RunCommand.hpp"
 #include "TinyGlue.hpp"
@@ -94,7 +94,7 @@ TEST_CASE("run --task results do not depend on batch, trace or threads and are s
         INFO("batch " << batch << ", threads " << threads << (traced ? ", traced" : ""));
         const auto predictions = folder / "predictions.csv";
         const auto trace = (folder / "trace.h5").string();
-        const auto result = run_spikingbert(command(data) + " --batch " + std::to_string(batch) + " --threads " +
+        const auto result = run_spikingbert(command(data) + " --batch-size " + std::to_string(batch) + " --threads " +
                                             std::to_string(threads) + " --predictions '" + predictions.string() + "'" +
                                             (traced ? " --trace '" + trace + "' --trace-level spikes" : ""));
         INFO(result.err);
@@ -105,11 +105,11 @@ TEST_CASE("run --task results do not depend on batch, trace or threads and are s
           reference = summary;
           reference_predictions = rows;
         }
-        CHECK(summary["synaptic_events"] == reference["synaptic_events"]);
-        CHECK(summary["energy_pj"] == reference["energy_pj"]);
-        CHECK(summary["ann_energy_pj"] == reference["ann_energy_pj"]);
+        CHECK(summary["synaptic_events_total"] == reference["synaptic_events_total"]);
+        CHECK(summary["energy_pj_total"] == reference["energy_pj_total"]);
+        CHECK(summary["ann_energy_pj_total"] == reference["ann_energy_pj_total"]);
         CHECK(summary["mean_asr"] == reference["mean_asr"]);
-        CHECK(summary["accuracy"] == reference["accuracy"]);
+        CHECK(summary["metrics"]["accuracy"] == reference["metrics"]["accuracy"]);
         CHECK(summary["final_residual_mean_abs"] == reference["final_residual_mean_abs"]);
         CHECK(rows == reference_predictions);
         if (!traced) continue;
@@ -167,13 +167,13 @@ TEST_CASE("run --task results do not depend on batch, trace or threads and are s
     const auto predictions = folder / "single.csv";
     const auto result = run_spikingbert(command(single.string()) + " --predictions '" + predictions.string() + "'");
     REQUIRE(result.exit_code == 0);
-    events += last_json_line(result.out)["synaptic_events"].get<std::uint64_t>();
+    events += last_json_line(result.out)["synaptic_events_total"].get<std::uint64_t>();
     const auto single_rows = lines_of(read_text(predictions));
     REQUIRE(single_rows.size() == 2);
     const auto& row = rows[static_cast<std::size_t>(e + 1)];
     CHECK(row.substr(0, row.find(',')) == std::to_string(e));
     CHECK(single_rows[1].substr(single_rows[1].find(',')) == row.substr(row.find(',')));
   }
-  CHECK(events == reference["synaptic_events"].get<std::uint64_t>());
+  CHECK(events == reference["synaptic_events_total"].get<std::uint64_t>());
   fs::remove_all(folder);
 }

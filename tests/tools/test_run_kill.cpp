@@ -52,7 +52,7 @@ TEST_CASE("a run --task --trace killed with SIGKILL leaves a trace h5py opens wi
     const std::string err = log.string(), trace_path = trace.string(), steps = std::to_string(kSteps);
     if (!std::freopen(err.c_str(), "w", stderr) || !std::freopen("/dev/null", "w", stdout)) ::_exit(3);
     ::execl(SPIKINGBERT_EXECUTABLE, SPIKINGBERT_EXECUTABLE, "run", "--model", model.c_str(), "--task", "sst2",
-            "--data", data.c_str(), "--vocab", vocab.c_str(), "--steps", steps.c_str(), "--batch", "1", "--trace",
+            "--data", data.c_str(), "--vocab", vocab.c_str(), "--steps", steps.c_str(), "--batch-size", "1", "--trace",
             trace_path.c_str(), static_cast<char*>(nullptr));
     ::_exit(4);
   }

@@ -18,12 +18,12 @@ TEST_CASE("run --task simulates a GLUE file and reports metric, ASR and synaptic
   const auto vocab = write_tiny_vocabulary(folder), data = write_small_sst2(folder);
   const auto base = "run --model '" + test_data("tiny") + "' --task sst2 --data '" + data + "' --vocab '" + vocab +
                     "' --steps 20 --json";
-  const auto one = run_spikingbert(base + " --batch 1 --threads 1");
+  const auto one = run_spikingbert(base + " --batch-size 1 --threads 1");
   INFO(one.err);
   REQUIRE(one.exit_code == 0);
   const auto summary = last_json_line(one.out);
   CHECK(summary["examples"] == 6);
-  const double accuracy = summary["accuracy"];
+  const double accuracy = summary["metrics"]["accuracy"];
   CHECK(accuracy >= 0.0);
   CHECK(accuracy <= 1.0);
   // Accuracy is a multiple of 1/6 (six examples).
@@ -34,17 +34,17 @@ TEST_CASE("run --task simulates a GLUE file and reports metric, ASR and synaptic
     CHECK(asr.get<double>() >= 0.0);
     CHECK(asr.get<double>() <= 1.0);
   }
-  CHECK(summary["synaptic_events"].get<std::uint64_t>() > 0);
+  CHECK(summary["synaptic_events_total"].get<std::uint64_t>() > 0);
   CHECK(summary["seconds"].get<double>() >= 0.0);
   CHECK(one.err.find("ETA") != std::string::npos);
   CHECK(one.out.find("L1_output") != std::string::npos);
 
   // Batching (with its padding trimmed per batch) and threads change neither predictions nor the
   // real tokens' rates: padded keys are masked out of attention.
-  const auto batched = run_spikingbert(base + " --batch 4 --threads 2");
+  const auto batched = run_spikingbert(base + " --batch-size 4 --threads 2");
   REQUIRE(batched.exit_code == 0);
   const auto other = last_json_line(batched.out);
-  CHECK(other["accuracy"] == summary["accuracy"]);
+  CHECK(other["metrics"]["accuracy"] == summary["metrics"]["accuracy"]);
   CHECK(other["mean_asr"] == summary["mean_asr"]);
 
   // Final-step residuals of the steady-state map at the SNN rates: a linear sub-layer's (the embedding

@@ -80,8 +80,8 @@ TEST_CASE("sweep writes one row per (V_th, T) that matches run at the same setti
   const auto run = run_spikingbert("run " + tiny_glue(vocab, data) + " --steps 12 --json");
   REQUIRE(run.exit_code == 0);
   const auto summary = last_json_line(run.out);
-  CHECK(std::stod(rows[4][3]) == summary["accuracy"].get<double>());
-  CHECK(std::stoull(rows[4][5]) == summary["synaptic_events"].get<std::uint64_t>());
+  CHECK(std::stod(rows[4][3]) == summary["metrics"]["accuracy"].get<double>());
+  CHECK(std::stoull(rows[4][5]) == summary["synaptic_events_total"].get<std::uint64_t>());
   CHECK(std::stod(rows[4][9]) == summary["mean_asr"]["embedding"].get<double>());
   CHECK(std::stod(rows[4][7]) == Approx(summary["efficiency"].get<double>()).epsilon(1e-12));
   fs::remove_all(folder);
@@ -90,7 +90,7 @@ TEST_CASE("sweep writes one row per (V_th, T) that matches run at the same setti
 TEST_CASE("sweep output is identical for 1, 2, 4 and 8 threads and across runs", "[tools][sweep][determinism]") {
   const auto folder = fresh_folder("sweep-threads");
   const auto vocab = write_tiny_vocabulary(folder), data = write_small_sst2(folder);
-  const auto base = "sweep " + tiny_glue(vocab, data) + " --steps 3,10 --vth 0.75,1.5 --batch 4";
+  const auto base = "sweep " + tiny_glue(vocab, data) + " --steps 3,10 --vth 0.75,1.5 --batch-size 4";
   std::string reference;
   for (const int threads : {1, 2, 4, 8, 1}) {
     const auto result = run_spikingbert(base + " --threads " + std::to_string(threads));
@@ -132,18 +132,18 @@ TEST_CASE("adaptive steps end examples early and save their events and energy", 
   CHECK(mean_steps >= 2.0);
   CHECK(mean_steps < kStepsMax);
   CHECK(loose["stopped_early"].get<int>() > 0);
-  CHECK(loose["synaptic_events"].get<std::uint64_t>() < fixed["synaptic_events"].get<std::uint64_t>());
-  CHECK(loose["energy_pj"].get<double>() < fixed["energy_pj"].get<double>());
+  CHECK(loose["synaptic_events_total"].get<std::uint64_t>() < fixed["synaptic_events_total"].get<std::uint64_t>());
+  CHECK(loose["energy_pj_total"].get<double>() < fixed["energy_pj_total"].get<double>());
   CHECK(loose["efficiency"].get<double>() > fixed["efficiency"].get<double>());
 
   // A tolerance no residual meets: nothing stops early, adaptive = fixed.
   const auto strict = adaptive("1e-12", 3);
   CHECK(strict["stopped_early"] == 0);
   CHECK(strict["mean_steps"].get<double>() == kStepsMax);
-  CHECK(strict["synaptic_events"] == fixed["synaptic_events"]);
-  CHECK(strict["accuracy"] == fixed["accuracy"]);
+  CHECK(strict["synaptic_events_total"] == fixed["synaptic_events_total"]);
+  CHECK(strict["metrics"]["accuracy"] == fixed["metrics"]["accuracy"]);
   CHECK(strict["mean_asr"] == fixed["mean_asr"]);
-  CHECK(strict["energy_pj"] == fixed["energy_pj"]);
+  CHECK(strict["energy_pj_total"] == fixed["energy_pj_total"]);
   fs::remove_all(folder);
 }
 
@@ -154,7 +154,7 @@ TEST_CASE("a summary trace holds every step's residual, the convergence step and
   constexpr int kSteps = 40;
   constexpr double kTolerance = 0.05;
   const auto result = run_spikingbert("run " + tiny_glue(vocab, data) + " --steps " + std::to_string(kSteps) +
-                                      " --batch 4 --trace '" + trace + "' --converge-tol 0.05 --json");
+                                      " --batch-size 4 --trace '" + trace + "' --converge-tol 0.05 --json");
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   CHECK(result.out.find("converged at") != std::string::npos);

@@ -23,7 +23,7 @@ TEST_CASE("train-teacher then run-teacher --task: the chosen checkpoint reproduc
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   const auto summary = nlohmann::json::parse(result.out);
-  CHECK(summary["steps"] == 16);
+  CHECK(summary["optimizer_steps"] == 16);
   CHECK(summary["evaluations"].size() == 2);
   CHECK(std::filesystem::exists(checkpoint + ".state"));
   const auto saved = spikingbert::io::read_checkpoint(checkpoint);

@@ -1,7 +1,6 @@
 #include "commands/OptionChecks.hpp"
 
 #include "io/AtomicFile.hpp"
-#include "commands/Progress.hpp"
 
 #include "io/Error.hpp"
 
@@ -91,19 +90,6 @@ void check_outputs(const std::vector<fs::path>& inputs, const std::vector<fs::pa
     // checked by their writers.
     if (!fs::is_directory(output, error)) io::check_output_location(output);
   }
-}
-
-CLI::Option* add_threads_option(CLI::App* command, int& threads, const std::string& what) {
-  threads = all_cores();
-  return command->add_option("--threads", threads, what + " (default: all cores; results do not depend on it)")
-      ->check(positive_integer("--threads",
-                               "a thread count >= 1 (at most " + std::to_string(kMaximumThreads) + "); without --threads all " +
-                                   std::to_string(all_cores()) + " cores",
-                               kMaximumThreads));
-}
-
-CLI::Option* add_quiet_option(CLI::App* command) {
-  return command->add_flag_callback("--quiet", [] { set_progress_quiet(true); }, "No progress lines on stderr");
 }
 
 }  // namespace spikingbert::tools

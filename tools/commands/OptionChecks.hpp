@@ -44,10 +44,6 @@ CLI::Validator output_file_in_existing_folder();
 // an input folder (a model folder). Empty paths are skipped.
 void check_outputs(const std::vector<std::filesystem::path>& inputs, const std::vector<std::filesystem::path>& outputs);
 
-// Adds `--threads N` to `command`, sets `threads` to all_cores() as its default, checks 1 <= N <= kMaximumThreads.
-CLI::Option* add_threads_option(CLI::App* command, int& threads, const std::string& what = "Worker threads");
-
-// `--quiet`: no progress lines on stderr (commands/Progress.hpp); the same flag on every long command.
-CLI::Option* add_quiet_option(CLI::App* command);
+// --threads and --quiet are declared with the other shared options: commands/SharedOptions.hpp.
 
 }  // namespace spikingbert::tools

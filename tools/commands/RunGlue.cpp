@@ -6,6 +6,7 @@
 #include "commands/Progress.hpp"
 #include "commands/RunEnergy.hpp"
 #include "commands/ShippedData.hpp"
+#include "commands/SummaryJson.hpp"
 #include "commands/TraceSession.hpp"
 #include "io/BertTokenizer.hpp"
 #include "io/AtomicFile.hpp"
@@ -136,15 +137,13 @@ void run_adaptive(const RunGlueOptions& o, const models::SpikingBert& model, con
     summary["stopped_early"] = outcome.stopped_early;
     summary["seconds"] = result.seconds;
     summary["mean_steps"] = result.mean_steps;
-    for (const auto& metric : result.metrics) summary[metric.name] = metric.value;
-    if (!result.metrics.empty())
-      summary["metric"] = {{"name", result.metrics.front().name}, {"value", result.metrics.front().value}};
+    summary["metrics"] = metrics_json(result.metrics);  // one layout for every command (docs/cli.md)
     nlohmann::json asr;
     for (std::size_t j = 0; j < names.size(); ++j) asr[names[j]] = result.mean_asr[j];
     summary["mean_asr"] = asr;
-    summary["synaptic_events"] = result.synaptic_events;
-    summary["energy_pj"] = energy.snn_energy_pj;
-    summary["ann_energy_pj"] = energy.ann_energy_pj;
+    summary["synaptic_events_total"] = result.synaptic_events;  // totals over the examples are labelled _total
+    summary["energy_pj_total"] = energy.snn_energy_pj;
+    summary["ann_energy_pj_total"] = energy.ann_energy_pj;
     summary["efficiency"] = energy.efficiency;
     summary["neurobench"] = traces::to_json(energy.neurobench);  // docs/energy.md §6
     std::cout << std::flush;
@@ -156,7 +155,7 @@ void run_adaptive(const RunGlueOptions& o, const models::SpikingBert& model, con
 
 void run_spiking_glue(const RunGlueOptions& o) {
   if (o.threads < 1) throw io::InputError("command line", "--threads", "must be positive", ">= 1");
-  if (o.batch < 1) throw io::InputError("command line", "--batch", "must be positive", ">= 1");
+  if (o.batch < 1) throw io::InputError("command line", "--batch-size", "must be positive", ">= 1");
   if (o.limit < 0) throw io::InputError("command line", "--limit", "must not be negative", ">= 0 (0 = all)");
   if (o.steps < 0) throw io::InputError("command line", "--steps", "must be positive", ">= 1");
   if (o.random_model == !o.model.empty())
@@ -265,9 +264,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
     summary["model"] = o.random_model ? nlohmann::json("random (untrained)") : nlohmann::json(o.model);
     summary["examples"] = result.examples;
     summary["steps"] = result.steps;
-    for (const auto& metric : result.metrics) summary[metric.name] = metric.value;
-    if (!result.metrics.empty())
-      summary["metric"] = {{"name", result.metrics.front().name}, {"value", result.metrics.front().value}};
+    summary["metrics"] = metrics_json(result.metrics);  // one layout for every command (docs/cli.md)
     nlohmann::json asr_object, residual_object;
     for (int j = 0; j < sublayers; ++j) {
       const auto i = static_cast<std::size_t>(j);
@@ -275,11 +272,11 @@ void run_spiking_glue(const RunGlueOptions& o) {
       residual_object[names[i]] = result.final_residual_mean_abs[i];
     }
     summary["mean_asr"] = asr_object;
-    summary["synaptic_events"] = result.synaptic_events;
+    summary["synaptic_events_total"] = result.synaptic_events;  // totals over the examples are labelled _total
     summary["final_residual_mean_abs"] = residual_object;
     summary["seconds"] = result.seconds;
-    summary["energy_pj"] = energy.snn_energy_pj;
-    summary["ann_energy_pj"] = energy.ann_energy_pj;
+    summary["energy_pj_total"] = energy.snn_energy_pj;
+    summary["ann_energy_pj_total"] = energy.ann_energy_pj;
     summary["efficiency"] = energy.efficiency;
     summary["neurobench"] = traces::to_json(energy.neurobench);  // docs/energy.md §6
     if (trace) {

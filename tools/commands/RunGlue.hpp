@@ -14,7 +14,7 @@ struct RunGlueOptions {
   int limit = 0;               // 0: every example
   int steps = 0;               // 0: the config's t_conv
   int threads = 1;
-  int batch = 32;              // examples simulated concurrently per round (throughput only)
+  int batch = 0;               // --batch-size: examples simulated at once (throughput only)
   int max_length = 0;          // 0: 64 for SST-2, else 128, capped by max_position_embeddings
   bool json = false;
   std::string trace, trace_level = "summary";

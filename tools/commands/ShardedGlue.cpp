@@ -53,6 +53,20 @@ std::vector<models::GlueSimulationResult> gather_parts(training::Communicator& w
   return parts;
 }
 
+// The first example of rank `rank`'s share: the first index whose preceding examples hold at least
+// rank/size of all tokens (each example counted as at least one token). Rank `size` starts at the end.
+int balanced_start(const std::vector<std::int32_t>& lengths, int rank, int size) {
+  std::int64_t total = 0;
+  for (const auto length : lengths) total += std::max<std::int32_t>(length, 1);
+  const std::int64_t target = total * rank;  // compared as tokens_before * size >= total * rank
+  std::int64_t before = 0;
+  for (std::size_t i = 0; i < lengths.size(); ++i) {
+    if (before * size >= target) return static_cast<int>(i);
+    before += std::max<std::int32_t>(lengths[i], 1);
+  }
+  return static_cast<int>(lengths.size());
+}
+
 // A rank's share is a subset of the set, numbered from 0: the caller's hook (a trace) sees every example
 // under its index in the whole set.
 class ShiftedHook final : public models::GlueExampleHook {
@@ -79,14 +93,13 @@ models::GlueSimulationResult simulate_glue_set_on_ranks(const models::SpikingBer
                                                         models::GlueExampleHook* hook) {
   auto& world = training::world();
   if (world.size() == 1) return models::simulate_glue_set(model, model_source, set, options, hook);
-  if (options.batch < 1) throw io::InputError("command line", "--batch", "must be positive", ">= 1");
+  if (options.batch < 1) throw io::InputError("command line", "--batch-size", "must be positive", ">= 1");
   const auto start = std::chrono::steady_clock::now();
-  // Whole rounds of --batch examples per rank (every example is simulated alone, so any split gives the
-  // same results; whole rounds keep each rank's progress and Ctrl-C checks where a one-rank run has them).
-  const int batches = (set.encoded.count + options.batch - 1) / options.batch;
-  const auto share = training::share_of(batches, world.rank(), world.size());
-  const int first = std::min(set.encoded.count, static_cast<int>(share.begin) * options.batch);
-  const int last = std::min(set.encoded.count, static_cast<int>(share.end) * options.batch);
+  // Every example is simulated alone (models::glue_example), so any split gives the same results; the
+  // split balances the work: rank r starts at the first example whose preceding tokens reach r/N of the
+  // set's tokens (a sentence's simulation costs about its token count x T), not at r/N of the rounds.
+  const int first = balanced_start(set.encoded.lengths, world.rank(), world.size());
+  const int last = balanced_start(set.encoded.lengths, world.rank() + 1, world.size());
   auto rank_options = options;
   // Ctrl-C under mpirun ends every rank (mpirun forwards it); a rank stopping on its own would leave the
   // others waiting in the gather.

@@ -1,7 +1,7 @@
 #pragma once
 // `mpirun -np N spikingbert run|sweep|distill ...`: a GLUE set simulated by every rank of the job (issue 13).
-// Rank r simulates its share of the rounds (whole rounds of --batch examples; every example is simulated alone,
-// so any split gives the same numbers), every rank gathers every rank's per-example results and sums, and each merges
+// Rank r simulates a contiguous share of the examples holding about 1/N of the set's tokens (every example
+// is simulated alone, so any split gives the same numbers; tokens balance the work), every rank gathers every rank's per-example results and sums, and each merges
 // them in example order (models/GlueSimulation merge_glue_results): the result, and so every output written
 // from it, is the same for any N. One rank: exactly simulate_glue_set.
 #include "models/GlueSimulation.hpp"

@@ -1,4 +1,6 @@
 // `spikingbert bench`: times the event-driven kernel against the dense twin on the same random
+
+#include "commands/SharedOptions.hpp"
 // SpikingBERT and input, in the same process, and checks that their spikes agree.
 #include "commands/Commands.hpp"
 #include "commands/OptionChecks.hpp"
@@ -93,7 +95,7 @@ void run_bench(const BenchOptions& o) {
   else if (o.size == "base4") config = models::base4_config();
   else throw io::InputError("command line", "--size", "unknown size '" + o.size + "'", "tiny or base4");
   if (o.sequence < 1 || o.sequence > config.max_position_embeddings)
-    throw io::InputError("command line", "--seq", "out of range", "1.." + std::to_string(config.max_position_embeddings));
+    throw io::InputError("command line", "--sequence-length", "out of range", "1.." + std::to_string(config.max_position_embeddings));
   if (o.steps < 1) throw io::InputError("command line", "--steps", "must be positive", ">= 1");
   check_time_steps("--steps", o.steps);
   if (!(o.asr > 0.0 && o.asr < 1.0)) throw io::InputError("command line", "--asr", "must lie in (0, 1)", "e.g. 0.15");
@@ -218,8 +220,8 @@ void add_bench_command(CLI::App& app) {
   auto* command = app.add_subcommand("bench", "Time the event-driven kernel against the dense twin");
   command->add_option("--size", options->size, "Model size: tiny or base4 (hidden 768, 4 layers)")->capture_default_str();
   command->add_option("--asr", options->asr, "Target mean ASR of the random model")->capture_default_str();
-  command->add_option("--seq", options->sequence, "Tokens per sentence")->capture_default_str();
-  command->add_option("--batch", options->batch, "Sentences")->capture_default_str();
+  command->add_option("--sequence-length", options->sequence, "Tokens per sentence of the random input")->capture_default_str();
+  add_simulation_batch_size_option(command, options->batch, "Sentences of the random input, simulated at once");
   command->add_option("--steps", options->steps, "Time steps T")->capture_default_str();
   add_threads_option(command, options->threads);
   add_quiet_option(command);
@@ -227,7 +229,7 @@ void add_bench_command(CLI::App& app) {
   command->add_option("--seed", options->seed, "Random seed of the model and input")->capture_default_str();
   command->add_option("--repeat", options->repeat, "Time each kernel this many times and report the fastest")
       ->capture_default_str();
-  command->add_flag("--json", options->json, "Print one JSON line");
+  add_json_option(command, options->json);
   command->add_option("--write-model", options->write_model,
                       "Write the random model as a native checkpoint to this file instead of timing");
   command->add_flag("--event-only", options->event_only, "Time only the event kernel (for profiling)");

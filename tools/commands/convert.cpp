@@ -1,4 +1,6 @@
 // `spikingbert convert --from-hf DIR --output CKPT`: a Hugging Face BERT folder (config.json +
+
+#include "commands/SharedOptions.hpp"
 // model.safetensors, f32/f16/bf16) into a native checkpoint. Every tensor the teacher needs is checked for
 // presence, shape and finiteness before anything is written.
 // `spikingbert convert --input CKPT|DIR --output CKPT|DIR [--float16] [--prune-vocab-from train.tsv]`: rewrites a
@@ -190,7 +192,7 @@ void add_convert_command(CLI::App& app) {
   command->add_option("--prune-vocab-from", options->prune_from,
                       "GLUE file whose word pieces keep their own embedding row; other pieces read as [UNK]");
   command->add_option("--task", options->task, "GLUE task of --prune-vocab-from (default: the checkpoint's)");
-  command->add_option("--vocab", options->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
+  add_vocab_option(command, options->vocab);
   command->callback([options] {
     check_outputs({options->from_hf, options->input, options->prune_from, options->vocab}, {options->output});
     if (options->from_hf.empty() && options->input.empty()) {

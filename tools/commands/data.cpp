@@ -1,4 +1,7 @@
 // `spikingbert data`: what a GLUE file holds: example count, label histogram, token lengths.
+
+#include "commands/SharedOptions.hpp"
+#include "models/GlueSimulation.hpp"
 #include "commands/Commands.hpp"
 #include "commands/ShippedData.hpp"
 
@@ -15,14 +18,14 @@
 namespace spikingbert::tools {
 namespace {
 
-constexpr int kDefaultMaxLength = 128;  // the GLUE scripts' default max_seq_length
 constexpr int kScoreBins = 5;           // STS-B histogram: [0,1), [1,2), [2,3), [3,4), [4,5]
 
 struct DataOptions {
   std::string task;
   std::string file;
   std::string vocab;
-  int max_length = kDefaultMaxLength;
+  int max_length = 0;
+  bool max_length_given = false;  // if not, the task's default (models/GlueSimulation.hpp)
 };
 
 // Nearest-rank percentile of sorted values: the smallest value with at least p% of the values at or
@@ -35,7 +38,10 @@ int percentile(const std::vector<int>& sorted, int percent) {
 void summarise(const DataOptions& options) {
   const io::GlueTask task = io::parse_glue_task(options.task);
   const io::GlueTaskInfo& info = io::glue_task_info(task);
-  io::check_max_seq_length(options.max_length, "command line", "--max-length");
+  // Without --max-length: the length the task's commands use by default (64 for SST-2, else 128).
+  const int max_length = options.max_length_given ? options.max_length
+                                                  : (task == io::GlueTask::sst2 ? models::kSst2MaxLength : models::kDefaultGlueMaxLength);
+  io::check_max_seq_length(max_length, "command line", "--max-length");
   const auto dataset = io::read_glue_file(task, options.file);
   const auto vocabulary = options.vocab.empty() ? default_vocabulary_path() : std::filesystem::path(options.vocab);
   const auto tokenizer = io::BertTokenizer::from_file(vocabulary);
@@ -81,13 +87,13 @@ void summarise(const DataOptions& options) {
       if (!ids_b.empty()) length += static_cast<int>(ids_b.size()) + 1;
     }
     lengths.push_back(length);
-    truncated += length > options.max_length ? 1 : 0;
+    truncated += length > max_length ? 1 : 0;
   }
   std::sort(lengths.begin(), lengths.end());
   std::cout << "tokens per example (with [CLS]/[SEP], before truncation): p50 " << percentile(lengths, 50) << ", p90 "
             << percentile(lengths, 90) << ", p95 " << percentile(lengths, 95) << ", p99 " << percentile(lengths, 99)
             << ", max " << lengths.back() << "\n";
-  std::cout << "truncated at --max-length " << options.max_length << ": " << truncated << " examples\n";
+  std::cout << "truncated at --max-length " << max_length << ": " << truncated << " examples\n";
 }
 
 }  // namespace
@@ -95,12 +101,15 @@ void summarise(const DataOptions& options) {
 void add_data_command(CLI::App& app) {
   auto options = std::make_shared<DataOptions>();
   auto* command = app.add_subcommand("data", "Summarise a GLUE data file: examples, labels, token lengths");
-  command->add_option("--task", options->task, "GLUE task: " + io::glue_task_names())->required();
-  command->add_option("--file", options->file, "The task's .tsv file (train, dev or test)")->required();
-  command->add_option("--vocab", options->vocab, "WordPiece vocabulary (default: shipped bert-base-uncased)");
-  command->add_option("--max-length", options->max_length,
-                      "Count the examples longer than this (default " + std::to_string(kDefaultMaxLength) + ")");
-  command->callback([options] { summarise(*options); });
+  add_task_option(command, options->task)->required();
+  add_data_option(command, options->file, "The task's .tsv file (train, dev or test)")->required();
+  add_vocab_option(command, options->vocab);
+  auto* max_length = add_max_length_option(command, options->max_length,
+                        "Count the examples longer than this (default: the task's, 64 for SST-2, else 128)");
+  command->callback([options, max_length] {
+    options->max_length_given = max_length->count() > 0;
+    summarise(*options);
+  });
 }
 
 }  // namespace spikingbert::tools

@@ -1,4 +1,7 @@
 // `spikingbert distill --teacher CKPT [--teacher CKPT ...] --task TASK --stage ikd|pred|labels
+
+#include "commands/SharedOptions.hpp"
+#include "commands/SummaryJson.hpp"
 // --steps T --gradient MODE --output CKPT [--init CKPT] [--resume]`: trains a spiking student by
 // distillation (issue 6, method doc §6) with the loop of training/StudentTrainer: loss on the event-kernel
 // rates at T steps, gradient through the steady-state map (docs/gradients.md), evaluation with the
@@ -50,18 +53,13 @@ namespace spikingbert::tools {
 
 namespace {
 
-// The reference's max_seq_length: 64 for SST-2, 128 for the other tasks (method doc §6.4).
-constexpr int kSst2MaxLength = 64;
-constexpr int kDefaultMaxLength = 128;
-// Examples per event-kernel simulation in evaluation (any value gives the same logits).
-constexpr int kEvaluationBatch = 32;
 constexpr const char* kGeneralStage = "general";
 constexpr const char* kClassifierPrefix = "classification.";
 
 struct DistillOptions {
   std::vector<std::string> teachers;
   std::string task, stage, gradient = "implicit", output, init, data_dir, vocab, corpus;
-  int steps = 16, batch = 32, evaluations_per_epoch = 4, threads = 1, max_seq_length = 0;
+  int steps = 16, batch = kTrainingBatchSize, evaluations_per_epoch = 4, threads = 0, max_seq_length = 0;
   models::StudentShape shape;
   double epochs = 1, learning_rate = 5e-5, temperature = 1.0, warmup = 0.1, weight_decay = 0.01;
   std::int64_t train_limit = 0, dev_limit = 0, validation_size = -1;  // -1: the default size
@@ -82,11 +80,6 @@ std::string metrics_text(const std::vector<io::MetricValue>& metrics) {
   std::ostringstream text;
   for (const auto& metric : metrics) text << (text.tellp() > 0 ? " " : "") << metric.name << " " << metric.value;
   return text.str();
-}
-nlohmann::json metrics_json(const std::vector<io::MetricValue>& metrics) {
-  nlohmann::json json = nlohmann::json::object();
-  for (const auto& metric : metrics) json[metric.name] = metric.value;
-  return json;
 }
 
 // The selection score: accuracy (MCC for CoLA: the task's first GLUE metric), the mean of Pearson and
@@ -189,10 +182,10 @@ void distill(const DistillOptions& o) {
   check_time_steps("--steps", o.steps);
   require(o.threads >= 1 && o.threads <= kMaximumThreads, "--threads", "is " + std::to_string(o.threads),
           "a thread count >= 1 (at most " + std::to_string(kMaximumThreads) + ")");
-  require(o.max_seq_length >= 0, "--max-seq-length", "is " + std::to_string(o.max_seq_length), "a positive token count");
-  require(o.batch >= 1, "--batch", "must be positive", ">= 1");
+  require(o.max_seq_length >= 0, "--max-length", "is " + std::to_string(o.max_seq_length), "a positive token count");
+  require(o.batch >= 1, "--batch-size", "must be positive", ">= 1");
   require(o.epochs > 0 && std::isfinite(o.epochs), "--epochs", "must be positive", "> 0");
-  require(o.learning_rate > 0 && std::isfinite(o.learning_rate), "--lr", "must be positive", "> 0");
+  require(o.learning_rate > 0 && std::isfinite(o.learning_rate), "--learning-rate", "must be positive", "> 0");
   require(o.temperature > 0 && std::isfinite(o.temperature), "--temperature", "must be positive", "> 0");
   require(o.evaluations_per_epoch >= 1, "--evaluations-per-epoch", "must be positive", ">= 1");
   require(o.validation_size >= -1, "--validation-size", "must not be negative", ">= 1 examples");
@@ -279,8 +272,8 @@ void distill(const DistillOptions& o) {
   }
   const int positions = std::min(student_config.max_position_embeddings, lead_config.max_position_embeddings);
   const int max_length = o.max_seq_length > 0 ? o.max_seq_length
-                                              : std::min(task == io::GlueTask::sst2 ? kSst2MaxLength : kDefaultMaxLength, positions);
-  require(max_length <= positions, "--max-seq-length", std::to_string(max_length) + " tokens",
+                                              : std::min(task == io::GlueTask::sst2 ? models::kSst2MaxLength : models::kDefaultGlueMaxLength, positions);
+  require(max_length <= positions, "--max-length", std::to_string(max_length) + " tokens",
           "at most the models' max_position_embeddings " + std::to_string(positions));
   std::vector<training::EncodedExample> train;
   std::vector<std::filesystem::path> data_files;
@@ -320,7 +313,7 @@ void distill(const DistillOptions& o) {
       data_files.push_back(file);
     }
   }
-  require(static_cast<std::int64_t>(train.size()) >= o.batch, "--batch",
+  require(static_cast<std::int64_t>(train.size()) >= o.batch, "--batch-size",
           std::to_string(o.batch) + " is more than the " + std::to_string(train.size()) + " training examples",
           "a batch no larger than the training set");
 
@@ -335,7 +328,7 @@ void distill(const DistillOptions& o) {
     models::GlueSimulationOptions simulation;
     simulation.steps = o.steps;
     simulation.threads = o.threads;
-    simulation.batch = kEvaluationBatch;
+    simulation.batch = kSimulationBatchSize;  // any value gives the same logits
     simulation.final_residual = false;
     return simulation;
   };
@@ -387,12 +380,12 @@ void distill(const DistillOptions& o) {
   options.quiet = o.quiet;
   options.best_checkpoint = o.output;
   // Every option that changes the run (ResumeChecks.hpp); --threads and --quiet do not.
-  options.run_options = {{"--task", info ? info->name : std::string("general")}, {"--corpus", o.corpus}, {"--steps", std::to_string(o.steps)}, {"--batch", std::to_string(o.batch)},
-                         {"--epochs", training::option_text(o.epochs)}, {"--lr", training::option_text(o.learning_rate)},
+  options.run_options = {{"--task", info ? info->name : std::string("general")}, {"--corpus", o.corpus}, {"--steps", std::to_string(o.steps)}, {"--batch-size", std::to_string(o.batch)},
+                         {"--epochs", training::option_text(o.epochs)}, {"--learning-rate", training::option_text(o.learning_rate)},
                          {"--temperature", training::option_text(o.temperature)}, {"--warmup", training::option_text(o.warmup)},
                          {"--weight-decay", training::option_text(o.weight_decay)}, {"--seed", std::to_string(o.seed)},
                          {"--evaluations-per-epoch", std::to_string(o.evaluations_per_epoch)},
-                         {"--max-seq-length", std::to_string(max_length)}, {"--train-limit", std::to_string(o.train_limit)},
+                         {"--max-length", std::to_string(max_length)}, {"--train-limit", std::to_string(o.train_limit)},
                          {"--dev-limit", std::to_string(o.dev_limit)}, {"--teacher", std::to_string(o.teachers.size()) + " file(s)"}};
   std::vector<const models::BertTeacher<float>*> teacher_pointers;
   for (const auto& teacher : teachers) teacher_pointers.push_back(&teacher);
@@ -430,7 +423,7 @@ void distill(const DistillOptions& o) {
   summary["task"] = info ? info->name : "";
   summary["stage"] = stage_name;
   summary["gradient"] = training::to_string(mode);
-  summary["time_steps"] = o.steps;
+  summary["steps"] = o.steps;  // T; the optimizer's are optimizer_steps (docs/cli.md)
   summary["output"] = o.output;
   summary["student"] = {{"layers", student_config.num_hidden_layers}, {"hidden", student_config.hidden_size},
                         {"intermediate", student_config.intermediate_size}, {"heads", student_config.num_attention_heads},
@@ -439,15 +432,15 @@ void distill(const DistillOptions& o) {
   summary["validation_examples"] = validation_count;
   summary["best_validation"] = report.best.summary;
   summary["best_selection"] = report.best.selection;
-  summary["best_step"] = report.best_step;
+  summary["best_optimizer_step"] = report.best_step;
   summary["dev"] = dev;
-  summary["steps"] = report.steps;
+  summary["optimizer_steps"] = report.steps;
   summary["seconds"] = std::round(report.seconds * 10) / 10;
   summary["examples_per_second"] = std::round(report.examples_per_second * 10) / 10;
   if (mode == training::GradientMode::feedback) summary["max_adjoint_iterations"] = report.max_adjoint_iterations;
   nlohmann::json evaluations = nlohmann::json::array();
   for (const auto& evaluation : report.evaluations) {
-    evaluations.push_back({{"epoch", std::round(evaluation.epoch * 100) / 100}, {"step", evaluation.step},
+    evaluations.push_back({{"epoch", std::round(evaluation.epoch * 100) / 100}, {"optimizer_step", evaluation.step},
                            {"train_loss", evaluation.train_loss.total}, {"prediction", evaluation.train_loss.prediction},
                            {"attention", evaluation.train_loss.attention}, {"hidden", evaluation.train_loss.hidden},
                            {"validation", evaluation.score.summary}, {"selection", evaluation.score.selection}});
@@ -462,7 +455,7 @@ void add_distill_command(CLI::App& app) {
   auto* command = app.add_subcommand("distill", "Distil a BERT teacher into a spiking student");
   auto o = std::make_shared<DistillOptions>();
   command->add_option("--teacher", o->teachers, "Teacher checkpoint; repeat for an ensemble (logits averaged)")->required();
-  command->add_option("--task", o->task, "GLUE task: " + io::glue_task_names() + " (not with --stage general)");
+  add_task_option(command, o->task, "GLUE task (not with --stage general)");
   command->add_option("--stage", o->stage,
                       "general (plain-text --corpus, internal layers, no task head), ikd (attention + hidden MSE), "
                       "pred (soft CE) or labels (CE; MSE for STS-B)")->required();
@@ -476,24 +469,24 @@ void add_distill_command(CLI::App& app) {
   command->add_option("--student-hidden", o->shape.hidden, "Student hidden size (default: the teacher's; narrower: W_td)");
   command->add_option("--student-intermediate", o->shape.intermediate, "Student intermediate size (default: the teacher's)");
   command->add_option("--student-heads", o->shape.heads, "Student attention heads (default: the teacher's)");
-  command->add_flag("--resume", o->resume, "Continue from CKPT.state");
-  command->add_option("--epochs", o->epochs, "Epochs (may be fractional)")->capture_default_str();
-  command->add_option("--lr", o->learning_rate, "Peak learning rate (BertAdam, linear warm-up then decay)")->capture_default_str();
-  command->add_option("--warmup", o->warmup, "Warm-up fraction of the steps")->capture_default_str()->check(CLI::Range(0.0, 0.999));
-  command->add_option("--weight-decay", o->weight_decay, "Decoupled weight decay (not biases or LayerNorm)")->capture_default_str();
-  command->add_option("--batch", o->batch, "Examples per step")->capture_default_str();
+  add_resume_option(command, o->resume);
+  add_epochs_option(command, o->epochs);
+  add_learning_rate_option(command, o->learning_rate);
+  add_warmup_option(command, o->warmup);
+  add_weight_decay_option(command, o->weight_decay);
+  add_training_batch_size_option(command, o->batch);
   command->add_option("--temperature", o->temperature, "Temperature of prediction-layer KD")->capture_default_str();
-  command->add_option("--evaluations-per-epoch", o->evaluations_per_epoch, "Validation evaluations per epoch")->capture_default_str();
-  command->add_option("--threads", o->threads, "Threads (results do not depend on it)")->capture_default_str();
-  command->add_option("--seed", o->seed, "Seed of shuffling and of the random initialisation")->capture_default_str();
-  command->add_option("--data-dir", o->data_dir, "GLUE folder (default: the shipped data/glue)");
-  command->add_option("--vocab", o->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
-  command->add_option("--max-seq-length", o->max_seq_length, "Tokens per example (default 64 for SST-2, else 128)");
-  command->add_option("--train-limit", o->train_limit, "Use only the first N training examples (0 = all), validation included");
+  add_evaluations_per_epoch_option(command, o->evaluations_per_epoch);
+  add_threads_option(command, o->threads);
+  add_seed_option(command, o->seed, "Seed of shuffling and of the random initialisation");
+  add_data_dir_option(command, o->data_dir);
+  add_vocab_option(command, o->vocab);
+  add_max_length_option(command, o->max_seq_length);
+  add_train_limit_option(command, o->train_limit);
   command->add_option("--validation-size", o->validation_size,
                       "Examples held out of the training file for selection (default 10%, at most 1000; fixed seed)");
   command->add_option("--dev-limit", o->dev_limit, "Evaluate on the first N dev examples (0 = all)");
-  command->add_flag("--quiet", o->quiet, "No progress lines");
+  add_quiet_option(command, &o->quiet);
   command->callback([o] {
     std::unique_ptr<tbb::global_control> limit;
     if (o->threads > 0) limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, o->threads);

@@ -1,4 +1,6 @@
 // `spikingbert grad --model DIR --inputs case.h5 --output OUT.h5 --gradient MODE`: one training step's loss
+
+#include "commands/SharedOptions.hpp"
 // and parameter gradient on labelled token inputs, in the format of tests/data/tiny/case.h5 (train/loss,
 // grad/<parameter name>). Follows docs/gradients.md "The `grad` command": the event kernel simulates the
 // SNN, the loss is taken on its rates (Replace semantics, method doc §5.1 (c)), and the steady-state map
@@ -233,8 +235,7 @@ void compute_gradient(const GradOptions& o) {
 void add_grad_command(CLI::App& app) {
   auto options = std::make_shared<GradOptions>();
   auto* command = app.add_subcommand("grad", "Compute training gradients of a spiking model");
-  command->add_option("--model", options->model, "Model directory (config.json + model.safetensors) or checkpoint")
-      ->required();
+  add_student_model_option(command, options->model);
   command->add_option("--inputs", options->inputs,
                       "HDF5 file with inputs/{input_ids,segment_ids,attention_mask,labels}")
       ->required();

@@ -1,4 +1,6 @@
 // `spikingbert inspect --model DIR [--dot FILE]`: populations, sizes, parameters and the graph; for a
+
+#include "commands/SharedOptions.hpp"
 // checkpoint, also the chain of stages that made it (commands/Provenance.hpp). A BERT teacher or a
 // general-distillation student (no task head) is shown by its config and provenance only.
 #include "commands/Commands.hpp"
@@ -91,10 +93,13 @@ void add_inspect_command(CLI::App& app) {
   auto dot = std::make_shared<std::string>();
   auto sequence = std::make_shared<int>(8);
   auto* command = app.add_subcommand("inspect", "Show a model's populations, parameters and graph");
-  command->add_option("--model", *model, "Model directory (config.json + model.safetensors) or checkpoint")->required();
+  add_student_model_option(command, *model);
   command->add_option("--dot", *dot, "Write the network graph in GraphViz format to this file");
-  command->add_option("--seq", *sequence, "Tokens per sentence for the printed sizes")->capture_default_str();
-  command->callback([model, dot, sequence] { inspect_model(*model, *dot, *sequence); });
+  command->add_option("--sequence-length", *sequence, "Tokens per sentence for the printed sizes")->capture_default_str();
+  command->callback([model, dot, sequence] {
+    default_to_shipped_student("inspect", *model);
+    inspect_model(*model, *dot, *sequence);
+  });
 }
 
 }  // namespace spikingbert::tools

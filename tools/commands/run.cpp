@@ -2,6 +2,7 @@
 // inputs and writes the reference's forward outputs (tiny README §13 names) plus operation counts.
 #include "commands/Commands.hpp"
 #include "commands/OptionChecks.hpp"
+#include "commands/SharedOptions.hpp"
 #include "commands/ShippedData.hpp"
 #include "commands/RunEnergy.hpp"
 #include "commands/RunGlue.hpp"
@@ -151,24 +152,22 @@ void add_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
   auto glue = std::make_shared<RunGlueOptions>();
   auto* command = app.add_subcommand("run", "Simulate a spiking model on token inputs or on a GLUE file");
-  command->add_option("--model", options->model, "Model directory (config.json + model.safetensors) or checkpoint");
+  add_student_model_option(command, options->model);
   command->add_flag("--random-model", glue->random_model,
                     "With --task: a small randomly initialised, UNTRAINED model (fixed seed) instead of --model");
   command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{input_ids,segment_ids,attention_mask} (docs/formats.md; tokenize --output FILE.h5 makes one)");
   command->add_option("--output", options->output, "HDF5 file to write (forward/asr/<sub-layer>, forward/spike_count/<sub-layer>, ...)")
       ->check(output_file_in_existing_folder());
-  command->add_option("--task", glue->task, "GLUE task of --data: " + io::glue_task_names());
-  command->add_option("--data", glue->data, "GLUE TSV file to simulate (labels give the task metric)");
-  command->add_option("--vocab", glue->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
-  command->add_option("--limit", glue->limit, "Only the first N examples (0 = all)");
-  command->add_option("--batch", glue->batch,
-                      "Examples simulated concurrently per round (throughput only: results do not depend on it)")
-      ->capture_default_str();
+  add_task_option(command, glue->task, "GLUE task of --data");
+  add_data_option(command, glue->data, "GLUE TSV file to simulate (labels give the task metric)");
+  add_vocab_option(command, glue->vocab);
+  add_limit_option(command, glue->limit);
+  add_simulation_batch_size_option(command, glue->batch);
   command->add_option("--predictions", glue->predictions,
                       "With --task: write one CSV row per example (index, label, prediction, steps, events, spikes, logits)")
       ->check(output_file_in_existing_folder());
-  command->add_option("--max-length", glue->max_length, "Tokens per example (default 64 for SST-2, else 128)");
-  command->add_flag("--json", glue->json, "End stdout with one JSON summary line");
+  add_max_length_option(command, glue->max_length);
+  add_json_option(command, glue->json);
   command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)")
       ->check(positive_integer("--steps", "T >= 1 (at most " + std::to_string(kMaximumTimeSteps) + "); without --steps the config's t_conv",
                               kMaximumTimeSteps));
@@ -193,13 +192,7 @@ void add_run_command(CLI::App& app) {
     glue->steps_max_given = steps_max->count() > 0;
     glue->stable_steps_given = stable_steps->count() > 0;
     // Without --model (and without --random-model) the shipped SST-2 student is the model (issue 6 item 3).
-    if (options->model.empty() && !glue->random_model) {
-      const auto shipped = shipped_default_model();
-      if (!shipped.empty()) {
-        options->model = shipped.string();
-        std::fprintf(stderr, "run: no --model given, using the shipped SST-2 student %s\n", options->model.c_str());
-      }
-    }
+    if (!glue->random_model) default_to_shipped_student("run", options->model);
     // Before any work: every output writable, none of them an input (a model, the data, a cost file).
     check_outputs({options->model, options->inputs, glue->data, options->energy},
                   {options->output, options->trace, options->energy_json});

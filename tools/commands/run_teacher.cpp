@@ -1,4 +1,6 @@
 // `spikingbert run-teacher --model CKPT --task T --data FILE [--json]`: the task's metrics on a GLUE file.
+
+#include "commands/SharedOptions.hpp"
 // --model may be an ensemble folder (train-teacher --members): logits are the members' mean, hidden states and
 // scores member 0's (models/TeacherEnsemble.hpp).
 // `spikingbert run-teacher --model CKPT|HF_DIR --inputs case.h5 --output OUT.h5 [--grad]`: the teacher's
@@ -41,7 +43,7 @@ struct RunTeacherOptions {
   int max_seq_length = 0;
   bool grad = false, json = false;
   int threads = 0;
-  int batch_size = 64;
+  int batch_size = 0;  // --batch-size
 };
 
 // The inputs are in the group inputs/ (the layout `run`, `grad` and `tokenize --output FILE.h5` share,
@@ -226,7 +228,7 @@ void run_on_glue(const RunTeacherOptions& options) {
                                    : static_cast<int>(std::min<std::int64_t>(task == io::GlueTask::sst2 ? 64 : 128,
                                                                              model.config().max_position_embeddings));
     if (max_seq_length > model.config().max_position_embeddings) {
-      throw io::InputError("command line", "--max-seq-length", std::to_string(max_seq_length) + " tokens",
+      throw io::InputError("command line", "--max-length", std::to_string(max_seq_length) + " tokens",
                            "at most the model's max_position_embeddings " +
                                std::to_string(model.config().max_position_embeddings));
     }
@@ -270,19 +272,19 @@ void add_run_teacher_command(CLI::App& app) {
   command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{input_ids,segment_ids,attention_mask[,labels]} (docs/formats.md) or the same at the root");
   command->add_option("--output", options->output, "HDF5 file to write the outputs to (with --inputs)");
   command->add_flag("--grad", options->grad, "Also write loss and grad/<name> (float64, dropout off)");
-  command->add_option("--task", options->task, "GLUE task of --data: " + io::glue_task_names());
-  command->add_option("--data", options->data, "Labeled GLUE TSV file to evaluate on");
-  command->add_option("--vocab", options->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
-  command->add_option("--max-seq-length", options->max_seq_length, "Tokens per example (default 64 for SST-2, else 128)");
-  command->add_option("--batch-size", options->batch_size, "Examples per forward pass")->check(CLI::PositiveNumber);
-  command->add_flag("--json", options->json, "Print one JSON summary line");
+  add_task_option(command, options->task, "GLUE task of --data");
+  add_data_option(command, options->data, "Labelled GLUE TSV file to evaluate on");
+  add_vocab_option(command, options->vocab);
+  add_max_length_option(command, options->max_seq_length);
+  add_simulation_batch_size_option(command, options->batch_size, "Examples per forward pass (throughput only: results do not depend on it)");
+  add_json_option(command, options->json);
   add_threads_option(command, options->threads);
   add_quiet_option(command);
   command->callback([options] {
     const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, options->threads);
     options->model = options->models.front();
     if (options->max_seq_length < 0) {
-      throw io::InputError("command line", "--max-seq-length", "is " + std::to_string(options->max_seq_length),
+      throw io::InputError("command line", "--max-length", "is " + std::to_string(options->max_seq_length),
                            "a positive token count (default 64 for SST-2, else 128)");
     }
     std::vector<std::filesystem::path> inputs(options->models.begin(), options->models.end());

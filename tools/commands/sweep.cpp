@@ -6,6 +6,7 @@
 #include "commands/OptionChecks.hpp"
 #include "commands/Progress.hpp"
 #include "commands/RunEnergy.hpp"
+#include "commands/SharedOptions.hpp"
 #include "commands/ShippedData.hpp"
 
 #include "io/BertTokenizer.hpp"
@@ -33,7 +34,7 @@ struct SweepOptions {
   bool random_model = false;
   std::string task, data, vocab, output, steps, vth;
   std::string energy = "fp32";
-  int limit = 0, threads = 1, batch = 8, max_length = 0;
+  int limit = 0, threads = 1, batch = kSimulationBatchSize, max_length = 0;
 };
 
 std::vector<std::string> split_list(const std::string& text, const std::string& option, const std::string& expected) {
@@ -85,7 +86,7 @@ void run_sweep(const SweepOptions& o) {
     throw io::InputError("command line", "--model", o.random_model ? "given with --random-model" : "missing",
                          "either --model DIR or --random-model");
   if (o.threads < 1) throw io::InputError("command line", "--threads", "must be positive", ">= 1");
-  if (o.batch < 1) throw io::InputError("command line", "--batch", "must be positive", ">= 1");
+  if (o.batch < 1) throw io::InputError("command line", "--batch-size", "must be positive", ">= 1");
   const auto steps = parse_steps(o.steps);
   for (const auto t : steps) check_time_steps("--steps", t);
   check_outputs({o.model, o.data, o.vocab, o.energy}, {o.output});
@@ -167,30 +168,24 @@ void run_sweep(const SweepOptions& o) {
 void add_sweep_command(CLI::App& app) {
   auto options = std::make_shared<SweepOptions>();
   auto* command = app.add_subcommand("sweep", "Sweep T and V_th on a GLUE file: accuracy, ASR, synaptic events, energy (CSV)");
-  command->add_option("--model", options->model, "Model directory (config.json + model.safetensors) or checkpoint (default: the shipped SST-2 student)");
+  add_student_model_option(command, options->model);
   command->add_flag("--random-model", options->random_model,
                     "A small randomly initialised, UNTRAINED model (fixed seed) instead of --model");
-  command->add_option("--task", options->task, "GLUE task of --data: " + io::glue_task_names())->required();
-  command->add_option("--data", options->data, "Labelled GLUE TSV file")->required();
+  add_task_option(command, options->task, "GLUE task of --data")->required();
+  add_data_option(command, options->data, "Labelled GLUE TSV file")->required();
   command->add_option("--steps", options->steps, "Comma-separated time steps T, e.g. 4,8,16,32,64,100")->required();
   command->add_option("--vth", options->vth, "Comma-separated thresholds V_th, e.g. 0.5,1,2")->required();
   command->add_option("--output", options->output, "CSV file to write (docs/traces.md §7); default: stdout");
-  command->add_option("--vocab", options->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
-  command->add_option("--limit", options->limit, "Only the first N examples (0 = all)");
-  command->add_option("--batch", options->batch, "Examples simulated together")->capture_default_str();
-  command->add_option("--max-length", options->max_length, "Tokens per example (default 64 for SST-2, else 128)");
-  add_threads_option(command, options->threads, "Threads (results do not depend on it)");
+  add_vocab_option(command, options->vocab);
+  add_limit_option(command, options->limit);
+  add_simulation_batch_size_option(command, options->batch);
+  add_max_length_option(command, options->max_length);
+  add_threads_option(command, options->threads);
   add_quiet_option(command);
   command->add_option("--energy", options->energy, "Energy costs: fp32, fp16, int8 or a JSON cost file")->capture_default_str();
   command->callback([options] {
     // Without --model (and without --random-model) the shipped SST-2 student is the model, as for `run`.
-    if (options->model.empty() && !options->random_model) {
-      const auto shipped = shipped_default_model();
-      if (!shipped.empty()) {
-        options->model = shipped.string();
-        std::fprintf(stderr, "sweep: no --model given, using the shipped SST-2 student %s\n", options->model.c_str());
-      }
-    }
+    if (!options->random_model) default_to_shipped_student("sweep", options->model);
     run_sweep(*options);
   });
 }

@@ -1,4 +1,6 @@
 // `spikingbert tokenize`: WordPiece ids of a text (or a pair), or of every case of a JSONL file.
+
+#include "commands/SharedOptions.hpp"
 #include "commands/Commands.hpp"
 #include "commands/OptionChecks.hpp"
 #include "commands/ShippedData.hpp"
@@ -190,10 +192,10 @@ void add_tokenize_command(CLI::App& app) {
   auto* command = app.add_subcommand("tokenize", "Tokenise text with WordPiece (bert-base-uncased rules)");
   auto* text = command->add_option("text", options->text, "Text to tokenise (the first sentence of a pair)");
   command->add_option("--pair", options->pair, "Second sentence of a pair: [CLS] TEXT [SEP] PAIR [SEP]");
-  command->add_option("--vocab", options->vocab, "WordPiece vocabulary (default: shipped bert-base-uncased)");
-  command->add_option("--max-length", options->max_length,
-                      "Maximum sequence length including [CLS]/[SEP] (default " + std::to_string(kDefaultMaxLength) +
-                          "; for --input, used where a case has no max_seq_length)");
+  add_vocab_option(command, options->vocab);
+  add_max_length_option(command, options->max_length,
+                        "Tokens per example, [CLS]/[SEP] included (default " + std::to_string(kDefaultMaxLength) +
+                            ": no task; for --input, used where a case has no max_seq_length)");
   command->add_flag("--tokens", options->tokens, "Also print the tokens on a line of their own (last); with --input, add a \"tokens\" field");
   command->add_flag("--segments", options->segments, "Also print the segment ids on a line of their own");
   command->add_option("--input", options->input, "JSONL file of cases {text_a, text_b, max_seq_length}");

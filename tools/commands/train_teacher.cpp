@@ -1,4 +1,6 @@
 // `spikingbert train-teacher --task TASK --size small|medium|base --epochs N --output CKPT`: trains a BERT
+
+#include "commands/SharedOptions.hpp"
 // teacher from scratch on any GLUE task (issue 5, issue 14 item 3; recipe in teacher-calibration.md and method
 // doc §6.4). The best checkpoint on the validation split carved from the training file is kept (written
 // atomically whenever it improves; training/ValidationSplit.hpp); the dev set (MNLI: matched and mismatched) is
@@ -156,7 +158,7 @@ PreparedData prepare(const TrainTeacherOptions& o) {
 
 void require_valid_lengths(const TrainTeacherOptions& o) {
   if (o.max_seq_length < 0) {
-    throw io::InputError("command line", "--max-seq-length", "is " + std::to_string(o.max_seq_length),
+    throw io::InputError("command line", "--max-length", "is " + std::to_string(o.max_seq_length),
                          "a positive token count (default 64 for SST-2, else 128)");
   }
 }
@@ -235,7 +237,7 @@ training::TeacherTrainingReport train_member(const TrainTeacherOptions& o, const
                          {"--weight-decay", training::option_text(o.weight_decay)}, {"--dropout", training::option_text(o.dropout)},
                          {"--pooling", o.pooling}, {"--seed", std::to_string(seed)},
                          {"--evaluations-per-epoch", std::to_string(o.evaluations_per_epoch)},
-                         {"--max-seq-length", std::to_string(o.max_seq_length)},
+                         {"--max-length", std::to_string(o.max_seq_length)},
                          {"--train-limit", std::to_string(o.train_limit)}, {"--no-prune", o.no_prune ? "on" : "off"}};
   if (resume && !std::filesystem::exists(options.state_file)) {
     throw io::InputError(options.state_file.string(), "file", "no training state to resume", "a state written by an earlier run with the same --output");
@@ -257,7 +259,7 @@ training::TeacherTrainingReport train_member(const TrainTeacherOptions& o, const
 nlohmann::json evaluations_json(const training::TeacherTrainingReport& report) {
   nlohmann::json evaluations = nlohmann::json::array();
   for (const auto& evaluation : report.evaluations) {
-    evaluations.push_back({{"epoch", std::round(evaluation.epoch * 100) / 100}, {"step", evaluation.step},
+    evaluations.push_back({{"epoch", std::round(evaluation.epoch * 100) / 100}, {"optimizer_step", evaluation.step},
                            {"train_loss", evaluation.train_loss}, {"validation", evaluation.score.summary}});
   }
   return evaluations;
@@ -283,8 +285,8 @@ void train(const TrainTeacherOptions& o) {
     summary["best_validation"] = report.best.summary;
     summary["dev"] = dev;
     summary["best_selection"] = report.best.selection;
-    summary["best_step"] = report.best_step;
-    summary["steps"] = report.steps;
+    summary["best_optimizer_step"] = report.best_step;
+    summary["optimizer_steps"] = report.steps;
     summary["seconds"] = std::round(report.seconds * 10) / 10;
     summary["examples_per_second"] = std::round(report.examples_per_second);
     summary["evaluations"] = evaluations_json(report);
@@ -314,13 +316,13 @@ void train(const TrainTeacherOptions& o) {
     const auto report = train_member(o, data, seed, path, resume);
     const auto [member_dev, member_dev_line] = measure_dev_once(path, data);
     seconds += report.seconds;
-    nlohmann::json info_json = {{"seed", seed}, {"best_validation", report.best.summary}, {"best_step", report.best_step},
+    nlohmann::json info_json = {{"seed", seed}, {"best_validation", report.best.summary}, {"best_optimizer_step", report.best_step},
                                 {"dev", member_dev}};
     manifest.members.push_back({file, info_json});
     if (training::world().is_root()) write_ensemble_manifest(folder, manifest);
     members.push_back({{"file", file}, {"seed", seed}, {"best_validation", report.best.summary}, {"dev", member_dev},
-                       {"best_selection", report.best.selection}, {"best_step", report.best_step},
-                       {"steps", report.steps}, {"seconds", std::round(report.seconds * 10) / 10},
+                       {"best_selection", report.best.selection}, {"best_optimizer_step", report.best_step},
+                       {"optimizer_steps", report.steps}, {"seconds", std::round(report.seconds * 10) / 10},
                        {"evaluations", evaluations_json(report)}});
     if (!o.quiet) {
       std::cerr << "train-teacher: member " << k << " best validation " << report.best.summary << ", " << member_dev_line << "\n";
@@ -356,37 +358,37 @@ void train(const TrainTeacherOptions& o) {
 void add_train_teacher_command(CLI::App& app) {
   auto* command = app.add_subcommand("train-teacher", "Train a BERT teacher from scratch on a GLUE task");
   auto o = std::make_shared<TrainTeacherOptions>();
-  command->add_option("--task", o->task, "GLUE task: " + io::glue_task_names())->required();
+  add_task_option(command, o->task)->required();
   command->add_option("--size", o->size, "tiny, small (2x128), medium (4x256) or base (12x768)")->capture_default_str();
-  command->add_option("--epochs", o->epochs, "Epochs (may be fractional)")->capture_default_str();
+  add_epochs_option(command, o->epochs);
   command->add_option("--output", o->output,
                       "Checkpoint to write (best dev model; CKPT.state holds the resumable state), or with --members "
                       "the ensemble folder")->required();
   command->add_option("--members", o->members,
                       "Train an ensemble of N teachers (seeds --seed, --seed+1, ...) into the folder --output: "
                       "member-K.h5 and ensemble.json")->check(CLI::Range(1, 64));
-  command->add_option("--data-dir", o->data_dir, "GLUE folder (default: the shipped data/glue)");
+  add_data_dir_option(command, o->data_dir);
   command->add_option("--train", o->train_file, "Training TSV (default: <data-dir>/<task>/train.tsv)");
   command->add_option("--dev", o->dev_file, "Dev TSV, evaluated once at the end (default: <data-dir>/<task>/dev.tsv; "
                                            "MNLI: dev_matched.tsv and dev_mismatched.tsv)");
-  command->add_option("--vocab", o->vocab, "WordPiece vocabulary (default: bert-base-uncased)");
-  command->add_option("--max-seq-length", o->max_seq_length, "Tokens per example (default 64 for SST-2, else 128)");
-  command->add_option("--batch-size", o->batch_size, "Examples per step")->capture_default_str()->check(CLI::PositiveNumber);
-  command->add_option("--learning-rate", o->learning_rate, "Peak learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  add_vocab_option(command, o->vocab);
+  add_max_length_option(command, o->max_seq_length);
+  add_training_batch_size_option(command, o->batch_size);
+  add_learning_rate_option(command, o->learning_rate);
   command->add_option("--optimizer", o->optimizer, "bertadam (method doc §6.4) or adamw")->capture_default_str();
   command->add_option("--beta2", o->beta2, "Adam beta2")->capture_default_str();
-  command->add_option("--warmup", o->warmup, "Warm-up fraction of the steps")->capture_default_str()->check(CLI::Range(0.0, 0.999));
-  command->add_option("--weight-decay", o->weight_decay, "Decoupled weight decay (not biases or LayerNorm)")->capture_default_str();
+  add_warmup_option(command, o->warmup);
+  add_weight_decay_option(command, o->weight_decay);
   command->add_option("--dropout", o->dropout, "Hidden and attention dropout")->capture_default_str()->check(CLI::Range(0.0, 0.95));
   command->add_option("--pooling", o->pooling, "mean (better from scratch) or cls (Hugging Face)")->capture_default_str();
-  command->add_option("--seed", o->seed, "Seed of initialisation, shuffling and dropout")->capture_default_str();
-  command->add_option("--evaluations-per-epoch", o->evaluations_per_epoch, "Dev evaluations per epoch")->capture_default_str()->check(CLI::PositiveNumber);
-  command->add_option("--train-limit", o->train_limit, "Use only the first N training examples (0 = all), validation included");
+  add_seed_option(command, o->seed, "Seed of initialisation, shuffling and dropout");
+  add_evaluations_per_epoch_option(command, o->evaluations_per_epoch);
+  add_train_limit_option(command, o->train_limit);
   command->add_option("--validation-size", o->validation_size,
                       "Examples held out of the training file for selection (default 10%, at most 1000; fixed seed)");
   command->add_flag("--no-prune", o->no_prune, "Keep the whole WordPiece vocabulary");
-  command->add_flag("--resume", o->resume, "Continue from CKPT.state");
-  command->add_flag("--quiet", o->quiet, "No progress lines");
+  add_resume_option(command, o->resume);
+  add_quiet_option(command, &o->quiet);
   add_threads_option(command, o->threads);
   command->callback([o] {
     const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, o->threads);

@@ -1,0 +1,80 @@
+#pragma once
+// The command line's one vocabulary (issue 15 item 5, issue 12 item 6): every option that more than one
+// command takes is declared here, once, with one name, one meaning and one default, and every command
+// declares it through these functions. docs/cli.md (its hand-written preamble, tools/cli-preamble.md)
+// has the table of names.
+//
+// Names follow what most commands already used and what Hugging Face users know (`--learning-rate`,
+// `--batch-size`, `--max-length`, `--seed`, `--weight-decay`). `--batch-size` is the number of examples
+// processed together everywhere: in training it is the examples of one optimizer step (the results depend
+// on it); in evaluation and simulation it is how many examples are simulated at once (throughput only, the
+// results do not depend on it), like Hugging Face's per-device eval batch size. `--steps` is always the
+// number of time steps T of the simulation; optimizer steps are `optimizer_steps` in the JSON summaries.
+//
+// Renamed options are refused with one line naming the new option (exit 2), not kept as silent aliases
+// (add_renamed_options).
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace spikingbert::tools {
+
+// Examples per optimizer step of train-teacher and distill (the paper's batch of 32, method doc §6.4).
+inline constexpr int kTrainingBatchSize = 32;
+// Examples simulated at once by run, sweep, run-teacher and the dev evaluations of training: enough
+// concurrent sentences to keep every thread busy (throughput only).
+inline constexpr int kSimulationBatchSize = 32;
+
+// --model: a spiking model folder or checkpoint. `model` stays empty when not given; resolve it with
+// default_to_shipped_student.
+CLI::Option* add_student_model_option(CLI::App* command, std::string& model);
+// When `model` is empty: the shipped SST-2 student (models/pretrained/sst2/student.h5), with one line on
+// stderr naming it. Throws io::InputError naming --model when nothing is shipped.
+void default_to_shipped_student(const std::string& command, std::string& model);
+
+// --task: a GLUE task name (io::glue_task_names).
+CLI::Option* add_task_option(CLI::App* command, std::string& task, const std::string& what = "GLUE task");
+// --data: a GLUE TSV file.
+CLI::Option* add_data_option(CLI::App* command, std::string& data, const std::string& what);
+// --vocab: a WordPiece vocabulary file (default: the shipped bert-base-uncased).
+CLI::Option* add_vocab_option(CLI::App* command, std::string& vocab);
+// --max-length N: tokens per example, [CLS] and [SEP] included; 0 (not given): the task's default, 64 for
+// SST-2 and 128 otherwise (models/GlueSimulation.hpp). `what` replaces the description where a command
+// uses the length differently (tokenize, data).
+CLI::Option* add_max_length_option(CLI::App* command, int& max_length, const std::string& what = {});
+// --batch-size N, examples per optimizer step (default kTrainingBatchSize).
+CLI::Option* add_training_batch_size_option(CLI::App* command, int& batch_size);
+// --batch-size N, examples simulated at once (default kSimulationBatchSize; results do not depend on it).
+CLI::Option* add_simulation_batch_size_option(CLI::App* command, int& batch_size, const std::string& what = {});
+// --learning-rate: the peak learning rate of the warm-up-then-decay schedule.
+CLI::Option* add_learning_rate_option(CLI::App* command, double& learning_rate);
+// --seed.
+CLI::Option* add_seed_option(CLI::App* command, std::uint64_t& seed, const std::string& what);
+// --limit N: only the first N examples of --data (0 = all).
+CLI::Option* add_limit_option(CLI::App* command, int& limit);
+// --json: end stdout with one JSON summary line.
+CLI::Option* add_json_option(CLI::App* command, bool& json);
+// --threads N: 1 <= N <= kMaximumThreads worker threads, default all cores (results do not depend on it).
+CLI::Option* add_threads_option(CLI::App* command, int& threads, const std::string& what = "Worker threads");
+// --quiet: no progress lines on stderr (commands/Progress.hpp); also sets *quiet for a command that passes
+// the flag on (the trainers).
+CLI::Option* add_quiet_option(CLI::App* command, bool* quiet = nullptr);
+
+// The options of train-teacher and distill: the schedule, the data and the resumable state. Each keeps the
+// value it is given as its default.
+CLI::Option* add_epochs_option(CLI::App* command, double& epochs);
+CLI::Option* add_warmup_option(CLI::App* command, double& warmup);
+CLI::Option* add_weight_decay_option(CLI::App* command, double& weight_decay);
+CLI::Option* add_evaluations_per_epoch_option(CLI::App* command, int& evaluations);
+CLI::Option* add_data_dir_option(CLI::App* command, std::string& data_dir);
+CLI::Option* add_train_limit_option(CLI::App* command, std::int64_t& limit);
+CLI::Option* add_validation_size_option(CLI::App* command, std::int64_t& size);
+CLI::Option* add_resume_option(CLI::App* command, bool& resume);
+
+// On every subcommand of `app`: each retired option name this subcommand does not use for something else
+// (--batch, --lr, --max-seq-length, --seq, --file) fails with `command line:--OLD: was renamed (expected
+// --NEW)`, exit 2. Hidden from --help.
+void add_renamed_options(CLI::App& app);
+
+}  // namespace spikingbert::tools
