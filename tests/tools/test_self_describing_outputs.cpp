@@ -141,5 +141,20 @@ TEST_CASE("run --inputs simulates real tokens only: the same rows padded to 6 or
         }
   }
   CHECK(padded_checked > 0);
+
+  // A mask that is not ones then zeros has no real-token prefix to simulate: one line, exit 2.
+  const auto holed = (folder / "holed.h5").string();
+  {
+    spikingbert::io::Hdf5Writer writer(holed);
+    writer.write_ints("inputs/input_ids", {1, 4}, {2, 5, 6, 3}, 4);
+    writer.write_ints("inputs/segment_ids", {1, 4}, {0, 0, 0, 0}, 4);
+    writer.write_ints("inputs/attention_mask", {1, 4}, {1, 0, 1, 1}, 4);
+    writer.commit();
+  }
+  const auto bad = run_spikingbert("run --model '" + test_data("tiny") + "' --inputs '" + holed + "' --output '" +
+                                   (folder / "bad.h5").string() + "' --steps 2");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("inputs/attention_mask[0][2]: a real token after padding") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(folder / "bad.h5"));
   std::filesystem::remove_all(folder);
 }
