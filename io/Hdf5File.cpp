@@ -352,6 +352,41 @@ IntTensor Hdf5Reader::read_ints(const std::string& dataset_path) const {
   return tensor;
 }
 
+std::vector<std::string> Hdf5Reader::read_strings(const std::string& dataset_path) const {
+  const Lock lock(hdf5_mutex());
+  const std::string place = absolute(dataset_path);
+  const H5I_type_t type = object_type(file_, place);
+  if (type == H5I_BADID) throw InputError(path_.string(), place, "dataset missing", "a dataset at this path");
+  if (type != H5I_DATASET) throw InputError(path_.string(), place, "is a group, not a dataset", "a dataset");
+  const Handle dataset(H5Dopen2(file_, place.c_str(), H5P_DEFAULT), H5Dclose);
+  const Handle file_type(H5Dget_type(dataset.get()), H5Tclose);
+  const Handle space(H5Dget_space(dataset.get()), H5Sclose);
+  if (!dataset.valid() || !file_type.valid() || !space.valid()) {
+    throw InputError(path_.string(), place, "cannot open the dataset", "a readable dataset");
+  }
+  if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0) {
+    throw InputError(path_.string(), place, "dtype is " + class_name(H5Tget_class(file_type.get())),
+                     "a dataset of variable-length strings");
+  }
+  const Shape shape = shape_of_space(space.get(), path_.string(), place);
+  if (shape.size() != 1) throw InputError(path_.string(), place, "shape " + shape_to_string(shape), "a 1-D dataset");
+  if (!global_heap_checked_) {  // libhdf5 would trust a corrupt heap object's size (Hdf5GlobalHeap.hpp)
+    check_global_heap_collections(path_);
+    global_heap_checked_ = true;
+  }
+  const Handle memory_type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(memory_type.get(), H5T_VARIABLE);
+  H5Tset_cset(memory_type.get(), H5Tget_cset(file_type.get()));
+  std::vector<char*> pointers(static_cast<std::size_t>(shape[0]), nullptr);
+  if (!pointers.empty() && H5Dread(dataset.get(), memory_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0) {
+    throw InputError(path_.string(), place, "cannot read the dataset", "a readable dataset");
+  }
+  std::vector<std::string> strings;
+  for (const char* text : pointers) strings.emplace_back(text == nullptr ? "" : text);
+  if (!pointers.empty()) H5Dvlen_reclaim(memory_type.get(), space.get(), H5P_DEFAULT, pointers.data());
+  return strings;
+}
+
 std::vector<std::string> Hdf5Reader::list(const std::string& group_path) const {
   const Lock lock(hdf5_mutex());
   const std::string place = absolute(group_path);
@@ -469,28 +504,125 @@ std::vector<std::string> Hdf5Reader::read_attribute_strings(const std::string& o
 
 // ---------------------------------------------------------------------------------------------- writer
 
-Hdf5Writer::Hdf5Writer(const std::filesystem::path& destination) : atomic_(destination) {
+namespace {
+
+// Streamed files: a metadata cache capped at kStreamedMetadataCacheBytes (HDF5's default adaptive cache may
+// grow to 32 MiB as the chunk index grows; the cap keeps a long run's memory flat) and no libhdf5 file lock
+// (PartialFile holds a flock on the file, and flock is per open file: libhdf5's own would conflict).
+constexpr std::size_t kStreamedMetadataCacheBytes = 4 << 20;
+// Extendible datasets are only appended to: a chunk cache of two chunks holds the one being filled, and
+// full chunks leave first (w0 = 1). HDF5's default 1 MiB per dataset would keep already-written small
+// chunks, which looks like growth over a long run. Hash slots: a prime, HDF5's advice.
+constexpr std::size_t kAppendChunkCacheSlots = 101;
+constexpr std::size_t kAppendChunkCacheChunks = 2;
+
+hid_t string_type() {
+  const hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  return type;
+}
+
+// Objects are created without modification times (HDF5 stores them by default), so equal contents give
+// equal bytes: a trace written by several ranks is the same file as one rank's (docs/scaling.md).
+hid_t untimed(hid_t creation_properties) {
+  H5Pset_obj_track_times(creation_properties, 0);
+  return creation_properties;
+}
+
+// Creates every missing group on the way to `place` (without times; see untimed).
+bool create_parent_groups(hid_t file, const std::string& place) {
+  for (auto slash = place.find('/', 1); slash != std::string::npos; slash = place.find('/', slash + 1)) {
+    const std::string group = place.substr(0, slash);
+    if (link_exists(file, group)) continue;
+    const Handle creation(untimed(H5Pcreate(H5P_GROUP_CREATE)), H5Pclose);
+    const hid_t created = H5Gcreate2(file, group.c_str(), H5P_DEFAULT, creation.get(), H5P_DEFAULT);
+    if (created < 0) return false;
+    H5Gclose(created);
+  }
+  return true;
+}
+
+}  // namespace
+
+Hdf5Writer::Hdf5Writer(const std::filesystem::path& destination)
+    : atomic_(std::make_unique<AtomicFile>(destination)) {
   const Lock lock(hdf5_mutex());
   silence_hdf5_errors();
-  file_ = H5Fcreate(atomic_.temporary_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  file_ = H5Fcreate(atomic_->temporary_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (file_ < 0) {
     throw InputError(destination.string(), "", "cannot create the HDF5 file", "a writable location");
   }
 }
 
-Hdf5Writer::~Hdf5Writer() {
-  // Never throws (it runs while an exception unwinds, e.g. a full disk): a failed close is ignored here,
-  // the file is abandoned and AtomicFile's destructor then removes the uncommitted temporary.
+Hdf5Writer::Hdf5Writer(const std::filesystem::path& destination, Streamed)
+    : partial_(std::make_unique<PartialFile>(destination)) {
   const Lock lock(hdf5_mutex());
-  if (file_ >= 0) abandon_file(file_);
+  silence_hdf5_errors();
+  const Handle creation(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  // Never reuse freed space (H5F_FSPACE_STRATEGY_NONE: every allocation comes from the end of the file).
+  // When a compressed chunk grows, HDF5 writes it to new space and frees the old copy; reusing that space
+  // before the next flush could overwrite a chunk the last flushed index still points to.
+  const Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5AC_cache_config_t config;
+  config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  bool ready = creation.valid() && access.valid() &&
+               H5Pset_file_space_strategy(creation.get(), H5F_FSPACE_STRATEGY_NONE, 0, 1) >= 0 &&
+               H5Pget_mdc_config(access.get(), &config) >= 0;
+  if (ready) {
+    config.max_size = kStreamedMetadataCacheBytes;
+    config.initial_size = std::min<std::size_t>(config.initial_size, kStreamedMetadataCacheBytes);
+    config.min_size = std::min<std::size_t>(config.min_size, config.initial_size);
+    config.set_initial_size = true;
+    ready = H5Pset_mdc_config(access.get(), &config) >= 0 && H5Pset_file_locking(access.get(), false, true) >= 0;
+  }
+  if (ready) file_ = H5Fcreate(partial_->path().c_str(), H5F_ACC_TRUNC, creation.get(), access.get());
+  if (file_ < 0) {
+    partial_->discard();
+    throw InputError(partial_->path().string(), "", "cannot create the HDF5 file", "a writable location");
+  }
+}
+
+const std::filesystem::path& Hdf5Writer::destination() const {
+  return atomic_ ? atomic_->destination() : partial_->destination();
+}
+
+Hdf5Writer::~Hdf5Writer() {
+  // Never throws (it runs while an exception unwinds, e.g. a full disk). An atomic writer's file is
+  // abandoned and AtomicFile's destructor removes the uncommitted temporary. A streamed writer's
+  // FILE.partial is closed cleanly and kept, unless a write failed: then it is abandoned and removed.
+  const Lock lock(hdf5_mutex());
+  if (file_ < 0) return;
+  if (partial_ && !failed_) {
+    close_datasets();
+    const bool closed = H5Fclose(file_) >= 0;
+    file_ = -1;
+    if (!closed) partial_->discard();
+    return;
+  }
+  open_datasets_.clear();  // abandon_file closes them
+  abandon_file(file_);
   file_ = -1;
+  if (partial_) partial_->discard();
+}
+
+void Hdf5Writer::fail(const std::string& place, const std::string& what) {
+  failed_ = true;
+  throw InputError(destination().string(), place, what, "a writable location with free space");
+}
+
+void Hdf5Writer::close_datasets() {
+  for (const auto& [path, dataset] : open_datasets_) H5Dclose(dataset);
+  open_datasets_.clear();
 }
 
 void Hdf5Writer::close() {
   if (file_ >= 0) {
+    close_datasets();
     const herr_t status = H5Fclose(file_);
     if (status < 0) {  // the identifier is spent: closing it again crashes libhdf5 1.10.8
       file_ = -1;
+      if (partial_) partial_->discard();
       throw InputError(destination().string(), "", "cannot finish the HDF5 file (disk full or write error)",
                        "a writable location with free space");
     }
@@ -501,8 +633,10 @@ void Hdf5Writer::close() {
 void Hdf5Writer::commit() {
   const Lock lock(hdf5_mutex());
   if (file_ < 0) throw std::logic_error("Hdf5Writer::commit called twice");
+  if (failed_) throw std::logic_error("Hdf5Writer::commit after a failed write");
   close();
-  atomic_.commit();
+  if (atomic_) atomic_->commit();
+  else partial_->commit();
 }
 
 void Hdf5Writer::write_dataset(const std::string& dataset_path, const Shape& shape, std::int64_t file_type,
@@ -516,16 +650,14 @@ void Hdf5Writer::write_dataset(const std::string& dataset_path, const Shape& sha
   const Handle space(shape.empty() ? H5Screate(H5S_SCALAR)
                                    : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                      H5Sclose);
-  const Handle link_properties(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-  H5Pset_create_intermediate_group(link_properties.get(), 1);
+  if (!create_parent_groups(file_, place)) fail(place, "cannot create the groups above the dataset");
+  const Handle creation(untimed(H5Pcreate(H5P_DATASET_CREATE)), H5Pclose);
   const Handle dataset(
-      H5Dcreate2(file_, place.c_str(), file_type, space.get(), link_properties.get(), H5P_DEFAULT, H5P_DEFAULT),
+      H5Dcreate2(file_, place.c_str(), file_type, space.get(), H5P_DEFAULT, creation.get(), H5P_DEFAULT),
       H5Dclose);
-  if (!dataset.valid()) {
-    throw InputError(destination().string(), place, "cannot create the dataset", "a valid dataset path");
-  }
+  if (!dataset.valid()) fail(place, "cannot create the dataset");
   if (value_count > 0 && H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-    throw InputError(destination().string(), place, "cannot write the dataset", "a writable location");
+    fail(place, "cannot write the dataset");
   }
 }
 
@@ -580,13 +712,22 @@ void Hdf5Writer::write_uints(const std::string& dataset_path, const Shape& shape
   write_dataset(dataset_path, shape, file_type, H5T_NATIVE_UINT64, values.data(), values.size());
 }
 
+void Hdf5Writer::write_strings(const std::string& dataset_path, const std::vector<std::string>& values) {
+  const Lock lock(hdf5_mutex());
+  const Handle type(string_type(), H5Tclose);
+  std::vector<const char*> pointers;
+  for (const auto& value : values) pointers.push_back(value.c_str());
+  write_dataset(dataset_path, {static_cast<std::int64_t>(values.size())}, type.get(), type.get(), pointers.data(),
+                pointers.size());
+}
+
 void Hdf5Writer::create_group(const std::string& group_path) {
   const Lock lock(hdf5_mutex());
   const Handle object(open_or_create_object(group_path), H5Oclose);
 }
 
 void Hdf5Writer::create_extendible(const std::string& dataset_path, Hdf5Element element, const Shape& row_shape,
-                                   std::int64_t rows_per_chunk, int gzip_level) {
+                                   std::int64_t rows_per_chunk, int gzip_level, std::optional<double> fill) {
   const Lock lock(hdf5_mutex());
   if (file_ < 0) throw std::logic_error("Hdf5Writer used after commit");
   if (rows_per_chunk <= 0) throw std::invalid_argument("rows_per_chunk must be positive");
@@ -601,20 +742,62 @@ void Hdf5Writer::create_extendible(const std::string& dataset_path, Hdf5Element 
     chunk.push_back(static_cast<hsize_t>(size));
   }
   const Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()), H5Sclose);
-  const Handle creation(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  const Handle creation(untimed(H5Pcreate(H5P_DATASET_CREATE)), H5Pclose);
   H5Pset_chunk(creation.get(), static_cast<int>(chunk.size()), chunk.data());
   if (gzip_level > 0) {
     H5Pset_shuffle(creation.get());  // byte shuffling makes spike and count data compress far better
     H5Pset_deflate(creation.get(), static_cast<unsigned>(gzip_level));
   }
-  const Handle link_properties(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-  H5Pset_create_intermediate_group(link_properties.get(), 1);
-  const Handle dataset(H5Dcreate2(file_, place.c_str(), element_file_type(element), space.get(),
-                                  link_properties.get(), creation.get(), H5P_DEFAULT),
-                       H5Dclose);
-  if (!dataset.valid()) {
-    throw InputError(destination().string(), place, "cannot create the dataset", "a valid dataset path");
+  if (fill) {
+    const double value = *fill;
+    H5Pset_fill_value(creation.get(), H5T_NATIVE_DOUBLE, &value);
   }
+  if (!create_parent_groups(file_, place)) fail(place, "cannot create the groups above the dataset");
+  const Handle dataset(H5Dcreate2(file_, place.c_str(), element_file_type(element), space.get(), H5P_DEFAULT,
+                                  creation.get(), H5P_DEFAULT),
+                       H5Dclose);
+  if (!dataset.valid()) fail(place, "cannot create the dataset");
+}
+
+void Hdf5Writer::create_extendible_strings(const std::string& dataset_path, std::int64_t rows_per_chunk) {
+  const Lock lock(hdf5_mutex());
+  if (file_ < 0) throw std::logic_error("Hdf5Writer used after commit");
+  if (rows_per_chunk <= 0) throw std::invalid_argument("rows_per_chunk must be positive");
+  const std::string place = absolute(dataset_path);
+  if (link_exists(file_, place)) throw std::logic_error("HDF5 dataset " + place + " written twice");
+  const hsize_t dims = 0, max_dims = H5S_UNLIMITED, chunk = static_cast<hsize_t>(rows_per_chunk);
+  const Handle space(H5Screate_simple(1, &dims, &max_dims), H5Sclose);
+  const Handle creation(untimed(H5Pcreate(H5P_DATASET_CREATE)), H5Pclose);
+  H5Pset_chunk(creation.get(), 1, &chunk);
+  if (!create_parent_groups(file_, place)) fail(place, "cannot create the groups above the dataset");
+  const Handle type(string_type(), H5Tclose);
+  const Handle dataset(
+      H5Dcreate2(file_, place.c_str(), type.get(), space.get(), H5P_DEFAULT, creation.get(), H5P_DEFAULT),
+      H5Dclose);
+  if (!dataset.valid()) fail(place, "cannot create the dataset");
+}
+
+std::int64_t Hdf5Writer::open_dataset(const std::string& place) {
+  const auto found = open_datasets_.find(place);
+  if (found != open_datasets_.end()) return found->second;
+  const Handle access(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
+  hid_t dataset = H5Dopen2(file_, place.c_str(), H5P_DEFAULT);
+  if (dataset < 0) throw std::logic_error("append_rows: no dataset " + place);
+  // Reopened with a chunk cache of two chunks (kAppendChunkCacheChunks), kept open until the file closes.
+  const Handle creation(H5Dget_create_plist(dataset), H5Pclose);
+  const Handle type(H5Dget_type(dataset), H5Tclose);
+  const Handle space(H5Dget_space(dataset), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> chunk(static_cast<std::size_t>(std::max(rank, 1)), 1);
+  std::size_t chunk_bytes = H5Tget_size(type.get());
+  if (H5Pget_chunk(creation.get(), rank, chunk.data()) >= 0)
+    for (const auto extent : chunk) chunk_bytes *= extent;
+  H5Dclose(dataset);
+  H5Pset_chunk_cache(access.get(), kAppendChunkCacheSlots, kAppendChunkCacheChunks * chunk_bytes, 1.0);
+  dataset = H5Dopen2(file_, place.c_str(), access.get());
+  if (dataset < 0) throw std::logic_error("append_rows: no dataset " + place);
+  open_datasets_.emplace(place, dataset);
+  return dataset;
 }
 
 void Hdf5Writer::append_raw(const std::string& dataset_path, Hdf5Element element, const void* data,
@@ -622,13 +805,12 @@ void Hdf5Writer::append_raw(const std::string& dataset_path, Hdf5Element element
   const Lock lock(hdf5_mutex());
   if (file_ < 0) throw std::logic_error("Hdf5Writer used after commit");
   const std::string place = absolute(dataset_path);
-  const Handle dataset(H5Dopen2(file_, place.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dataset.valid()) throw std::logic_error("append_rows: no dataset " + place);
-  const Handle stored_type(H5Dget_type(dataset.get()), H5Tclose);
+  const hid_t dataset = open_dataset(place);
+  const Handle stored_type(H5Dget_type(dataset), H5Tclose);
   if (H5Tequal(stored_type.get(), element_file_type(element)) <= 0) {
     throw std::logic_error("append_rows: element type differs from the dataset's at " + place);
   }
-  const Handle old_space(H5Dget_space(dataset.get()), H5Sclose);
+  const Handle old_space(H5Dget_space(dataset), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(old_space.get());
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   H5Sget_simple_extent_dims(old_space.get(), dims.data(), nullptr);
@@ -644,23 +826,43 @@ void Hdf5Writer::append_raw(const std::string& dataset_path, Hdf5Element element
   start[0] = dims[0];
   block[0] = new_rows;
   dims[0] += new_rows;
-  if (H5Dset_extent(dataset.get(), dims.data()) < 0) {
-    throw InputError(destination().string(), place, "cannot extend the dataset", "a writable location");
-  }
-  const Handle file_space(H5Dget_space(dataset.get()), H5Sclose);
+  if (H5Dset_extent(dataset, dims.data()) < 0) fail(place, "cannot extend the dataset");
+  const Handle file_space(H5Dget_space(dataset), H5Sclose);
   H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, block.data(), nullptr);
   const Handle memory_space(H5Screate_simple(static_cast<int>(block.size()), block.data(), nullptr), H5Sclose);
-  if (H5Dwrite(dataset.get(), element_type(element), memory_space.get(), file_space.get(), H5P_DEFAULT, data) < 0) {
-    throw InputError(destination().string(), place, "cannot write the dataset", "a writable location");
+  if (H5Dwrite(dataset, element_type(element), memory_space.get(), file_space.get(), H5P_DEFAULT, data) < 0) {
+    fail(place, "cannot write the dataset");
+  }
+}
+
+void Hdf5Writer::append_strings(const std::string& dataset_path, const std::vector<std::string>& values) {
+  const Lock lock(hdf5_mutex());
+  if (file_ < 0) throw std::logic_error("Hdf5Writer used after commit");
+  if (values.empty()) return;
+  const std::string place = absolute(dataset_path);
+  const hid_t dataset = open_dataset(place);
+  const Handle type(string_type(), H5Tclose);
+  const Handle old_space(H5Dget_space(dataset), H5Sclose);
+  if (H5Sget_simple_extent_ndims(old_space.get()) != 1) throw std::logic_error("append_strings: not 1-D at " + place);
+  hsize_t rows = 0;
+  H5Sget_simple_extent_dims(old_space.get(), &rows, nullptr);
+  const hsize_t start = rows, block = values.size(), extent = rows + values.size();
+  if (H5Dset_extent(dataset, &extent) < 0) fail(place, "cannot extend the dataset");
+  const Handle file_space(H5Dget_space(dataset), H5Sclose);
+  H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &block, nullptr);
+  const Handle memory_space(H5Screate_simple(1, &block, nullptr), H5Sclose);
+  std::vector<const char*> pointers;
+  for (const auto& value : values) pointers.push_back(value.c_str());
+  if (H5Dwrite(dataset, type.get(), memory_space.get(), file_space.get(), H5P_DEFAULT, pointers.data()) < 0) {
+    fail(place, "cannot write the dataset");
   }
 }
 
 std::int64_t Hdf5Writer::rows(const std::string& dataset_path) {
   const Lock lock(hdf5_mutex());
   const std::string place = absolute(dataset_path);
-  const Handle dataset(H5Dopen2(file_, place.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dataset.valid()) throw std::logic_error("rows: no dataset " + place);
-  const Handle space(H5Dget_space(dataset.get()), H5Sclose);
+  const hid_t dataset = open_dataset(place);
+  const Handle space(H5Dget_space(dataset), H5Sclose);
   hsize_t dims[H5S_MAX_RANK];
   if (H5Sget_simple_extent_ndims(space.get()) < 1) return 0;
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
@@ -669,20 +871,14 @@ std::int64_t Hdf5Writer::rows(const std::string& dataset_path) {
 
 void Hdf5Writer::flush() {
   const Lock lock(hdf5_mutex());
-  if (file_ >= 0 && H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) {
-    throw InputError(destination().string(), "", "cannot flush the HDF5 file", "a writable location");
-  }
+  if (file_ >= 0 && H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) fail("/", "cannot flush the HDF5 file");
 }
 
 std::int64_t Hdf5Writer::open_or_create_object(const std::string& object_path) {
   if (file_ < 0) throw std::logic_error("Hdf5Writer used after commit");
   const std::string place = absolute(object_path);
   if (link_exists(file_, place)) return H5Oopen(file_, place.c_str(), H5P_DEFAULT);
-  const Handle link_properties(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-  H5Pset_create_intermediate_group(link_properties.get(), 1);
-  const hid_t group = H5Gcreate2(file_, place.c_str(), link_properties.get(), H5P_DEFAULT, H5P_DEFAULT);
-  if (group < 0) throw InputError(destination().string(), place, "cannot create the group", "a valid group path");
-  H5Gclose(group);
+  if (!create_parent_groups(file_, place + "/")) fail(place, "cannot create the group");  // the group itself too
   return H5Oopen(file_, place.c_str(), H5P_DEFAULT);
 }
 
@@ -691,17 +887,44 @@ void Hdf5Writer::write_attribute_raw(const std::string& object_path, const std::
   const Lock lock(hdf5_mutex());
   const Handle object(open_or_create_object(object_path), H5Oclose);
   const std::string place = absolute(object_path) + " attribute '" + name + "'";
-  if (!object.valid()) throw InputError(destination().string(), place, "cannot open the object", "a group or dataset");
-  if (H5Aexists(object.get(), name.c_str()) > 0) H5Adelete(object.get(), name.c_str());
+  if (!object.valid()) fail(place, "cannot open the object");
   std::vector<hsize_t> dims(shape.begin(), shape.end());
   const Handle space(shape.empty() ? H5Screate(H5S_SCALAR)
                                    : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                      H5Sclose);
+  if (H5Aexists(object.get(), name.c_str()) > 0) {
+    // An attribute of the same type and shape is rewritten in place (a counter updated after every
+    // example): deleting and re-creating it would leave dead space in a streamed file, which never reuses it.
+    const Handle existing(H5Aopen(object.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+    const Handle existing_type(existing.valid() ? H5Aget_type(existing.get()) : -1, H5Tclose);
+    const Handle existing_space(existing.valid() ? H5Aget_space(existing.get()) : -1, H5Sclose);
+    if (existing_type.valid() && existing_space.valid() && H5Tequal(existing_type.get(), file_type) > 0 &&
+        H5Sextent_equal(existing_space.get(), space.get()) > 0) {
+      if (element_count(shape) > 0 && H5Awrite(existing.get(), memory_type, data) < 0) fail(place, "cannot write the attribute");
+      return;
+    }
+    H5Adelete(object.get(), name.c_str());
+  }
   const Handle attribute(H5Acreate2(object.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
                          H5Aclose);
   if (!attribute.valid() || (element_count(shape) > 0 && H5Awrite(attribute.get(), memory_type, data) < 0)) {
-    throw InputError(destination().string(), place, "cannot write the attribute", "a writable location");
+    fail(place, "cannot write the attribute");
   }
+}
+
+void Hdf5Writer::write_uint32_attribute(const std::string& object_path, const std::string& name,
+                                        const std::vector<std::uint32_t>& values) {
+  const Shape shape = values.size() == 1 ? Shape{} : Shape{static_cast<std::int64_t>(values.size())};
+  write_attribute_raw(object_path, name, H5T_STD_U32LE, H5T_NATIVE_UINT32, shape, values.data());
+}
+
+void Hdf5Writer::write_enum_attribute(const std::string& object_path, const std::string& name,
+                                      const std::vector<std::pair<std::string, std::int8_t>>& members,
+                                      std::int8_t value) {
+  const Lock lock(hdf5_mutex());
+  const Handle type(H5Tenum_create(H5T_STD_I8LE), H5Tclose);
+  for (const auto& [member, member_value] : members) H5Tenum_insert(type.get(), member.c_str(), &member_value);
+  write_attribute_raw(object_path, name, type.get(), type.get(), {}, &value);
 }
 
 void Hdf5Writer::write_attribute(const std::string& object_path, const std::string& name, double value) {
@@ -735,14 +958,12 @@ void Hdf5Writer::write_attribute(const std::string& object_path, const std::stri
 void Hdf5Writer::write_attribute(const std::string& object_path, const std::string& name,
                                  const std::vector<std::string>& values) {
   const Lock lock(hdf5_mutex());
-  const Handle string_type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(string_type.get(), H5T_VARIABLE);
-  H5Tset_cset(string_type.get(), H5T_CSET_UTF8);
+  const Handle type(string_type(), H5Tclose);
   std::vector<const char*> pointers;
   for (const auto& value : values) pointers.push_back(value.c_str());
   // A single string is written as a scalar attribute (what h5py writes for attrs["x"] = "text").
   const Shape shape = values.size() == 1 ? Shape{} : Shape{static_cast<std::int64_t>(values.size())};
-  write_attribute_raw(object_path, name, string_type.get(), string_type.get(), shape, pointers.data());
+  write_attribute_raw(object_path, name, type.get(), type.get(), shape, pointers.data());
 }
 
 }  // namespace spikingbert::io

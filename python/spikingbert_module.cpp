@@ -435,7 +435,8 @@ py::dict attributes(const sb::io::Hdf5Reader& reader, const std::string& path) {
   return result;
 }
 
-// Every dataset under `path` (integers as int64, reals as float64) into nested dicts; the attributes of
+// Every dataset under `path` (integers as int64, reals as float64, 1-D variable-length strings as lists
+// of str) into nested dicts; the attributes of
 // each group and dataset under "<name>.attrs" keys of its parent ("attrs" for the root).
 void read_group(const sb::io::Hdf5Reader& reader, const std::string& path, py::dict& out) {
   for (const auto& child : reader.list(path)) {
@@ -453,7 +454,11 @@ void read_group(const sb::io::Hdf5Reader& reader, const std::string& path, py::d
         try {
           out[py::str(child)] = to_numpy(reader.read_doubles(child_path), dims);
         } catch (const sb::io::InputError&) {
-          continue;  // strings or compound data: not numeric, left out
+          try {
+            out[py::str(child)] = reader.read_strings(child_path);  // e.g. names, word pieces: a list of str
+          } catch (const sb::io::InputError&) {
+            continue;  // compound or fixed-length data: left out
+          }
         }
       }
     }
@@ -505,5 +510,6 @@ PYBIND11_MODULE(spikingbert, m) {
            "Loss and parameter gradients (mode: analog-twin, implicit or feedback), as `spikingbert grad`");
 
   m.def("read_hdf5", &read_hdf5, py::arg("file"),
-        "Every numeric dataset of an HDF5 file (a trace, a run or grad output) as nested dicts of numpy arrays");
+        "Every dataset of an HDF5 file (a trace, a run or grad output) as nested dicts: numbers as numpy arrays, "
+        "string datasets (sub-layer names, word pieces) as lists of str; attributes under '<name>.attrs'");
 }

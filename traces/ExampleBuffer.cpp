@@ -23,12 +23,7 @@ void ExampleBuffer::begin_run(const RunInfo& run, TraceLevel level) {
     if (population.name.empty() || population.name.find('/') != std::string::npos) {
       contract_error("population name '" + population.name + "' must be non-empty and contain no '/'");
     }
-    if (population.seq <= 0 || population.width <= 0) {
-      contract_error("population '" + population.name + "' needs seq > 0 and width > 0");
-    }
-    if (population.size() > std::int64_t{std::numeric_limits<std::uint32_t>::max()}) {
-      contract_error("population '" + population.name + "' has more neurons than 32-bit node ids hold");
-    }
+    if (population.width <= 0) contract_error("population '" + population.name + "' needs width > 0");
   }
   run_ = run;
   level_ = level;
@@ -38,6 +33,12 @@ void ExampleBuffer::begin_run(const RunInfo& run, TraceLevel level) {
 void ExampleBuffer::begin_example(std::int64_t example_index, std::int64_t tokens) {
   if (!in_run_) contract_error("begin_example before begin_run");
   if (in_example_) contract_error("begin_example inside an example (end_example missing)");
+  if (tokens <= 0) contract_error("begin_example: an example needs at least one token");
+  for (const auto& population : run_.populations) {
+    if (tokens * population.width > std::int64_t{std::numeric_limits<std::uint32_t>::max()}) {
+      contract_error("population '" + population.name + "' has more neurons than 32-bit node ids hold");
+    }
+  }
   const auto populations = population_count();
   example_index_ = example_index;
   tokens_ = tokens;
@@ -50,7 +51,17 @@ void ExampleBuffer::begin_example(std::int64_t example_index, std::int64_t token
   residual_max_.assign(cells, kNotRecorded);
   spikes_.assign(populations, {});
   final_asr_.assign(populations, {});
+  word_pieces_.clear();
   in_example_ = true;
+}
+
+void ExampleBuffer::record_word_pieces(std::span<const std::string> word_pieces) {
+  if (!in_example_) contract_error("record_word_pieces outside begin_example/end_example");
+  if (static_cast<std::int64_t>(word_pieces.size()) != tokens_) {
+    contract_error("record_word_pieces: " + std::to_string(word_pieces.size()) + " pieces for " +
+                   std::to_string(tokens_) + " tokens");
+  }
+  word_pieces_.assign(word_pieces.begin(), word_pieces.end());
 }
 
 void ExampleBuffer::check_population(std::size_t population, const char* call) const {
@@ -82,7 +93,7 @@ void ExampleBuffer::record_spikes(std::size_t population, std::int64_t step,
   check_population(population, "record_spikes");
   check_step(step, "record_spikes");
   if (level_ < TraceLevel::spikes) return;  // not asked for: nothing kept
-  const auto size = static_cast<std::uint64_t>(run_.populations[population].size());
+  const auto size = static_cast<std::uint64_t>(tokens_ * run_.populations[population].width);
   auto& buffer = spikes_[population];
   for (const auto node : node_ids) {
     if (node >= size) {
@@ -98,10 +109,10 @@ void ExampleBuffer::record_spikes(std::size_t population, std::int64_t step,
 void ExampleBuffer::record_final_asr(std::size_t population, std::span<const float> asr) {
   check_population(population, "record_final_asr");
   if (level_ < TraceLevel::neurons) return;
-  const auto expected = static_cast<std::size_t>(run_.populations[population].size());
+  const auto expected = static_cast<std::size_t>(tokens_ * run_.populations[population].width);
   if (asr.size() != expected) {
     contract_error("record_final_asr: '" + run_.populations[population].name + "' got " +
-                   std::to_string(asr.size()) + " values, expected seq*width = " + std::to_string(expected));
+                   std::to_string(asr.size()) + " values, expected tokens*width = " + std::to_string(expected));
   }
   final_asr_[population].assign(asr.begin(), asr.end());
 }

@@ -2,12 +2,13 @@
 // Collects everything recorded for one example and checks the Recorder call contract
 // (traces/Recorder.hpp). Both backends use it: MemoryRecorder keeps finished buffers, Hdf5Recorder
 // writes them out at end_example. Memory is one example's worth: [populations x T] statistics, the
-// example's spikes (spikes level) and one [seq, width] ASR map per population (neurons level).
+// example's spikes (spikes level) and one [tokens, width] ASR map per population (neurons level).
 // Misuse of the contract (wrong order, index out of range) is a programming error: std::logic_error.
 #include "traces/Recorder.hpp"
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace spikingbert::traces {
@@ -21,6 +22,7 @@ class ExampleBuffer {
  public:
   void begin_run(const RunInfo& run, TraceLevel level);
   void begin_example(std::int64_t example_index, std::int64_t tokens);
+  void record_word_pieces(std::span<const std::string> word_pieces);  // exactly `tokens` of them
   void record_step(std::size_t population, std::int64_t step, const StepStatistics& statistics);
   void record_spikes(std::size_t population, std::int64_t step, std::span<const std::uint32_t> node_ids);
   void record_final_asr(std::size_t population, std::span<const float> asr);
@@ -41,13 +43,14 @@ class ExampleBuffer {
   std::int64_t steps() const { return steps_; }
   std::int64_t predicted_label() const { return predicted_label_; }
   std::int64_t label() const { return label_; }
+  const std::vector<std::string>& word_pieces() const { return word_pieces_; }  // empty if none recorded
   // Row-major [populations, max_steps]; NaN where nothing was recorded.
   const std::vector<double>& mean_asr() const { return mean_asr_; }
   const std::vector<double>& residual_mean_abs() const { return residual_mean_abs_; }
   const std::vector<double>& residual_max() const { return residual_max_; }
   const PopulationSpikes& spikes(std::size_t population) const { return spikes_.at(population); }
   // Empty below the neurons level.
-  const std::vector<float>& final_asr(std::size_t population) const { return final_asr_.at(population); }
+  const std::vector<float>& final_asr(std::size_t population) const { return final_asr_.at(population); }  // [tokens, width]
 
   void end_run();
 
@@ -61,6 +64,7 @@ class ExampleBuffer {
   bool in_example_ = false;
   std::int64_t example_index_ = -1, tokens_ = 0, steps_ = 0, predicted_label_ = -1, label_ = -1;
   std::int64_t last_recorded_step_ = -1;
+  std::vector<std::string> word_pieces_;
   std::vector<double> mean_asr_, residual_mean_abs_, residual_max_;
   std::vector<PopulationSpikes> spikes_;
   std::vector<std::vector<float>> final_asr_;

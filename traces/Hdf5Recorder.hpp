@@ -23,7 +23,7 @@ namespace spikingbert::traces {
 // the model has no physical time, so one step is declared to last 1 ms).
 inline constexpr double kStepDurationMs = 1.0;
 // Trace schema version written as root attribute `trace_schema_version` (docs/traces.md).
-inline constexpr std::int64_t kTraceSchemaVersion = 1;
+inline constexpr std::int64_t kTraceSchemaVersion = 2;  // 2: ragged per-token datasets (docs/traces.md §3)
 
 class Hdf5Recorder final : public Recorder {
  public:
@@ -39,6 +39,7 @@ class Hdf5Recorder final : public Recorder {
   TraceLevel level() const override;
   void begin_run(const RunInfo& run) override;
   void begin_example(std::int64_t example_index, std::int64_t tokens) override;
+  void record_word_pieces(std::span<const std::string> word_pieces) override;
   void record_step(std::size_t population, std::int64_t step, const StepStatistics& statistics) override;
   void record_spikes(std::size_t population, std::int64_t step, std::span<const std::uint32_t> node_ids) override;
   void record_final_asr(std::size_t population, std::span<const float> asr) override;

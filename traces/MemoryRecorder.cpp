@@ -6,20 +6,7 @@ namespace spikingbert::traces {
 
 void MemoryRecorder::end_example(const ExampleOutcome& outcome) {
   buffer_.finish(outcome);
-  RecordedExample example;
-  example.example_index = buffer_.example_index();
-  example.tokens = buffer_.tokens();
-  example.steps = buffer_.steps();
-  example.predicted_label = buffer_.predicted_label();
-  example.label = buffer_.label();
-  example.mean_asr = buffer_.mean_asr();
-  example.residual_mean_abs = buffer_.residual_mean_abs();
-  example.residual_max = buffer_.residual_max();
-  for (std::size_t population = 0; population < buffer_.population_count(); ++population) {
-    example.spikes.push_back(buffer_.spikes(population));
-    example.final_asr.push_back(buffer_.final_asr(population));
-  }
-  examples_.push_back(std::move(example));
+  examples_.push_back(record_of(buffer_));
 }
 
 std::vector<double> MemoryRecorder::series(const std::vector<double>& table, std::size_t example,

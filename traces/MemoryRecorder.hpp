@@ -3,18 +3,12 @@
 // (e.g. convergence analysis right after a short run). Memory grows with the number of examples, so
 // long runs use Hdf5Recorder instead.
 #include "traces/ExampleBuffer.hpp"
+#include "traces/RecordedExample.hpp"
 #include "traces/Recorder.hpp"
 
 #include <vector>
 
 namespace spikingbert::traces {
-
-struct RecordedExample {
-  std::int64_t example_index = -1, tokens = 0, steps = 0, predicted_label = -1, label = -1;
-  std::vector<double> mean_asr, residual_mean_abs, residual_max;  // [populations, T], NaN = not recorded
-  std::vector<PopulationSpikes> spikes;                           // per population (spikes level)
-  std::vector<std::vector<float>> final_asr;                      // per population (neurons level)
-};
 
 class MemoryRecorder final : public Recorder {
  public:
@@ -25,6 +19,7 @@ class MemoryRecorder final : public Recorder {
   void begin_example(std::int64_t example_index, std::int64_t tokens) override {
     buffer_.begin_example(example_index, tokens);
   }
+  void record_word_pieces(std::span<const std::string> word_pieces) override { buffer_.record_word_pieces(word_pieces); }
   void record_step(std::size_t population, std::int64_t step, const StepStatistics& statistics) override {
     buffer_.record_step(population, step, statistics);
   }

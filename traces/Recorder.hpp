@@ -7,6 +7,7 @@
 //   begin_run(RunInfo)
 //   for each example:
 //     begin_example(example_index, tokens)
+//     record_word_pieces(pieces)             // optional: the example's tokens as text, one per position
 //     for each step s = 0 .. steps-1, for each population p (in any order within the step):
 //       record_spikes(p, s, node_ids)        // only if level() >= spikes; may be skipped when no spike
 //       record_step(p, s, StepStatistics)    // every step, every population
@@ -14,8 +15,9 @@
 //     end_example(ExampleOutcome)
 //   end_run()
 // Steps are 0-based: step s is the (s+1)-th update of method doc §2.1 (t = s+1 there).
-// A population is one spiking sub-layer laid out as [seq, width] (method doc §1.3); the node id of
-// neuron n of token k is k*width + n.
+// A population is one spiking sub-layer of `width` neurons per token (method doc §1.3). An example has
+// its own number of positions (its real tokens: a position that is not in the sentence has no neuron),
+// so it holds tokens*width neurons; the node id of neuron n of token k is k*width + n.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -35,9 +37,7 @@ std::string_view to_string(TraceLevel level);
 
 struct PopulationInfo {
   std::string name;        // e.g. "embedding", "L0_key" (the sub-layer names of tests/data/tiny/config.json)
-  std::int64_t seq = 0;    // tokens (rows) simulated per example
   std::int64_t width = 0;  // neurons per token
-  std::int64_t size() const { return seq * width; }
 };
 
 struct RunInfo {
@@ -47,6 +47,9 @@ struct RunInfo {
   double leak = 1.0;            // leak factor γ applied after reset, method doc §2.1 (1 = IF)
   std::string command_line;     // the full command line that produced the run
   std::string program_version;  // SPIKINGBERT_VERSION
+  std::string git_commit;       // of the source tree the program was built from ("unknown" if none)
+  std::string kernel = "event"; // the simulation kernel
+  std::int64_t batch = 0;       // examples simulated together (a throughput setting: results do not depend on it)
   std::string task;             // e.g. "sst2" (may be empty)
   double convergence_tolerance = 0.01;  // r below which a sub-layer counts as converged (traces/Convergence.hpp)
   std::vector<PopulationInfo> populations;
@@ -76,12 +79,15 @@ class Recorder {
   bool wants_spikes() const { return level() >= TraceLevel::spikes; }
 
   virtual void begin_run(const RunInfo& run) = 0;
-  // example_index: position of the example in the input; tokens: real (unpadded) tokens, <= seq.
+  // example_index: position of the example in the input; tokens: the positions simulated for it (its real
+  // tokens; > 0): every population of the example has tokens*width neurons.
   virtual void begin_example(std::int64_t example_index, std::int64_t tokens) = 0;
+  // The example's tokens as text (WordPiece), one per position; optional (backends that keep no text ignore it).
+  virtual void record_word_pieces(std::span<const std::string> word_pieces) { (void)word_pieces; }
   virtual void record_step(std::size_t population, std::int64_t step, const StepStatistics& statistics) = 0;
   // node_ids: the neurons of `population` that spiked at `step` (token*width + neuron).
   virtual void record_spikes(std::size_t population, std::int64_t step, std::span<const std::uint32_t> node_ids) = 0;
-  // asr: the final ASR of every neuron, row-major [seq, width] (method doc §2.2).
+  // asr: the final ASR of every neuron, row-major [tokens, width] (method doc §2.2).
   virtual void record_final_asr(std::size_t population, std::span<const float> asr) = 0;
   virtual void end_example(const ExampleOutcome& outcome) = 0;
   virtual void end_run() = 0;

@@ -115,6 +115,9 @@ void RecorderFanout::begin_run(const RunInfo& run) {
 void RecorderFanout::begin_example(std::int64_t example_index, std::int64_t tokens) {
   for (auto* recorder : recorders_) recorder->begin_example(example_index, tokens);
 }
+void RecorderFanout::record_word_pieces(std::span<const std::string> word_pieces) {
+  for (auto* recorder : recorders_) recorder->record_word_pieces(word_pieces);
+}
 void RecorderFanout::record_step(std::size_t population, std::int64_t step, const StepStatistics& statistics) {
   for (auto* recorder : recorders_) recorder->record_step(population, step, statistics);
 }

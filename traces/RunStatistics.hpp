@@ -62,6 +62,7 @@ class RecorderFanout final : public Recorder {
   TraceLevel level() const override;
   void begin_run(const RunInfo& run) override;
   void begin_example(std::int64_t example_index, std::int64_t tokens) override;
+  void record_word_pieces(std::span<const std::string> word_pieces) override;
   void record_step(std::size_t population, std::int64_t step, const StepStatistics& statistics) override;
   void record_spikes(std::size_t population, std::int64_t step, std::span<const std::uint32_t> node_ids) override;
   void record_final_asr(std::size_t population, std::span<const float> asr) override;

@@ -183,3 +183,33 @@ TEST_CASE("HDF5 extendible datasets grow by rows, compressed", "[io][hdf5]") {
   CHECK(reader.read_tensor("asr").values == std::vector<float>{0.5f, 0.25f, 1.0f, 0.0f});
   CHECK(reader.shape("asr") == Shape{2, 2});
 }
+
+TEST_CASE("HDF5 strings, unsigned and enum attributes, in-place attribute rewrites, equal bytes for equal contents",
+          "[io][hdf5]") {
+  const auto folder = fresh_folder("hdf5-strings");
+  const auto write = [&](const std::filesystem::path& path) {
+    Hdf5Writer writer(path);
+    writer.write_strings("populations/name", {"embedding", "L0_key"});
+    writer.create_extendible_strings("examples/word_pieces", 8);
+    writer.append_strings("examples/word_pieces", {"[CLS]", "it", "##s"});
+    writer.append_strings("examples/word_pieces", {"[SEP]"});
+    writer.write_uint32_attribute("/", "magic", {0x0A7A});
+    writer.write_uint32_attribute("/", "version", {0, 1});
+    writer.write_enum_attribute("populations", "sorting", {{"none", 0}, {"by_time", 2}}, 2);
+    writer.write_attribute("/", "examples_completed", std::int64_t{1});
+    writer.write_attribute("/", "examples_completed", std::int64_t{2});  // rewritten in place
+    writer.commit();
+  };
+  write(folder / "a.h5");
+  write(folder / "b.h5");
+  const Hdf5Reader reader(folder / "a.h5");
+  CHECK(reader.read_strings("populations/name") == std::vector<std::string>{"embedding", "L0_key"});
+  CHECK(reader.read_strings("examples/word_pieces") == std::vector<std::string>{"[CLS]", "it", "##s", "[SEP]"});
+  CHECK(reader.read_attribute_int("/", "magic") == 0x0A7A);
+  CHECK(reader.read_attribute_ints("/", "version") == std::vector<std::int64_t>{0, 1});
+  CHECK(reader.read_attribute_int("/", "examples_completed") == 2);
+  CHECK_THROWS_AS(reader.read_strings("/"), InputError);
+  // No modification times: the same contents give the same bytes.
+  CHECK(spikingbert::testing::read_whole_file((folder / "a.h5").string()) ==
+        spikingbert::testing::read_whole_file((folder / "b.h5").string()));
+}

@@ -44,8 +44,9 @@ def test_run_matches_the_command_line(tmp_path, case, model, kernel):
     with h5py.File(output, "r") as f:
         columns = f["operations/counts"].attrs["columns"].split(",")
         for j, name in enumerate(model.sublayers):
-            np.testing.assert_array_equal(result["spike_count"][name], f["forward/spike_count/%02d" % j][()])
-            np.testing.assert_array_equal(result["asr"][name], f["forward/asr/%02d" % j][()])
+            np.testing.assert_array_equal(result["spike_count"][name], f["forward/spike_count/" + name][()])
+            np.testing.assert_array_equal(result["asr"][name], f["forward/asr/" + name][()])
+            assert f["forward/asr/" + name].attrs["sublayer_index"] == j
             assert result["asr"][name].dtype == np.float32
             counts = f["operations/counts"][j]
             assert {c: int(v) for c, v in zip(columns, counts)} == result["operations"][name]
@@ -144,8 +145,14 @@ def test_read_hdf5_reads_a_trace(tmp_path):
                     check(item, read[key])
                 elif item.dtype.kind in "iuf":
                     np.testing.assert_array_equal(read[key], item[()])
+                else:  # variable-length strings: a list of str
+                    assert read[key] == list(item.asstr()[()])
         check(f, content)
     assert "attrs" in content
+    assert content["populations"]["name"][0] == "embedding"
+    pieces = content["examples"]["word_pieces"]
+    pointers = content["examples"]["token_pointers"]
+    assert len(pieces) == pointers[-1] and pieces[0] == "[CLS]"  # example 0's tokens as text
 
 
 def test_bad_inputs_raise_value_errors(model, case):

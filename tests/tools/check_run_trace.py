@@ -27,6 +27,8 @@ def main():
         check(int(f.attrs["complete"]) == args.complete, "complete = %s" % f.attrs["complete"])
         check(int(f.attrs["t_conv"]) == args.steps, "t_conv")
         check("--trace" in f.attrs["command_line"], "command_line %r" % f.attrs["command_line"])
+        check(f.attrs["git_commit"] != "" and f.attrs["spikingbert_version"] != "", "version and commit")
+        check(f.attrs["kernel"] == "event" and int(f.attrs["batch"]) >= 1, "kernel and batch")
         n = f["examples/index"].shape[0]
         check(int(f.attrs["examples_completed"]) == n, "examples_completed %s vs %d" % (f.attrs["examples_completed"], n))
         check(n >= args.min_examples, "examples %d < %d" % (n, args.min_examples))
@@ -34,14 +36,19 @@ def main():
         check(np.all(f["examples/steps"][()] == args.steps), "steps per example")
         for name in ["tokens", "first_step", "predicted_label", "label"]:
             check(f["examples/" + name].shape[0] == n, "examples/" + name)
-        for name in ["mean_asr", "residual_mean_abs", "residual_max"]:
-            data = f["summary/" + name]
-            check(data.shape[0] >= n and data.shape[1:] == (args.populations, args.steps), "summary/%s shape %s" % (name, data.shape))
-            values = data[:n]
-            check(np.all(np.isfinite(values)), "summary/%s finite for completed examples" % name)
-            check(np.all(values >= 0.0) and np.all(values <= 1.0), "summary/%s in [0, 1]" % name)
-        for name in ["converged_at", "residual_floor"]:
-            check(f["summary/" + name].shape[0] >= n, "summary/" + name)
+        populations = [p.decode() if isinstance(p, bytes) else p for p in f["populations/name"][()]]
+        check(len(populations) == args.populations, "populations %s" % populations)
+        check(sorted(f["summary"].keys()) == sorted(populations), "one summary group per sub-layer")
+        for population in populations:
+            group = f["summary/" + population]
+            for name in ["mean_asr", "residual_mean_abs", "residual_max"]:
+                data = group[name]
+                check(data.shape[0] >= n and data.shape[1:] == (args.steps,), "summary/%s/%s shape %s" % (population, name, data.shape))
+                values = data[:n]
+                check(np.all(np.isfinite(values)), "summary/%s/%s finite for completed examples" % (population, name))
+                check(np.all(values >= 0.0) and np.all(values <= 1.0), "summary/%s/%s in [0, 1]" % (population, name))
+            for name in ["converged_at", "residual_floor"]:
+                check(group[name].shape[0] >= n, "summary/%s/%s" % (population, name))
     print(n)
 
 

@@ -20,12 +20,6 @@ namespace {
 constexpr int kSublayers = 13, kExamples = 3, kTokens = 8, kSteps = 50;
 constexpr double kHidden = 32, kIntermediate = 64, kLayers = 2, kLabels = 2;
 
-std::string suffix(int j) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%02d", j);
-  return text;
-}
-
 }  // namespace
 
 TEST_CASE("run's energy JSON carries NeuroBench's metrics, equal to hand counts on the tiny model",
@@ -55,7 +49,8 @@ TEST_CASE("run's energy JSON carries NeuroBench's metrics, equal to hand counts 
   double all_spikes = 0, synaptic_events = 0, selected = 0;
   const auto counts = out.read_ints("operations/counts");  // columns: spikes, synaptic_events, ..., selected_accumulates
   for (int j = 0; j < kSublayers; ++j) {
-    for (const auto count : out.read_ints("forward/spike_count/" + suffix(j)).values) spikes[j] += static_cast<double>(count);
+    const auto name = out.read_strings("operations/sublayers")[static_cast<std::size_t>(j)];  // row j of operations/counts
+    for (const auto count : out.read_ints("forward/spike_count/" + name).values) spikes[j] += static_cast<double>(count);
     all_spikes += spikes[j];
     CHECK(static_cast<double>(counts.values[static_cast<std::size_t>(j * 11)]) == spikes[j]);
     synaptic_events += static_cast<double>(counts.values[static_cast<std::size_t>(j * 11 + 1)]);

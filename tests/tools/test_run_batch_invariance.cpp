@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -34,7 +35,7 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-// Bitwise equality (NaN marks positions that were not simulated in /neurons).
+// Bitwise equality (NaN residuals compare equal to themselves).
 template <class T>
 bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
   return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
@@ -43,24 +44,32 @@ bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
 // Everything a trace holds that a result depends on, as raw numbers.
 struct TraceContents {
   std::vector<double> mean_asr, residual_mean_abs, residual_max;
-  std::vector<std::int64_t> tokens, steps, predicted;
-  std::vector<std::vector<float>> neuron_asr;
-  std::vector<std::vector<std::int64_t>> node_ids, pointers;
+  std::vector<std::int64_t> tokens, token_pointers, steps, predicted;
+  std::vector<std::string> word_pieces;
+  std::vector<std::vector<float>> neuron_asr, report;
+  std::vector<std::vector<std::int64_t>> node_ids, pointers, report_pointers;
 };
 
 TraceContents read_trace(const std::string& file) {
   const spikingbert::io::Hdf5Reader trace(file);
   TraceContents contents;
-  contents.mean_asr = trace.read_doubles("summary/mean_asr");
-  contents.residual_mean_abs = trace.read_doubles("summary/residual_mean_abs");
-  contents.residual_max = trace.read_doubles("summary/residual_max");
+  for (const auto& name : trace.read_strings("populations/name")) {  // summary/<sub-layer>/..., in simulation order
+    for (const auto value : trace.read_doubles("summary/" + name + "/mean_asr")) contents.mean_asr.push_back(value);
+    for (const auto value : trace.read_doubles("summary/" + name + "/residual_mean_abs"))
+      contents.residual_mean_abs.push_back(value);
+    for (const auto value : trace.read_doubles("summary/" + name + "/residual_max")) contents.residual_max.push_back(value);
+  }
+  contents.word_pieces = trace.read_strings("examples/word_pieces");
   contents.tokens = trace.read_ints("examples/tokens").values;
+  contents.token_pointers = trace.read_ints("examples/token_pointers").values;
   contents.steps = trace.read_ints("examples/steps").values;
   contents.predicted = trace.read_ints("examples/predicted_label").values;
   for (const auto& name : trace.list("neurons")) {
     contents.neuron_asr.push_back(trace.read_tensor("neurons/" + name + "/asr").values);
     contents.node_ids.push_back(trace.read_ints("spikes/" + name + "/node_ids").values);
     contents.pointers.push_back(trace.read_ints("spikes/" + name + "/example_index_pointers").values);
+    contents.report.push_back(trace.read_tensor("report/" + name + "/data").values);
+    contents.report_pointers.push_back(trace.read_ints("report/" + name + "/example_index_pointers").values);
   }
   return contents;
 }
@@ -107,19 +116,39 @@ TEST_CASE("run --task results do not depend on batch, trace or threads and are s
         const auto contents = read_trace(trace);
         if (!reference_trace) {
           reference_trace = contents;
-          // Real tokens only: [CLS] + words + [SEP] per example, and the trace's steps are the run's.
+          // Real tokens only: [CLS] + words + [SEP] per example (ragged rows), and the trace's steps are the run's.
           for (const auto steps : contents.steps) CHECK(steps == kSteps);
+          REQUIRE(contents.token_pointers.size() == kExamples + 1);
+          for (std::size_t e = 0; e < kExamples; ++e) {
+            CHECK(contents.tokens[e] >= 5);  // [CLS] + at least 3 words + [SEP]
+            CHECK(contents.token_pointers[e + 1] - contents.token_pointers[e] == contents.tokens[e]);
+          }
+          REQUIRE(!contents.neuron_asr.empty());
+          // Rows of the first sub-layer's final ASR: one per real token, none for padding, no NaN.
+          const auto width = contents.neuron_asr[0].size() / static_cast<std::size_t>(contents.token_pointers.back());
+          CHECK(contents.neuron_asr[0].size() == width * static_cast<std::size_t>(contents.token_pointers.back()));
+          for (const auto value : contents.neuron_asr[0]) REQUIRE(std::isfinite(value));
+          // Each example's tokens as text: [CLS] first, [SEP] last.
+          REQUIRE(contents.word_pieces.size() == static_cast<std::size_t>(contents.token_pointers.back()));
+          for (std::size_t e = 0; e < kExamples; ++e) {
+            CHECK(contents.word_pieces[static_cast<std::size_t>(contents.token_pointers[e])] == "[CLS]");
+            CHECK(contents.word_pieces[static_cast<std::size_t>(contents.token_pointers[e + 1] - 1)] == "[SEP]");
+          }
         }
         CHECK(same_bits(contents.mean_asr, reference_trace->mean_asr));
         CHECK(same_bits(contents.residual_mean_abs, reference_trace->residual_mean_abs));
         CHECK(same_bits(contents.residual_max, reference_trace->residual_max));
         CHECK(contents.tokens == reference_trace->tokens);
+        CHECK(contents.token_pointers == reference_trace->token_pointers);
+        CHECK(contents.word_pieces == reference_trace->word_pieces);
         CHECK(contents.predicted == reference_trace->predicted);
         REQUIRE(contents.neuron_asr.size() == reference_trace->neuron_asr.size());
         for (std::size_t p = 0; p < contents.neuron_asr.size(); ++p) {
           CHECK(same_bits(contents.neuron_asr[p], reference_trace->neuron_asr[p]));
           CHECK(contents.node_ids[p] == reference_trace->node_ids[p]);
           CHECK(contents.pointers[p] == reference_trace->pointers[p]);
+          CHECK(same_bits(contents.report[p], reference_trace->report[p]));
+          CHECK(contents.report_pointers[p] == reference_trace->report_pointers[p]);
         }
       }
 

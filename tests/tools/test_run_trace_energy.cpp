@@ -41,39 +41,40 @@ TEST_CASE("run --trace neurons and spikes reproduce the tiny reference's rates a
   const auto population_names = trace.read_ints("populations/width");  // one per sub-layer
   REQUIRE(population_names.values.size() == kTinySublayers);
   CHECK(trace.read_attribute_double("/", "complete") == 1.0);
-  const auto mean_asr = trace.read_doubles("summary/mean_asr");  // [N, P, T]
   const auto examples = reference.read_ints("inputs/input_ids").shape[0];
   const auto sequence = reference.read_ints("inputs/input_ids").shape[1];
   const auto mask = reference.read_ints("inputs/attention_mask").values;
-  REQUIRE(mean_asr.size() == static_cast<std::size_t>(examples * kTinySublayers * kTinySteps));
-  // Populations in trace order are the reference sub-layers 00..12; the trace lists names sorted, so
-  // read them by the order in /populations/name through their widths and the dataset per name.
+  // Populations in trace order (/populations/name) are the reference sub-layers 00..12.
   const std::vector<std::string> order = {"embedding",       "L0_key",   "L0_value",        "L0_attention", "L0_self_output",
                                           "L0_intermediate", "L0_output", "L1_key",         "L1_value",     "L1_attention",
                                           "L1_self_output",  "L1_intermediate", "L1_output"};
+  CHECK(trace.read_strings("populations/name") == order);
   for (int j = 0; j < kTinySublayers; ++j) {
     INFO(order[static_cast<std::size_t>(j)]);
     const auto asr = trace.read_tensor("neurons/" + order[static_cast<std::size_t>(j)] + "/asr");
+    const auto mean_asr = trace.read_doubles("summary/" + order[static_cast<std::size_t>(j)] + "/mean_asr");  // [N, T]
+    REQUIRE(mean_asr.size() == static_cast<std::size_t>(examples * kTinySteps));
     const auto expected = reference.read_tensor("forward/asr/" + suffix(j));
-    REQUIRE(asr.values.size() == expected.values.size());
-    // Real tokens: the reference's rates (its padded keys get zero attention, so padding does not reach
-    // them); padded positions have no neuron (issue 11): NaN in the trace (docs/traces.md).
+    // Real tokens only (issue 11): the trace's rows are each example's real tokens in order (docs/traces.md),
+    // and they carry the reference's rates (its padded keys get zero attention, so padding does not reach them).
     const auto per_example = expected.values.size() / static_cast<std::size_t>(examples);
     const auto width = per_example / static_cast<std::size_t>(sequence);
+    std::size_t row = 0;
     for (std::int64_t e = 0; e < examples; ++e) {
       double sum = 0.0, real = 0.0;
-      for (std::size_t i = 0; i < per_example; ++i) {
-        const auto at = static_cast<std::size_t>(e) * per_example + i;
-        if (mask[static_cast<std::size_t>(e) * static_cast<std::size_t>(sequence) + i / width] != 0) {
-          CHECK(asr.values[at] == expected.values[at]);
+      for (std::int64_t k = 0; k < sequence; ++k) {
+        if (mask[static_cast<std::size_t>(e * sequence + k)] == 0) continue;
+        for (std::size_t i = 0; i < width; ++i) {
+          const auto at = static_cast<std::size_t>(e) * per_example + static_cast<std::size_t>(k) * width + i;
+          REQUIRE(row * width + i < asr.values.size());
+          CHECK(asr.values[row * width + i] == expected.values[at]);
           sum += expected.values[at];
           real += 1.0;
-        } else {
-          CHECK(std::isnan(asr.values[at]));
         }
+        ++row;
       }
       // The last running mean ASR of each example is the mean of its final ASRs (counts / T) over real tokens.
-      const double last = mean_asr[static_cast<std::size_t>((e * kTinySublayers + j) * kTinySteps + kTinySteps - 1)];
+      const double last = mean_asr[static_cast<std::size_t>(e * kTinySteps + kTinySteps - 1)];
       CHECK(std::abs(last - sum / real) < 1e-6);
     }
   }

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,10 +56,15 @@ TEST_CASE("tokenize --output FILE.h5 feeds run, grad and run-teacher; their outp
     CHECK(out.read_attribute_double("/", "energy_costs_accumulate_pj") == Approx(0.9));
     const auto names = out.read_attribute_strings("/", "sublayers");
     REQUIRE(names.size() == 13);
-    CHECK(out.read_attribute_string("forward/asr/05", "sublayer") == names[5]);
     CHECK(names[5] == "L0_intermediate");
-    CHECK(out.read_attribute_string("forward/spike_count/05", "units") == "spikes in T steps");
-    CHECK(out.read_attribute_string("forward/asr/00", "axes") == "example, token, neuron");
+    // Datasets named after their sub-layer (no 00..12), with their place, axes, units and description.
+    CHECK(out.list("forward/asr") == std::vector<std::string>(std::set<std::string>(names.begin(), names.end()).begin(),
+                                                              std::set<std::string>(names.begin(), names.end()).end()));
+    CHECK(out.read_attribute_int("forward/asr/L0_intermediate", "sublayer_index") == 5);
+    CHECK(out.read_attribute_string("forward/spike_count/L0_intermediate", "units") == "spikes in T steps");
+    CHECK(out.read_attribute_string("forward/asr/embedding", "axes") == "example, token, neuron");
+    CHECK_FALSE(out.read_attribute_string("forward/asr/embedding", "description").empty());
+    CHECK(out.read_strings("operations/sublayers") == names);
   }
 
   const auto grad_output = (folder / "grad.h5").string();
@@ -116,12 +122,11 @@ TEST_CASE("run --inputs simulates real tokens only: the same rows padded to 6 or
   CHECK(short_run.read_tensor("forward/logits").values == long_run.read_tensor("forward/logits").values);
   int padded_checked = 0;
   for (int j = 0; j < 13; ++j) {
-    char suffix[8];
-    std::snprintf(suffix, sizeof suffix, "%02d", j);
-    const auto counts6 = short_run.read_ints(std::string("forward/spike_count/") + suffix);
-    const auto counts9 = long_run.read_ints(std::string("forward/spike_count/") + suffix);
-    const auto asr6 = short_run.read_tensor(std::string("forward/asr/") + suffix);
-    const auto asr9 = long_run.read_tensor(std::string("forward/asr/") + suffix);
+    const auto suffix = short_run.read_attribute_strings("/", "sublayers")[static_cast<std::size_t>(j)];
+    const auto counts6 = short_run.read_ints("forward/spike_count/" + suffix);
+    const auto counts9 = long_run.read_ints("forward/spike_count/" + suffix);
+    const auto asr6 = short_run.read_tensor("forward/asr/" + suffix);
+    const auto asr9 = long_run.read_tensor("forward/asr/" + suffix);
     const auto width = counts6.shape[2];
     REQUIRE(counts9.shape == Shape{2, 9, width});
     for (std::size_t b = 0; b < rows.size(); ++b)

@@ -164,13 +164,28 @@ TEST_CASE("a summary trace holds every step's residual, the convergence step and
 
   const spikingbert::io::Hdf5Reader file(trace);
   CHECK(file.read_attribute_double("/", "convergence_tolerance") == kTolerance);
-  std::vector<std::int64_t> shape;
-  const auto residual = file.read_doubles("summary/residual_mean_abs", &shape);
-  const auto residual_max = file.read_doubles("summary/residual_max");
-  REQUIRE(shape == std::vector<std::int64_t>{6, 13, kSteps});
-  const auto converged_at = file.read_ints("summary/converged_at");
-  const auto floor = file.read_doubles("summary/residual_floor");
-  REQUIRE(converged_at.shape == std::vector<std::int64_t>{6, 13});
+  // summary/<sub-layer>/...: [6 examples, T] series and [6] per-example values, gathered here as [6, 13, T].
+  const auto names = file.read_strings("populations/name");
+  REQUIRE(names.size() == 13);
+  std::vector<double> residual(6 * 13 * kSteps), residual_max(residual.size()), floor(6 * 13);
+  std::vector<std::int64_t> converged_at(6 * 13);
+  for (std::size_t p = 0; p < names.size(); ++p) {
+    std::vector<std::int64_t> shape;
+    const auto mean = file.read_doubles("summary/" + names[p] + "/residual_mean_abs", &shape);
+    REQUIRE(shape == std::vector<std::int64_t>{6, kSteps});
+    const auto max = file.read_doubles("summary/" + names[p] + "/residual_max");
+    const auto converged = file.read_ints("summary/" + names[p] + "/converged_at");
+    REQUIRE(converged.shape == std::vector<std::int64_t>{6});
+    const auto floors = file.read_doubles("summary/" + names[p] + "/residual_floor");
+    for (std::size_t e = 0; e < 6; ++e) {
+      std::copy_n(mean.begin() + static_cast<std::ptrdiff_t>(e * kSteps), kSteps,
+                  residual.begin() + static_cast<std::ptrdiff_t>((e * 13 + p) * kSteps));
+      std::copy_n(max.begin() + static_cast<std::ptrdiff_t>(e * kSteps), kSteps,
+                  residual_max.begin() + static_cast<std::ptrdiff_t>((e * 13 + p) * kSteps));
+      converged_at[e * 13 + p] = converged.values[e];
+      floor[e * 13 + p] = floors[e];
+    }
+  }
   for (std::size_t i = 0; i < residual.size(); ++i) {
     REQUIRE(std::isfinite(residual[i]));
     CHECK(residual_max[i] >= residual[i]);
@@ -178,7 +193,7 @@ TEST_CASE("a summary trace holds every step's residual, the convergence step and
   for (std::size_t cell = 0; cell < 6 * 13; ++cell) {
     const std::span<const double> series(residual.data() + cell * kSteps, kSteps);
     const auto expected = spikingbert::traces::convergence_step(series, kTolerance);
-    CHECK(converged_at.values[cell] == (expected ? *expected + 1 : -1));  // step t, 1-based
+    CHECK(converged_at[cell] == (expected ? *expected + 1 : -1));  // step t, 1-based
     CHECK(floor[cell] == spikingbert::traces::residual_floor(series));
   }
   // The embedding neurons (a constant drive) converge within the run; the residual decays over the steps.

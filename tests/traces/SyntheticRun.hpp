@@ -1,22 +1,26 @@
 #pragma once
 // A deterministic stand-in for the simulator: IF neurons (method doc §2.1, V_th = 1, leak = 1) each
 // driven by a constant current c = ((node*7 + population*3 + example*5) mod 11) / 10, so their ASR
-// converges to min(c, 1) like 1/T (method doc §10 test 1). It drives any Recorder through the full
-// call contract. tests/traces/check_trace.py recomputes the same numbers in Python.
+// converges to min(c, 1) like 1/T (method doc §10 test 1). Examples have different lengths (3 tokens,
+// then 2, alternately), as real sentences do. It drives any Recorder through the full call contract. tests/traces/check_trace.py recomputes the same numbers in Python.
 #include "traces/Recorder.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace spikingbert::testing {
 
 inline std::vector<traces::PopulationInfo> synthetic_populations() {
-  return {{"embedding", 3, 4}, {"L0_key", 3, 4}, {"L0_intermediate", 3, 8}};
+  return {{"embedding", 4}, {"L0_key", 4}, {"L0_intermediate", 8}};
 }
+
+// Tokens (positions) of synthetic example e.
+inline std::int64_t synthetic_tokens(std::int64_t example) { return 3 - example % 2; }
 
 inline traces::RunInfo synthetic_run_info(std::int64_t steps) {
   traces::RunInfo run;
@@ -26,6 +30,7 @@ inline traces::RunInfo synthetic_run_info(std::int64_t steps) {
   run.leak = 1.0;
   run.command_line = "tests_traces synthetic";
   run.program_version = SPIKINGBERT_VERSION;
+  run.batch = 1;
   run.task = "synthetic";
   run.populations = synthetic_populations();
   return run;
@@ -42,11 +47,15 @@ inline void record_synthetic_examples(traces::Recorder& recorder, std::int64_t e
                                       std::chrono::microseconds step_delay = std::chrono::microseconds{0}) {
   const auto populations = synthetic_populations();
   for (std::int64_t example = 0; example < examples; ++example) {
-    recorder.begin_example(example, populations[0].seq);
+    const auto tokens = synthetic_tokens(example);
+    recorder.begin_example(example, tokens);
+    std::vector<std::string> pieces;  // "t<example>.<token>"
+    for (std::int64_t k = 0; k < tokens; ++k) pieces.push_back("t" + std::to_string(example) + "." + std::to_string(k));
+    recorder.record_word_pieces(pieces);
     std::vector<std::vector<double>> membrane(populations.size()), current(populations.size());
     std::vector<std::vector<std::int64_t>> spike_count(populations.size());
     for (std::size_t p = 0; p < populations.size(); ++p) {
-      const auto size = static_cast<std::size_t>(populations[p].size());
+      const auto size = static_cast<std::size_t>(tokens * populations[p].width);
       membrane[p].assign(size, 0.0);
       spike_count[p].assign(size, 0);
       for (std::size_t node = 0; node < size; ++node) {

@@ -104,7 +104,7 @@ TEST_CASE("plot_traces.py and plot_sweep.py write non-blank figures", "[traces][
 
   std::string pngs = "--self-test";
   for (const char* name : {"asr_vs_step.png", "residual_vs_step.png", "asr_heatmap.png", "spike_raster.png",
-                           "accuracy_efficiency_vs_steps.png", "asr_vs_vth.png"}) {
+                           "accuracy_vs_steps.png", "asr_energy_vs_steps.png"}) {
     INFO(name);
     CHECK(std::filesystem::exists(figures / name));
     pngs += " '" + (figures / name).string() + "'";

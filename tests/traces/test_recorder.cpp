@@ -4,6 +4,7 @@
 #include "support/RunCommand.hpp"
 #include "traces/Hdf5Recorder.hpp"
 #include "traces/MemoryRecorder.hpp"
+#include "traces/RecordedExample.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -203,4 +204,36 @@ TEST_CASE("a run killed with SIGKILL leaves a trace h5py opens with every comple
                                      " --min-examples " + std::to_string(completed));
   INFO(result.out << result.err);
   CHECK(result.exit_code == 0);
+}
+
+TEST_CASE("recorded examples survive the byte image and replay as the same calls", "[traces][recorder]") {
+  // What a rank of a traced multi-rank run sends to rank 0 (docs/scaling.md "Traces").
+  traces::MemoryRecorder original(traces::TraceLevel::spikes);
+  original.begin_run(testing::synthetic_run_info(kSteps));
+  testing::record_synthetic_examples(original, 3, kSteps);
+  original.end_run();
+  const auto bytes = traces::to_bytes(original.examples());
+  const auto decoded = traces::from_bytes(bytes);
+  REQUIRE(decoded.size() == 3);
+  traces::MemoryRecorder replayed(traces::TraceLevel::spikes);
+  replayed.begin_run(testing::synthetic_run_info(kSteps));
+  for (const auto& example : decoded) traces::replay(example, kSteps, replayed);
+  replayed.end_run();
+  REQUIRE(replayed.examples().size() == 3);
+  for (std::size_t e = 0; e < 3; ++e) {
+    const auto& a = original.examples()[e];
+    const auto& b = replayed.examples()[e];
+    CHECK(a.example_index == b.example_index);
+    CHECK(a.tokens == b.tokens);
+    CHECK(a.word_pieces == b.word_pieces);
+    CHECK(a.mean_asr == b.mean_asr);
+    CHECK(a.final_asr == b.final_asr);
+    for (std::size_t p = 0; p < a.spikes.size(); ++p) {
+      CHECK(a.spikes[p].steps == b.spikes[p].steps);
+      CHECK(a.spikes[p].node_ids == b.spikes[p].node_ids);
+    }
+  }
+  auto truncated = bytes;
+  truncated.pop_back();
+  CHECK_THROWS_AS(traces::from_bytes(truncated), std::runtime_error);
 }

@@ -29,7 +29,7 @@ TEST_CASE("a streamed spikes-level trace does not grow memory with the number of
   traces::RunInfo run;
   run.model = "memory-test";
   run.steps = kSteps;
-  for (const char* name : {"L0_key", "L0_value", "L0_attention", "L0_output"}) run.populations.push_back({name, kTokens, kWidth});
+  for (const char* name : {"L0_key", "L0_value", "L0_attention", "L0_output"}) run.populations.push_back({name, kWidth});
   const auto trace = fresh_folder("trace-memory") / "memory.h5";
   traces::Hdf5Recorder recorder(trace, traces::TraceLevel::spikes);
   recorder.begin_run(run);

@@ -35,9 +35,9 @@ class TraceHook final : public models::GlueExampleHook {
   models::GlueExampleWatch begin_example(const models::TokenBatch& example, int index) override {
     return {trace_.begin_batch(example, index), {}};
   }
-  void end_example(const models::TokenBatch&, const models::ForwardResult& result, int index, int predicted) override {
+  void end_example(const models::TokenBatch& example, const models::ForwardResult& result, int index, int predicted) override {
     const auto i = static_cast<std::size_t>(index);
-    trace_.end_batch(result, index, {set_.encoded.lengths[i]}, {predicted}, {set_.encoded.labels[i]});
+    trace_.end_batch(example, result, index, {predicted}, {set_.encoded.labels[i]});
   }
 
  private:
@@ -200,9 +200,6 @@ void run_spiking_glue(const RunGlueOptions& o) {
   simulation.threads = o.threads;
   simulation.batch = o.batch;
   const bool tracing = !o.trace.empty();
-  if (tracing && training::world().size() > 1)  // before the trace file is opened (commands/ShardedGlue.hpp)
-    throw io::InputError("command line", "--trace", "given to a run on " + std::to_string(training::world().size()) + " ranks",
-                         "a traced run on one rank (without mpirun, or mpirun -np 1)");
   simulation.progress = [](int done, int total, double seconds) { print_progress(done, total, seconds); };
   const int steps = o.steps > 0 ? o.steps : model.config().t_conv;
   const auto costs = energy_costs_from_option(o.energy);
@@ -214,8 +211,9 @@ void run_spiking_glue(const RunGlueOptions& o) {
   const auto steady_state = models::steady_state_map(model, model_source);
   simulation.steady_state = &steady_state;
   if (tracing) {
-    trace.emplace(o.trace, o.trace_level, model, model_source, info.name, steps, set.max_length, &steady_state,
-                  o.converge_tol_given ? o.converge_tol : traces::kDefaultConvergenceTolerance);
+    trace.emplace(o.trace, o.trace_level, model, model_source, info.name, steps, &steady_state,
+                  o.converge_tol_given ? o.converge_tol : traces::kDefaultConvergenceTolerance, o.batch,
+                  &tokenizer.vocabulary());
     hook.emplace(*trace, set);
     if (trace->needs_step_order()) simulation.block_steps = 1;
   }

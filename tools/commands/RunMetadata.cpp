@@ -26,6 +26,9 @@ void set_command_line(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) command_line_text += (i ? " " : "") + shell_quoted(argv[i]);
 }
 
+const std::string& command_line() { return command_line_text; }
+std::string git_commit() { return SPIKINGBERT_GIT_COMMIT; }
+
 void write_provenance(io::Hdf5Writer& out) {
   out.write_attribute("/", "spikingbert_version", std::string(SPIKINGBERT_VERSION));
   out.write_attribute("/", "git_commit", std::string(SPIKINGBERT_GIT_COMMIT));

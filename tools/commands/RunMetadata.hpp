@@ -11,6 +11,11 @@ namespace spikingbert::tools {
 // main() records the command line once, before parsing.
 void set_command_line(int argc, char** argv);
 
+// The command line recorded by set_command_line (arguments shell-quoted where needed) and the source
+// tree's commit at configure time ("unknown" outside a git checkout): every output's metadata.
+const std::string& command_line();
+std::string git_commit();
+
 // Root attributes: spikingbert_version, git_commit (of the source tree at configure time, "unknown"
 // outside a git checkout), command_line (the arguments, shell-quoted where needed).
 void write_provenance(io::Hdf5Writer& out);

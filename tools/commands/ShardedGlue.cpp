@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 namespace spikingbert::tools {
 
@@ -52,6 +53,24 @@ std::vector<models::GlueSimulationResult> gather_parts(training::Communicator& w
   return parts;
 }
 
+// A rank's share is a subset of the set, numbered from 0: the caller's hook (a trace) sees every example
+// under its index in the whole set.
+class ShiftedHook final : public models::GlueExampleHook {
+ public:
+  ShiftedHook(models::GlueExampleHook& inner, int offset) : inner_(inner), offset_(offset) {}
+  models::GlueExampleWatch begin_example(const models::TokenBatch& example, int index) override {
+    return inner_.begin_example(example, index + offset_);
+  }
+  void end_example(const models::TokenBatch& example, const models::ForwardResult& result, int index,
+                   int predicted) override {
+    inner_.end_example(example, result, index + offset_, predicted);
+  }
+
+ private:
+  models::GlueExampleHook& inner_;
+  int offset_;
+};
+
 }  // namespace
 
 models::GlueSimulationResult simulate_glue_set_on_ranks(const models::SpikingBert& model, const std::string& model_source,
@@ -60,10 +79,6 @@ models::GlueSimulationResult simulate_glue_set_on_ranks(const models::SpikingBer
                                                         models::GlueExampleHook* hook) {
   auto& world = training::world();
   if (world.size() == 1) return models::simulate_glue_set(model, model_source, set, options, hook);
-  if (hook) {
-    throw io::InputError("command line", "--trace", "given to a run on " + std::to_string(world.size()) + " ranks",
-                         "a traced run on one rank (without mpirun, or mpirun -np 1)");
-  }
   if (options.batch < 1) throw io::InputError("command line", "--batch", "must be positive", ">= 1");
   const auto start = std::chrono::steady_clock::now();
   // Whole rounds of --batch examples per rank (every example is simulated alone, so any split gives the
@@ -85,7 +100,10 @@ models::GlueSimulationResult simulate_glue_set_on_ranks(const models::SpikingBer
       options.progress(static_cast<int>(static_cast<std::int64_t>(done) * total / share_size), total, seconds);
     };
   }
-  const auto mine = models::simulate_glue_set(model, model_source, models::glue_subset(set, first, last - first), rank_options);
+  std::optional<ShiftedHook> shifted;
+  if (hook) shifted.emplace(*hook, first);
+  const auto mine = models::simulate_glue_set(model, model_source, models::glue_subset(set, first, last - first), rank_options,
+                                              shifted ? &*shifted : nullptr);
   auto merged = models::merge_glue_results(set, gather_parts(world, mine));
   merged.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return merged;

@@ -8,8 +8,8 @@
 
 namespace spikingbert::tools {
 
-// hook (a trace) needs one rank: a trace is written by one process from every step of every example, so a
-// traced run on several ranks is refused with an InputError rather than gathering per-step data.
+// hook (a trace) sees each of this rank's examples under its index in the whole set; the caller gathers
+// what it recorded (commands/TraceSession.hpp: rank 0 writes the one trace file).
 models::GlueSimulationResult simulate_glue_set_on_ranks(const models::SpikingBert& model, const std::string& model_source,
                                                         const models::GlueSet& set,
                                                         const models::GlueSimulationOptions& options,

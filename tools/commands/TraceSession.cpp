@@ -1,26 +1,22 @@
 #include "commands/TraceSession.hpp"
 
-#include <fstream>
-#include <iterator>
-#include <limits>
+#include "commands/RunMetadata.hpp"
+#include "traces/RecordedExample.hpp"
+#include "training/Communicator.hpp"
+
+#include <algorithm>
+
+#include <span>
 #include <stdexcept>
 
 namespace spikingbert::tools {
 
-std::string this_command_line() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string joined;
-  for (const char c : raw) joined += c == '\0' ? ' ' : c;
-  while (!joined.empty() && joined.back() == ' ') joined.pop_back();
-  return joined;
-}
-
 TraceSession::TraceSession(const std::string& file, const std::string& level, const models::SpikingBert& model,
-                           const std::string& model_source, const std::string& task, int steps, int sequence,
-                           const models::SpikingBertEquilibrium<float>* steady_state, double convergence_tolerance)
-    : model_(model), steps_(steps), sequence_(sequence), steady_state_(steady_state),
-      convergence_tolerance_(convergence_tolerance) {
+                           const std::string& model_source, const std::string& task, int steps,
+                           const models::SpikingBertEquilibrium<float>* steady_state, double convergence_tolerance,
+                           int batch, const io::Vocabulary* vocabulary)
+    : model_(model), steps_(steps), steady_state_(steady_state),
+      convergence_tolerance_(convergence_tolerance), vocabulary_(vocabulary) {
   const auto trace_level = traces::parse_trace_level(level);
   // The sub-layer populations of the network do not depend on the batch: read them off a 1-token batch.
   models::TokenBatch probe;
@@ -37,18 +33,28 @@ TraceSession::TraceSession(const std::string& file, const std::string& level, co
   run.steps = steps;
   run.vth = config.vth;
   run.leak = config.leak;
-  run.command_line = this_command_line();
+  run.command_line = command_line();
   run.program_version = SPIKINGBERT_VERSION;
+  run.git_commit = git_commit();
+  run.kernel = "event";  // traced runs use the event kernel (docs/traces.md §5)
+  run.batch = batch;
   run.task = task;
   run.convergence_tolerance = convergence_tolerance;
   for (std::size_t j = 0; j < names.size(); ++j) {
     widths_.push_back(model.sublayer_width(static_cast<int>(j)));
-    run.populations.push_back({names[j], sequence, widths_.back()});
+    run.populations.push_back({names[j], widths_.back()});
   }
+  auto& world = training::world();
   std::vector<traces::Recorder*> recorders{&statistics_};
-  if (!file.empty()) {
+  if (!file.empty() && world.is_root()) {
     file_ = std::make_unique<traces::Hdf5Recorder>(file, trace_level);
     recorders.push_back(file_.get());
+  }
+  if (world.size() > 1) {
+    outputs_ = std::make_unique<traces::RecorderFanout>(recorders);
+    outputs_->begin_run(run);  // rank 0 claims the trace file before any work
+    collected_ = std::make_unique<traces::MemoryRecorder>(trace_level);
+    recorders = {collected_.get()};
   }
   fanout_ = std::make_unique<traces::RecorderFanout>(recorders);
   fanout_->begin_run(run);
@@ -57,7 +63,6 @@ TraceSession::TraceSession(const std::string& file, const std::string& level, co
 TraceSession::~TraceSession() = default;
 
 sim::StepObserver* TraceSession::begin_batch(const models::TokenBatch& batch, std::int64_t first_index) {
-  if (batch.sequence > sequence_) throw std::logic_error("TraceSession: batch longer than the trace's sequence");
   auto& observers = in_flight_[first_index];
   observers.examples = static_cast<int>(batch.batch);
   observers.spikes.emplace(sublayers_, widths_, observers.examples, static_cast<int>(batch.sequence), steps_,
@@ -67,11 +72,9 @@ sim::StepObserver* TraceSession::begin_batch(const models::TokenBatch& batch, st
   return &*observers.residuals;
 }
 
-void TraceSession::end_batch(const models::ForwardResult& result, std::int64_t first_index,
-                             const std::vector<std::int64_t>& tokens, const std::vector<std::int64_t>& predicted,
-                             const std::vector<std::int64_t>& labels) {
+void TraceSession::end_batch(const models::TokenBatch& batch, const models::ForwardResult& result, std::int64_t first_index,
+                             const std::vector<std::int64_t>& predicted, const std::vector<std::int64_t>& labels) {
   if (result.sublayers != sublayers_) throw std::logic_error("TraceSession: the network's sub-layers changed");
-  if (result.sequence > sequence_) throw std::logic_error("TraceSession: batch sequence longer than the trace's");
   const auto found = in_flight_.find(first_index);
   if (found == in_flight_.end()) throw std::logic_error("TraceSession: end_batch without begin_batch");
   auto& observers = found->second;
@@ -81,15 +84,21 @@ void TraceSession::end_batch(const models::ForwardResult& result, std::int64_t f
   if (observers.residuals) observers.residuals->finish();
   for (int b = 0; b < observers.examples; ++b) {
     const auto i = static_cast<std::size_t>(b);
-    fanout_->begin_example(first_index + b, tokens[i]);
+    // The example's positions are the batch's rows: its real tokens when it is simulated alone (run --task).
+    fanout_->begin_example(first_index + b, result.sequence);
+    if (vocabulary_) {
+      std::vector<std::string> pieces;
+      for (std::int64_t k = 0; k < batch.sequence; ++k) {
+        const auto id = batch.token_ids[static_cast<std::size_t>(b * batch.sequence + k)];
+        pieces.push_back(id >= 0 && id < static_cast<std::int64_t>(vocabulary_->size()) ? vocabulary_->token(static_cast<int>(id))
+                                                                                         : std::string());
+      }
+      fanout_->record_word_pieces(pieces);
+    }
     observers.spikes->replay_example(b, *fanout_, observers.residuals ? &*observers.residuals : nullptr);
     for (std::size_t j = 0; j < final_asr.size(); ++j) {
-      // Positions the example did not simulate (it ran at its own length) have no neuron: NaN.
       const auto simulated = static_cast<std::size_t>(result.sequence) * static_cast<std::size_t>(widths_[j]);
-      std::vector<float> row(static_cast<std::size_t>(sequence_) * static_cast<std::size_t>(widths_[j]),
-                             std::numeric_limits<float>::quiet_NaN());
-      std::copy_n(final_asr[j].data() + i * simulated, simulated, row.begin());
-      fanout_->record_final_asr(j, row);
+      fanout_->record_final_asr(j, std::span<const float>(final_asr[j].data() + i * simulated, simulated));
     }
     traces::ExampleOutcome outcome;
     outcome.steps = result.steps;
@@ -100,6 +109,24 @@ void TraceSession::end_batch(const models::ForwardResult& result, std::int64_t f
   in_flight_.erase(found);
 }
 
-void TraceSession::finish() { fanout_->end_run(); }
+void TraceSession::finish() {
+  fanout_->end_run();
+  if (!collected_) return;
+  // Every rank's records to rank 0 (the others send nothing), then replayed in example order: the file and
+  // the statistics see exactly the calls a single rank makes.
+  auto& world = training::world();
+  std::vector<std::vector<std::byte>> to_each(static_cast<std::size_t>(world.size()));
+  to_each[0] = traces::to_bytes(collected_->examples());
+  const auto received = world.all_to_all_bytes(to_each);
+  if (world.is_root()) {
+    std::vector<traces::RecordedExample> examples;
+    for (const auto& bytes : received)
+      for (auto& example : traces::from_bytes(bytes)) examples.push_back(std::move(example));
+    std::stable_sort(examples.begin(), examples.end(),
+                     [](const auto& a, const auto& b) { return a.example_index < b.example_index; });
+    for (const auto& example : examples) traces::replay(example, steps_, *outputs_);
+  }
+  outputs_->end_run();
+}
 
 }  // namespace spikingbert::tools

@@ -3,9 +3,16 @@
 // Recorder stack (Hdf5Recorder + RunStatistics through RecorderFanout), gives the kernel a
 // KernelTraceObserver per batch and, after the batch's forward pass, hands every example to the
 // recorders in the order traces/Recorder.hpp asks for.
+//
+// Under mpirun (issue 13 item 2) each rank records its share of the examples in memory
+// (traces::MemoryRecorder); finish() sends every rank's records to rank 0, which replays them in example
+// order into the trace file and the run statistics: the one trace is the one a single rank writes
+// (docs/scaling.md "Traces"). Only rank 0 opens the file.
+#include "io/Vocabulary.hpp"
 #include "models/SpikingBert.hpp"
 #include "traces/Hdf5Recorder.hpp"
 #include "traces/KernelTraceObserver.hpp"
+#include "traces/MemoryRecorder.hpp"
 #include "traces/RunStatistics.hpp"
 #include "traces/StepResidualObserver.hpp"
 
@@ -16,20 +23,20 @@
 
 namespace spikingbert::tools {
 
-// The command line of this process (from /proc/self/cmdline), for trace attributes.
-std::string this_command_line();
-
 class TraceSession {
  public:
-  // `file` empty: no HDF5 trace (run statistics are still kept). `sequence`: tokens per example.
+  // `file` empty: no HDF5 trace (run statistics are still kept).
   // steady_state (may be null): the model's steady-state map; given, every step's convergence residual
   // is evaluated (traces/StepResidualObserver.hpp) and recorded, and the kernel must run in step order
   // (needs_step_order()). convergence_tolerance: the residual below which a sub-layer counts as
-  // converged (docs/traces.md /summary/converged_at).
+  // converged (docs/traces.md /summary/converged_at). batch: the run's --batch (metadata only). vocabulary
+  // (may be null): turns each example's token ids into the word pieces the trace stores.
+  // The trace's metadata (version, commit, command line) is commands/RunMetadata.hpp's.
   TraceSession(const std::string& file, const std::string& level, const models::SpikingBert& model,
-               const std::string& model_source, const std::string& task, int steps, int sequence,
+               const std::string& model_source, const std::string& task, int steps,
                const models::SpikingBertEquilibrium<float>* steady_state = nullptr,
-               double convergence_tolerance = traces::kDefaultConvergenceTolerance);
+               double convergence_tolerance = traces::kDefaultConvergenceTolerance, int batch = 0,
+               const io::Vocabulary* vocabulary = nullptr);
   ~TraceSession();
   TraceSession(const TraceSession&) = delete;
   TraceSession& operator=(const TraceSession&) = delete;
@@ -41,12 +48,13 @@ class TraceSession {
   // True when per-step residuals are evaluated: run the event kernel with block_steps = 1.
   bool needs_step_order() const { return steady_state_ != nullptr; }
   double convergence_tolerance() const { return convergence_tolerance_; }
-  // Records the batch's examples: indices first_index.., real token counts, predicted and gold labels (-1 if none).
-  // A batch may have fewer rows per example than the trace's `sequence` (an example simulated at its own
-  // length): the positions it did not simulate are NaN in /neurons and 0 in /report (docs/traces.md).
-  void end_batch(const models::ForwardResult& result, std::int64_t first_index, const std::vector<std::int64_t>& tokens,
+  // Records the batch's examples: indices first_index.., predicted and gold labels (-1 if none). Each example's
+  // positions are the batch's rows (result.sequence): its real tokens when it is simulated alone at its own
+  // length (run --task); the trace holds those positions only (docs/traces.md §3).
+  void end_batch(const models::TokenBatch& batch, const models::ForwardResult& result, std::int64_t first_index,
                  const std::vector<std::int64_t>& predicted, const std::vector<std::int64_t>& labels);
-  // Finishes the trace file (renamed into place).
+  // Finishes the trace file (renamed into place). Collective on several ranks: every rank calls it once its
+  // share is simulated; rank 0 then holds every example in statistics() and the file.
   void finish();
 
   const traces::RunStatistics& statistics() const { return statistics_; }
@@ -56,12 +64,16 @@ class TraceSession {
   const models::SpikingBert& model_;
   std::vector<sim::PopulationId> sublayers_;
   std::vector<std::int64_t> widths_;
-  int steps_, sequence_;
+  int steps_;
   std::unique_ptr<traces::Hdf5Recorder> file_;
   traces::RunStatistics statistics_;
-  std::unique_ptr<traces::RecorderFanout> fanout_;
+  std::unique_ptr<traces::RecorderFanout> fanout_;  // what the simulation feeds
+  // Several ranks: the simulation feeds collected_; finish() replays every rank's records into outputs_.
+  std::unique_ptr<traces::MemoryRecorder> collected_;
+  std::unique_ptr<traces::RecorderFanout> outputs_;
   const models::SpikingBertEquilibrium<float>* steady_state_;
   double convergence_tolerance_;
+  const io::Vocabulary* vocabulary_;
   struct BatchObservers {
     std::optional<traces::KernelTraceObserver> spikes;
     std::optional<traces::StepResidualObserver> residuals;

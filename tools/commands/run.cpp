@@ -34,7 +34,7 @@ class ExampleTraceHook final : public models::GlueExampleHook {
     return {trace_.begin_batch(example, index), {}};
   }
   void end_example(const models::TokenBatch& example, const models::ForwardResult& result, int index, int predicted) override {
-    trace_.end_batch(result, index, {example.sequence}, {predicted}, {-1});
+    trace_.end_batch(example, result, index, {predicted}, {-1});
   }
 
  private:
@@ -81,8 +81,8 @@ void run_model(const RunOptions& o) {
   std::optional<ExampleTraceHook> hook;
   if (!o.trace.empty()) {
     steady_state.emplace(models::steady_state_map(model, o.model));
-    trace.emplace(o.trace, o.trace_level, model, o.model, "", options.steps, static_cast<int>(batch.sequence),
-                  &*steady_state);
+    trace.emplace(o.trace, o.trace_level, model, o.model, "", options.steps, &*steady_state,
+                  traces::kDefaultConvergenceTolerance, static_cast<int>(batch.batch));
     hook.emplace(*trace);
     if (trace->needs_step_order()) options.block_steps = 1;
   }
@@ -101,27 +101,28 @@ void run_model(const RunOptions& o) {
   const int count_bytes = options.steps <= std::numeric_limits<std::uint16_t>::max() ? 2 : 4;
   std::vector<std::uint64_t> counts_table;
   for (int j = 0; j < sublayers; ++j) {
-    char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "%02d", j);
+    // Self-describing (docs/formats.md): datasets are named after their sub-layer, with axes, units and
+    // the position in simulation order (the reference's case.h5 numbers them 00..12 in that order).
+    const auto& name = names[static_cast<std::size_t>(j)];
     const io::Shape shape{batch.batch, batch.sequence, model.sublayer_width(j)};
     auto asr = result.asr(j);
     for (std::size_t row = 0; row < batch.attention_mask.size(); ++row)  // no neuron at a padded position
       if (batch.attention_mask[row] == 0)
         std::fill_n(asr.begin() + static_cast<std::ptrdiff_t>(row) * model.sublayer_width(j), model.sublayer_width(j),
                     std::numeric_limits<float>::quiet_NaN());
-    out.write_tensor(std::string("forward/asr/") + suffix, io::Tensor{shape, std::move(asr)});
+    out.write_tensor("forward/asr/" + name, io::Tensor{shape, std::move(asr)});
     const auto& counts = result.spike_count(j);
-    out.write_uints(std::string("forward/spike_count/") + suffix, shape,
-                    std::vector<std::uint64_t>(counts.begin(), counts.end()), count_bytes);
-    // Self-describing (docs/formats.md): each dataset names its sub-layer, axes and units.
+    out.write_uints("forward/spike_count/" + name, shape, std::vector<std::uint64_t>(counts.begin(), counts.end()),
+                    count_bytes);
     for (const auto* kind : {"forward/asr/", "forward/spike_count/"}) {
-      const std::string path = std::string(kind) + suffix;
-      out.write_attribute(path, "sublayer", names[static_cast<std::size_t>(j)]);
+      const std::string path = std::string(kind) + name;
+      out.write_attribute(path, "sublayer_index", static_cast<std::int64_t>(j));
       out.write_attribute(path, "axes", std::string("example, token, neuron"));
     }
-    out.write_attribute(std::string("forward/asr/") + suffix, "units",
+    out.write_attribute("forward/asr/" + name, "units",
                         std::string("spikes per step (count x float32(1/T)); NaN at padded positions (no neuron)"));
-    out.write_attribute(std::string("forward/spike_count/") + suffix, "units",
+    out.write_attribute("forward/asr/" + name, "description", std::string("final ASR of every neuron (method doc section 2.2)"));
+    out.write_attribute("forward/spike_count/" + name, "units",
                         std::string("spikes in T steps; 0 at padded positions (no neuron)"));
     const auto row = count_row(result.run.populations[static_cast<std::size_t>(result.sublayers[static_cast<std::size_t>(j)])].counts);
     counts_table.insert(counts_table.end(), row.begin(), row.end());
@@ -130,15 +131,14 @@ void run_model(const RunOptions& o) {
   out.write_uints("operations/counts", {sublayers, static_cast<std::int64_t>(counts_table.size() / sublayers)},
                   counts_table, 8);
   out.write_attribute("operations/counts", "columns", std::string(kCountColumns));
-  std::string joined;
-  for (const auto& name : names) joined += (joined.empty() ? "" : ",") + name;
-  out.write_attribute("operations/counts", "sublayers", joined);
+  out.write_strings("operations/sublayers", names);  // the row labels of operations/counts
+  out.write_attribute("operations/sublayers", "description", std::string("row labels of operations/counts"));
   out.write_attribute("/", "t_conv", static_cast<std::int64_t>(options.steps));
   out.write_attribute("/", "kernel", o.kernel);
   out.write_attribute("/", "threads", static_cast<std::int64_t>(o.threads));
   out.write_attribute("/", "simulation_seconds", result.run.simulation_seconds);
   out.write_attribute("/", "batch", static_cast<std::int64_t>(batch.batch));
-  out.write_attribute("/", "sublayers", names);
+  out.write_attribute("/", "sublayers", names);  // simulation order
   out.write_attribute("forward/logits", "axes", std::string("example, label"));
   out.write_attribute("forward/logits", "description",
                       std::string("ReLU(final Output ASR at token 0) W_c^T + b_c (method doc section 1.4)"));
@@ -175,7 +175,7 @@ void add_run_command(CLI::App& app) {
   command->add_flag("--random-model", glue->random_model,
                     "With --task: a small randomly initialised, UNTRAINED model (fixed seed) instead of --model");
   command->add_option("--inputs", options->inputs, "HDF5 file with inputs/{input_ids,segment_ids,attention_mask} (docs/formats.md; tokenize --output FILE.h5 makes one)");
-  command->add_option("--output", options->output, "HDF5 file to write (forward/asr/NN, forward/spike_count/NN, ...)")
+  command->add_option("--output", options->output, "HDF5 file to write (forward/asr/<sub-layer>, forward/spike_count/<sub-layer>, ...)")
       ->check(output_file_in_existing_folder());
   command->add_option("--task", glue->task, "GLUE task of --data: " + io::glue_task_names());
   command->add_option("--data", glue->data, "GLUE TSV file to simulate (labels give the task metric)");
