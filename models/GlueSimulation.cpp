@@ -169,7 +169,12 @@ ExampleOutcome simulate_example(const SpikingBert& model, const TokenBatch& exam
     for (std::size_t j = 0; j < sublayers; ++j)
       for (std::size_t i = 0; i < final_rates[j].size(); ++i) {
         const double difference = std::abs(static_cast<double>(final_rates[j][i]) - static_cast<double>(steady.rates[j][i]));
-        outcome.residual_units[j] += std::llround(difference / kResidualUnit);
+        // llround(difference / kResidualUnit) for 0 <= difference <= 1 (the quotient, scaled by a power of
+        // two, is exact and below 2^53, so is its distance to the truncation): a library call per neuron less.
+        const double scaled = difference / kResidualUnit;
+        auto units = static_cast<std::int64_t>(scaled);
+        if (scaled - static_cast<double>(units) >= 0.5) ++units;
+        outcome.residual_units[j] += units;
         outcome.residual_max[j] = std::max(outcome.residual_max[j], difference);
       }
   }

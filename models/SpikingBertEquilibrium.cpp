@@ -332,15 +332,39 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
     gelu_forward(a.currents[I].data(), y.intermediate.data(), N * F);
     sigma(I);
     // a_O = sigma(LN(Drop(W_O a_I + b_O) + a_SO)) (i%6 == 5).
-    linear_forward(y.output_dense.data(), a.input_rates(I), value(p.output_weight), value(p.output_bias), N, F, H);
     draw_mask(y.output_dropout, N * H, c.hidden_dropout_prob, training, site_seed(options.dropout_seed, k, kOutputSite));
-    apply_mask(y.output_residual.data(), y.output_dense.data(), y.output_dropout, N * H);
-    const Scalar* a_so = a.input_rates(SO);
-    for (std::int64_t i = 0; i < N * H; ++i) y.output_residual[i] += a_so[i];
-    layer_norm_forward(a.currents[O].data(), y.output_mean.data(), y.output_rstd.data(), y.output_residual.data(),
-                       value(p.output_norm_weight), value(p.output_norm_bias), N, H, c.layer_norm_eps);
+    output_current(k, N, a.input_rates(I), a.input_rates(SO), y.output_dropout, y, a.currents[O].data());
     sigma(O);
   }
+}
+
+template <class Scalar>
+void SpikingBertEquilibrium<Scalar>::output_current(std::int64_t k, std::int64_t N, const Scalar* a_i, const Scalar* a_so,
+                                                    const AlignedVector<Scalar>& dropout,
+                                                    typename EquilibriumActivations<Scalar>::Layer& y,
+                                                    Scalar* current) const {
+  const LayerIndex& p = layer_index_[k];
+  const std::int64_t H = config_.hidden_size, F = config_.intermediate_size;
+  for (auto* buffer : {&y.output_dense, &y.output_residual}) buffer->resize(N * H);
+  for (auto* buffer : {&y.output_mean, &y.output_rstd}) buffer->resize(N);
+  linear_forward(y.output_dense.data(), a_i, value(p.output_weight), value(p.output_bias), N, F, H);
+  apply_mask(y.output_residual.data(), y.output_dense.data(), dropout, N * H);
+  for (std::int64_t i = 0; i < N * H; ++i) y.output_residual[i] += a_so[i];
+  layer_norm_forward(current, y.output_mean.data(), y.output_rstd.data(), y.output_residual.data(),
+                     value(p.output_norm_weight), value(p.output_norm_bias), N, H, config_.layer_norm_eps);
+}
+
+template <class Scalar>
+void SpikingBertEquilibrium<Scalar>::output_sublayer_forward(std::int64_t layer, std::int64_t rows,
+                                                             const Scalar* intermediate_rates,
+                                                             const Scalar* self_output_rates,
+                                                             OutputSublayerScratch& scratch, Scalar* rates) const {
+  if (layer < 0 || layer >= config_.num_hidden_layers)
+    throw std::invalid_argument("SpikingBertEquilibrium: output_sublayer_forward: no such encoder layer");
+  const std::int64_t count = rows * config_.hidden_size;
+  scratch.current.resize(count);
+  output_current(layer, rows, intermediate_rates, self_output_rates, {}, scratch.layer, scratch.current.data());
+  clamp_forward(rates, scratch.current.data(), count, config_.vth);  // sigma, method doc §4
 }
 
 template <class Scalar>

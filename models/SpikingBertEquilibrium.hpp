@@ -140,6 +140,18 @@ class SpikingBertEquilibrium {
                const EquilibriumOptions& options = {}, const std::vector<const Scalar*>& given_rates = {},
                const std::vector<const Scalar*>& rate_offsets = {}, const Scalar* feedback_input = nullptr) const;
 
+  // Encoder layer `layer`'s Output sub-layer equation alone, at given rates (method doc §4, i%6 == 5):
+  //   a_O = sigma(LN(W_O a_I + b_O + a_SO)),  a_I [rows, intermediate], a_SO [rows, hidden] -> rates [rows, hidden]
+  // (no dropout). The same code as forward()'s Output sub-layer, so with the same rates given it is bit for
+  // bit what forward() computes there, at a fraction of the cost (what a per-step stopping rule watching the
+  // last Output sub-layer needs, traces/AdaptiveGlueSimulation).
+  struct OutputSublayerScratch {
+    typename EquilibriumActivations<Scalar>::Layer layer;
+    AlignedVector<Scalar> current;
+  };
+  void output_sublayer_forward(std::int64_t layer, std::int64_t rows, const Scalar* intermediate_rates,
+                               const Scalar* self_output_rates, OutputSublayerScratch& scratch, Scalar* rates) const;
+
   // Loss gradients arriving on the model's outputs; empty vectors or null entries mean none.
   struct OutputGradients {
     std::vector<const Scalar*> rates;   // population_count() entries, d loss / d a_j  [rows, width_j]
@@ -184,6 +196,10 @@ class SpikingBertEquilibrium {
     std::normal_distribution<double> normal;
   };
   void initialise(std::size_t parameter, Initialiser& initialiser);  // one parameter
+  // LN(Drop(W_O a_I + b_O) + a_SO) of encoder layer k into `current` ([N, hidden]); y's output_* buffers.
+  void output_current(std::int64_t k, std::int64_t N, const Scalar* a_i, const Scalar* a_so,
+                      const AlignedVector<Scalar>& dropout, typename EquilibriumActivations<Scalar>::Layer& y,
+                      Scalar* current) const;
   int add(const std::string& name, std::vector<std::int64_t> shape);
   const Scalar* value(int index) const { return parameters_[index].value.data(); }
   // Where backward writes parameter gradients: the parameter's buffer, or a discarded sink (one for

@@ -7,6 +7,7 @@
 #include "io/Error.hpp"
 #include "io/Hdf5File.hpp"
 #include "models/ModelFiles.hpp"
+#include "models/PaddedBatchForward.hpp"
 #include "models/SpikingBert.hpp"
 #include "models/SpikingBertEquilibrium.hpp"
 #include "models/SpikingBertWeights.hpp"
@@ -21,6 +22,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +60,38 @@ py::array_t<T> to_numpy(const std::vector<T>& values, const std::vector<py::ssiz
   std::memcpy(array.mutable_data(), values.data(), values.size() * sizeof(T));
   return array;
 }
+
+// Per-step residuals of each example of run(residuals=True), simulated alone at its real length:
+// one StepResidualObserver per example, its numbers appended in example order.
+class ResidualHook final : public sb::models::GlueExampleHook {
+ public:
+  ResidualHook(const sb::models::SpikingBert& model, const sb::models::SpikingBertEquilibrium<float>& steady_state, int steps)
+      : model_(model), steady_state_(steady_state), steps_(steps) {}
+  sb::models::GlueExampleWatch begin_example(const sb::models::TokenBatch& example, int) override {
+    observer_.emplace(model_, steady_state_, example, model_.build_network(example).sublayers, steps_);
+    return {&*observer_, {}};
+  }
+  void end_example(const sb::models::TokenBatch&, const sb::models::ForwardResult&, int, int) override {
+    observer_->finish();
+    for (int s = 0; s < steps_; ++s) {
+      predicted.push_back(observer_->predicted_label(0, s));
+      for (std::size_t j = 0; j < observer_->sublayer_count(); ++j) {
+        const auto norms = observer_->residual(0, s, j);
+        mean_abs.push_back(norms.mean_abs);
+        max_abs.push_back(norms.max_abs);
+      }
+    }
+    observer_.reset();
+  }
+  std::vector<double> mean_abs, max_abs;
+  std::vector<std::int64_t> predicted;
+
+ private:
+  const sb::models::SpikingBert& model_;
+  const sb::models::SpikingBertEquilibrium<float>& steady_state_;
+  int steps_;
+  std::optional<sb::traces::StepResidualObserver> observer_;
+};
 
 // A [batch, sequence] integer array (any integer dtype, or a list of lists) as int64 values.
 std::vector<std::int64_t> token_matrix(const py::handle& object, const char* name, std::int64_t* batch,
@@ -202,26 +236,30 @@ class Model {
     options.steps = steps > 0 ? steps : snn_->config().t_conv;
     options.threads = threads;
     sb::models::ForwardResult result;
-    std::optional<sb::traces::StepResidualObserver> observer;
+    ResidualHook hook(*snn_, *steady_state_, options.steps);
     {
       py::gil_scoped_release release;
-      if (residuals) {
-        // Per-step residuals evaluate the steady-state map after every step: the kernel's calls in step order.
-        const auto network = snn_->build_network(batch);
-        observer.emplace(*snn_, *steady_state_, batch, network.sublayers, options.steps);
-        options.observer = &*observer;
-        options.block_steps = 1;
-      }
-      result = snn_->forward(batch, options, kernel == "event" ? sb::models::KernelKind::kEvent
-                                                               : sb::models::KernelKind::kDense);
-      if (observer) observer->finish();
+      // Per-step residuals evaluate the steady-state map after every step: the kernel's calls in step order.
+      if (residuals) options.block_steps = 1;
+      // Every example alone at its real length, as `spikingbert run --inputs` (no neuron for padding).
+      result = sb::models::forward_real_tokens(*snn_, batch, options,
+                                               kernel == "event" ? sb::models::KernelKind::kEvent
+                                                                 : sb::models::KernelKind::kDense,
+                                               "input_ids", residuals ? &hook : nullptr);
     }
+    std::vector<std::int64_t> real_tokens;
+    for (int b = 0; b < static_cast<int>(batch.batch); ++b) real_tokens.push_back(sb::models::real_length(batch, b, "input_ids"));
     const auto sublayer_names = names();
     py::dict asr, spike_count, operations;
     for (std::size_t j = 0; j < sublayer_names.size(); ++j) {
       const int sublayer = static_cast<int>(j);
       const std::vector<py::ssize_t> shape{batch.batch, batch.sequence, snn_->sublayer_width(sublayer)};
-      asr[py::str(sublayer_names[j])] = to_numpy(result.asr(sublayer), shape);
+      auto rates = result.asr(sublayer);
+      const auto width = static_cast<std::size_t>(snn_->sublayer_width(sublayer));
+      for (std::size_t row = 0; row < batch.attention_mask.size(); ++row)  // NaN at padding: no neuron there
+        if (batch.attention_mask[row] == 0)
+          std::fill_n(rates.begin() + static_cast<std::ptrdiff_t>(row * width), width, std::numeric_limits<float>::quiet_NaN());
+      asr[py::str(sublayer_names[j])] = to_numpy(rates, shape);
       spike_count[py::str(sublayer_names[j])] = to_numpy(result.spike_count(sublayer), shape);
       operations[py::str(sublayer_names[j])] =
           counts_dict(result.run.populations.at(static_cast<std::size_t>(result.sublayers[j])).counts);
@@ -241,28 +279,15 @@ class Model {
     for (const auto population : result.sublayers)
       sublayer_counts.push_back(result.run.populations.at(static_cast<std::size_t>(population)).counts);
     const auto metrics = sb::traces::neurobench_metrics(
-        *snn_, sublayer_counts, std::vector<std::int64_t>(static_cast<std::size_t>(batch.batch), batch.sequence),
-        options.steps);
+        *snn_, sublayer_counts, real_tokens, options.steps);
     out["neurobench"] = py::module_::import("json").attr("loads")(sb::traces::to_json(metrics).dump());
-    if (observer) {
+    if (residuals) {
       // [example, step, sub-layer]: method doc §9.3 residuals at the running rates after each step.
-      const auto examples = observer->examples(), step_count = observer->steps();
-      const auto sublayer_count = static_cast<py::ssize_t>(observer->sublayer_count());
-      std::vector<double> mean_abs, max_abs;
-      std::vector<std::int64_t> predicted;
-      for (int e = 0; e < examples; ++e) {
-        for (int s = 0; s < step_count; ++s) {
-          predicted.push_back(observer->predicted_label(e, s));
-          for (std::size_t j = 0; j < observer->sublayer_count(); ++j) {
-            const auto norms = observer->residual(e, s, j);
-            mean_abs.push_back(norms.mean_abs);
-            max_abs.push_back(norms.max_abs);
-          }
-        }
-      }
-      out["residual_mean_abs"] = to_numpy(mean_abs, {examples, step_count, sublayer_count});
-      out["residual_max"] = to_numpy(max_abs, {examples, step_count, sublayer_count});
-      out["step_predictions"] = to_numpy(predicted, {examples, step_count});
+      const auto examples = static_cast<py::ssize_t>(batch.batch), step_count = static_cast<py::ssize_t>(options.steps);
+      const auto sublayer_count = static_cast<py::ssize_t>(sublayer_names.size());
+      out["residual_mean_abs"] = to_numpy(hook.mean_abs, {examples, step_count, sublayer_count});
+      out["residual_max"] = to_numpy(hook.max_abs, {examples, step_count, sublayer_count});
+      out["step_predictions"] = to_numpy(hook.predicted, {examples, step_count});
     }
     return out;
   }

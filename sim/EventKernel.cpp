@@ -231,14 +231,15 @@ class EventSimulation {
       for (int s = 0; s < step_count; ++s)
         step_counts[static_cast<std::size_t>(s)].spikes += row_step_spikes[static_cast<std::size_t>(r * step_count + s)];
     }
-    float largest_membrane = -3.0e38f;
-    bool all_zero = true;
+    // Quiescent: no membrane at or above threshold (NaN is not), and with a leak all of them at rest.
+    // Branch-free OR reductions, so the compiler vectorises this pass over every membrane of the population.
+    int above = 0, nonzero = 0;
+    const float threshold = population.neuron.threshold;
     for (const float u : state.membrane) {
-      largest_membrane = std::max(largest_membrane, u);
-      all_zero = all_zero && u == 0.0f;
+      above |= u >= threshold;
+      nonzero |= u != 0.0f;
     }
-    quiescent_[static_cast<std::size_t>(p)] =
-        largest_membrane < population.neuron.threshold && (population.neuron.leak == 1.0f || all_zero);
+    quiescent_[static_cast<std::size_t>(p)] = !above && (population.neuron.leak == 1.0f || !nonzero);
 
     // 5. Counters, observers, packets.
     for (int s = 0; s < step_count; ++s) {

@@ -32,8 +32,9 @@ struct ThresholdStatistics {
 // One step of `width` neurons (method doc §2.1, in the reference order):
 //   v = u + I;  s = (v >= V_th);  u = (v - V_th*s) * leak     (or u = 0 if s, for kToZero).
 // Writes the indices of the neurons that fired, ascending, to `fired` (room for `width`) and returns
-// how many. With AVX-512, 16 neurons per instruction and a register compress of the fired indices; the
-// arithmetic is the same IEEE float32 operations in both paths, so results are bit-identical.
+// how many. With AVX-512, 16 neurons per instruction and a register compress of the fired indices (with
+// AVX2 only: 8 neurons and a table of compress patterns); the arithmetic is the same IEEE float32
+// operations in every path, so results are bit-identical.
 std::uint32_t update_neurons(const NeuronModel& neuron, const float* current, float* membrane, std::uint32_t* fired,
                              int width, ThresholdStatistics& statistics);
 

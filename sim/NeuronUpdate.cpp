@@ -2,13 +2,29 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "sim/NeuronModel.hpp"
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
 namespace spikingbert::sim {
 
 namespace {
+
+#if !defined(__AVX512F__) && defined(__AVX2__)
+// For every 8-bit spike mask, the ascending lane numbers of its set bits (then zeros): the AVX2 stand-in
+// for AVX-512's register compress (one 8-byte load, widened to 8 indices).
+struct CompressTable {
+  alignas(64) std::uint8_t lanes[256][8] = {};
+  constexpr CompressTable() {
+    for (int mask = 0; mask < 256; ++mask) {
+      int k = 0;
+      for (int lane = 0; lane < 8; ++lane)
+        if (mask & (1 << lane)) lanes[mask][k++] = static_cast<std::uint8_t>(lane);
+    }
+  }
+};
+constexpr CompressTable kCompress;
+#endif
 
 // Reference scalar form; also handles the tail that does not fill a vector.
 std::uint32_t update_scalar(const NeuronModel& neuron, const float* current, float* membrane, std::uint32_t* fired,
@@ -66,6 +82,34 @@ std::uint32_t update_neurons(const NeuronModel& neuron, const float* current, fl
   }
   alignas(64) float lanes[16];
   _mm512_store_ps(lanes, smallest);
+  for (const float lane : lanes) smallest_margin = lane < smallest_margin ? lane : smallest_margin;
+#elif defined(__AVX2__)
+  // The same operations 8 neurons at a time (machines without AVX-512).
+  const __m256 threshold = _mm256_set1_ps(neuron.threshold);
+  const __m256 leak = _mm256_set1_ps(neuron.leak);
+  const __m256 tie = _mm256_set1_ps(kNearThresholdMargin);
+  const __m256 zero = _mm256_setzero_ps();
+  __m256 smallest = _mm256_set1_ps(smallest_margin);
+  const bool to_zero = neuron.reset == ResetMode::kToZero;
+  for (; j + 8 <= width; j += 8) {
+    const __m256 v = _mm256_add_ps(_mm256_loadu_ps(membrane + j), _mm256_loadu_ps(current + j));
+    const __m256 spike = _mm256_cmp_ps(v, threshold, _CMP_GE_OQ);
+    const __m256 above = _mm256_sub_ps(v, threshold);  // v - V_th
+    const __m256 below = _mm256_sub_ps(threshold, v);  // V_th - v
+    const __m256 margin = _mm256_blendv_ps(below, above, spike);
+    near_ties += static_cast<std::uint64_t>(__builtin_popcount(_mm256_movemask_ps(_mm256_cmp_ps(margin, tie, _CMP_LT_OQ))));
+    smallest = _mm256_min_ps(margin, smallest);  // NaN margins keep `smallest`, as the scalar form
+    const __m256 updated = to_zero ? _mm256_blendv_ps(_mm256_mul_ps(v, leak), zero, spike)
+                                   : _mm256_mul_ps(_mm256_blendv_ps(v, above, spike), leak);
+    _mm256_storeu_ps(membrane + j, updated);
+    // All 8 lanes are stored; they fit for the same reason as above (fired_count <= j, j + 8 <= width).
+    const int mask = _mm256_movemask_ps(spike);
+    const __m256i lanes = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(kCompress.lanes[mask])));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(fired + fired_count), _mm256_add_epi32(lanes, _mm256_set1_epi32(j)));
+    fired_count += static_cast<std::uint32_t>(__builtin_popcount(mask));
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, smallest);
   for (const float lane : lanes) smallest_margin = lane < smallest_margin ? lane : smallest_margin;
 #endif
   fired_count += update_scalar(neuron, current, membrane, fired + fired_count, j, width, near_ties, smallest_margin);

@@ -14,14 +14,25 @@ namespace spikingbert::sim {
 
 namespace {
 
-// 16 float32 lanes: one AVX-512 register with -march=native on this machine; GCC lowers it to narrower
-// registers elsewhere. aligned(4) allows loads from any float address.
-using Lanes16 = float __attribute__((vector_size(64), aligned(4)));
+// One SIMD register of float32 lanes: 16 with AVX-512 (this file is built with it where the CPU has it),
+// else 8 (AVX2). aligned(4) allows loads from any float address. Each column's sum is the same chain of
+// float adds whatever the register width, so the results do not depend on it.
+#if defined(__AVX512F__)
+using Register = float __attribute__((vector_size(64), aligned(4)));
 constexpr int kLaneWidth = 16;
-// Column block of the event kernel: up to 12 x 16 floats accumulate in registers. A task sweeps
+constexpr int kRegisters = 32;
+#else
+using Register = float __attribute__((vector_size(32), aligned(4)));
+constexpr int kLaneWidth = 8;
+constexpr int kRegisters = 16;
+#endif
+// Column block of the event kernel: up to 12 registers of floats accumulate in registers. A task sweeps
 // its frames once per depth block, so the weight panel (depth block x 192 floats, about 600 KB) stays
 // in L2 while all frames of the chunk use it.
 constexpr int kMaxLanes = 12;
+// Two frames walked side by side need twice the accumulators: only when they fit the register file
+// (with room for the loaded rows), else one frame at a time.
+constexpr int kMaxPairedLanes = kRegisters / 2 - 2;
 // Frames per partition: enough reuse of the weight panel, and enough tasks for load balance.
 constexpr int kFrameChunk = 256;
 
@@ -37,17 +48,17 @@ int column_block_width() {
 // first spike not added.
 template <int Lanes>
 inline const std::uint32_t* add_rows(const std::uint32_t* spike, const std::uint32_t* end, std::uint32_t block_end,
-                                     const float* panel, int panel_stride, Lanes16* sum) {
+                                     const float* panel, int panel_stride, Register* sum) {
   for (; spike != end && *spike < block_end; ++spike) {
     const float* row = panel + static_cast<std::size_t>(*spike) * static_cast<std::size_t>(panel_stride);
-    for (int l = 0; l < Lanes; ++l) sum[l] += *reinterpret_cast<const Lanes16*>(row + l * kLaneWidth);
+    for (int l = 0; l < Lanes; ++l) sum[l] += *reinterpret_cast<const Register*>(row + l * kLaneWidth);
   }
   return spike;
 }
 
 template <int Lanes>
-inline void store_block_sum(const Lanes16* sum, bool first_block, float* destination_floats) {
-  auto* destination = reinterpret_cast<Lanes16*>(destination_floats);
+inline void store_block_sum(const Register* sum, bool first_block, float* destination_floats) {
+  auto* destination = reinterpret_cast<Register*>(destination_floats);
   if (first_block) {
     for (int l = 0; l < Lanes; ++l) destination[l] = sum[l];  // 0 + first block sum, exactly
   } else {
@@ -55,10 +66,11 @@ inline void store_block_sum(const Lanes16* sum, bool first_block, float* destina
   }
 }
 
-// current[f][column .. column + 16*Lanes) for frames [frame_begin, frame_end): per depth block, the
+// current[f][column .. column + kLaneWidth*Lanes) for frames [frame_begin, frame_end): per depth block, the
 // ascending sum of the spiking rows, added to the running total in block order.
 // Every column's sum is one chain of dependent float adds (its order fixes the rounding), so one frame
-// alone keeps only Lanes chains in flight; two frames are walked side by side to double that.
+// alone keeps only Lanes chains in flight; two frames are walked side by side to double that when the
+// accumulators of both fit in registers (kMaxPairedLanes).
 template <int Lanes>
 void accumulate_columns(const FrameSpikes* frames, int frame_begin, int frame_end, const float* panel, int panel_stride,
                         int inputs, int outputs, int column, int depth_block, float* current) {
@@ -70,9 +82,9 @@ void accumulate_columns(const FrameSpikes* frames, int frame_begin, int frame_en
   for (int block_start = 0; block_start < inputs; block_start += depth_block) {
     const auto block_end = static_cast<std::uint32_t>(std::min(inputs, block_start + depth_block));
     int f = frame_begin;
-    for (; f + 1 < frame_end; f += 2) {
-      Lanes16 first[Lanes], second[Lanes];
-      for (int l = 0; l < Lanes; ++l) first[l] = second[l] = Lanes16{};
+    for (; Lanes <= kMaxPairedLanes && f + 1 < frame_end; f += 2) {
+      Register first[Lanes], second[Lanes];
+      for (int l = 0; l < Lanes; ++l) first[l] = second[l] = Register{};
       const std::uint32_t* a = cursor[f - frame_begin];
       const std::uint32_t* b = cursor[f + 1 - frame_begin];
       const std::uint32_t* const a_end = frames[f].index + frames[f].count;
@@ -81,8 +93,8 @@ void accumulate_columns(const FrameSpikes* frames, int frame_begin, int frame_en
         const float* row_a = panel + static_cast<std::size_t>(*a) * static_cast<std::size_t>(panel_stride);
         const float* row_b = panel + static_cast<std::size_t>(*b) * static_cast<std::size_t>(panel_stride);
         for (int l = 0; l < Lanes; ++l) {
-          first[l] += *reinterpret_cast<const Lanes16*>(row_a + l * kLaneWidth);
-          second[l] += *reinterpret_cast<const Lanes16*>(row_b + l * kLaneWidth);
+          first[l] += *reinterpret_cast<const Register*>(row_a + l * kLaneWidth);
+          second[l] += *reinterpret_cast<const Register*>(row_b + l * kLaneWidth);
         }
       }
       cursor[f - frame_begin] = add_rows<Lanes>(a, a_end, block_end, panel, panel_stride, first);
@@ -90,9 +102,9 @@ void accumulate_columns(const FrameSpikes* frames, int frame_begin, int frame_en
       store_block_sum<Lanes>(first, block_start == 0, destination(f));
       store_block_sum<Lanes>(second, block_start == 0, destination(f + 1));
     }
-    if (f < frame_end) {
-      Lanes16 sum[Lanes];
-      for (int l = 0; l < Lanes; ++l) sum[l] = Lanes16{};
+    for (; f < frame_end; ++f) {
+      Register sum[Lanes];
+      for (int l = 0; l < Lanes; ++l) sum[l] = Register{};
       cursor[f - frame_begin] = add_rows<Lanes>(cursor[f - frame_begin], frames[f].index + frames[f].count, block_end,
                                                 panel, panel_stride, sum);
       store_block_sum<Lanes>(sum, block_start == 0, destination(f));

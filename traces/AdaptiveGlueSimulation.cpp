@@ -2,8 +2,9 @@
 
 #include "io/Error.hpp"
 #include "traces/Convergence.hpp"
-#include "traces/StepResidualObserver.hpp"
+#include "traces/StoppingObserver.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -23,7 +24,7 @@ std::vector<sim::PopulationId> sublayer_populations(const models::SpikingBert& m
   return model.build_network(probe).sublayers;
 }
 
-// Per example: a residual observer and the stopping rule it feeds, asked by the kernel after every step.
+// Per example: the stopping observer (traces/StoppingObserver.hpp), asked by the kernel after every step.
 class AdaptiveHook final : public models::GlueExampleHook {
  public:
   AdaptiveHook(const models::SpikingBert& model, const models::SpikingBertEquilibrium<float>& steady_state,
@@ -31,42 +32,33 @@ class AdaptiveHook final : public models::GlueExampleHook {
       : model_(model), steady_state_(steady_state), options_(options), sublayers_(sublayer_populations(model)) {}
 
   models::GlueExampleWatch begin_example(const models::TokenBatch& example, int index) override {
-    auto& watched = examples_[index];
-    watched.observer = std::make_unique<StepResidualObserver>(model_, steady_state_, example, sublayers_, options_.steps_max);
-    watched.rule = std::make_unique<StoppingRule>(options_.tolerance, options_.stable_steps);
-    StepResidualObserver* observer = watched.observer.get();
-    StoppingRule* rule = watched.rule.get();
-    const std::size_t last_output = sublayers_.size() - 1;  // the last Output sub-layer (method doc §1.3 order)
-    // Regression heads have no label: the rule then watches the residual alone.
-    return {observer, [observer, rule, last_output](int step) {
-              observer->evaluate_through(step);
-              return rule->observe(observer->predicted_label(0, step), observer->residual(0, step, last_output).mean_abs);
-            }};
+    auto& observer = examples_[index];
+    observer = std::make_unique<StoppingObserver>(model_, steady_state_, example, sublayers_, options_.tolerance,
+                                                  options_.stable_steps);
+    StoppingObserver* watching = observer.get();
+    return {watching, [watching](int step) { return watching->stop_after(step); }};
   }
 
   void end_example(const models::TokenBatch&, const models::ForwardResult& result, int index, int) override {
     const auto found = examples_.find(index);
-    found->second.observer->finish();
     // The observer's last step is the run itself: its classifier output must be the kernel's.
-    const auto logits = found->second.observer->logits(0, result.steps - 1);
-    if (!std::equal(logits.begin(), logits.end(), result.logits.begin()))
+    const auto logits = found->second->last_logits();
+    if (!std::equal(logits.begin(), logits.end(), result.logits.begin(), result.logits.end()))
       throw std::logic_error("simulate_glue_set_adaptive: per-step rates disagree with the kernel's final rates");
     if (result.steps < options_.steps_max) ++stopped_early;
+    evaluated_residuals += found->second->evaluated_residuals();
     examples_.erase(found);
   }
 
   std::int64_t stopped_early = 0;
+  std::int64_t evaluated_residuals = 0;
 
  private:
-  struct Watched {
-    std::unique_ptr<StepResidualObserver> observer;
-    std::unique_ptr<StoppingRule> rule;
-  };
   const models::SpikingBert& model_;
   const models::SpikingBertEquilibrium<float>& steady_state_;
   const AdaptiveOptions& options_;
   std::vector<sim::PopulationId> sublayers_;
-  std::map<int, Watched> examples_;  // the examples of the round in flight
+  std::map<int, std::unique_ptr<StoppingObserver>> examples_;  // the examples of the round in flight
 };
 
 }  // namespace
@@ -82,12 +74,13 @@ AdaptiveResult simulate_glue_set_adaptive(const models::SpikingBert& model, cons
   simulation.steps = options.steps_max;
   simulation.threads = options.threads;
   simulation.batch = options.batch;
-  simulation.block_steps = 1;  // the residual observer and the stopping rule need the kernel in step order
+  simulation.block_steps = 1;  // the stopping rule decides after every step: the kernel in step order
   simulation.final_residual = false;
   simulation.progress = options.progress;
   AdaptiveResult result;
   result.run = models::simulate_glue_set(model, model_source, set, simulation, &hook);
   result.stopped_early = hook.stopped_early;
+  result.evaluated_residuals = hook.evaluated_residuals;
   return result;
 }
 

@@ -62,15 +62,19 @@ def test_run_reports_the_command_lines_neurobench_metrics(tmp_path, case, model)
     import json
     with open(energy) as f:
         assert result["neurobench"] == json.load(f)["neurobench"]
-    assert result["neurobench"]["SynapticOperations"]["Dense"] == 6553664  # 8 tokens x 50 steps x 2 x 8192 + 64
+    # 21 real tokens of 3 x 8 (padding has no neuron): 7 tokens x 50 steps x 2 x 8192 + 64 per example
+    assert result["neurobench"]["SynapticOperations"]["Dense"] == 5734464
 
 
 def test_run_reproduces_the_reference_spike_counts(case, model):
     result = model.run(case["input_ids"], case["segment_ids"], case["attention_mask"])
     assert result["steps"] == STEPS  # the config's t_conv when steps is not given
+    real = case["attention_mask"].astype(bool)  # padding has no neuron: 0 spikes there, NaN rates
     with h5py.File(CASE, "r") as f:
         for j, name in enumerate(model.sublayers):
-            np.testing.assert_array_equal(result["spike_count"][name], f["forward/spike_count/%02d" % j][()])
+            np.testing.assert_array_equal(result["spike_count"][name][real], f["forward/spike_count/%02d" % j][()][real])
+            assert (result["spike_count"][name][~real] == 0).all()
+            assert np.isnan(result["asr"][name][~real]).all()
 
 
 def test_per_step_residuals_shrink_and_end_at_the_final_rates(case, model):
@@ -81,10 +85,11 @@ def test_per_step_residuals_shrink_and_end_at_the_final_rates(case, model):
     # Convergence (method doc §9.3): the last step's residual is well below the first's.
     assert residual[:, -1, :].mean() < 0.5 * residual[:, 0, :].mean()
     # The last step's running rates are the final ASR: its residual is |a - f(a)| with f the steady-state map.
-    rates = result["asr"]
+    real = case["attention_mask"].astype(bool)  # residuals are over real tokens; padded rates are NaN (no neuron)
+    rates = {name: np.nan_to_num(r) for name, r in result["asr"].items()}
     mapped = model.steady_state(case["input_ids"], case["segment_ids"], case["attention_mask"], rates=rates)
     for j, name in enumerate(model.sublayers):
-        difference = np.abs(rates[name] - mapped[name])
+        difference = np.abs(rates[name] - mapped[name])[real]
         assert residual[:, -1, j].max() <= difference.max() + 1e-6
     np.testing.assert_array_equal(result["step_predictions"][:, -1], result["logits"].argmax(axis=1))
 

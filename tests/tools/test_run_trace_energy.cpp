@@ -42,6 +42,8 @@ TEST_CASE("run --trace neurons and spikes reproduce the tiny reference's rates a
   REQUIRE(population_names.values.size() == kTinySublayers);
   CHECK(trace.read_attribute_double("/", "complete") == 1.0);
   const auto examples = reference.read_ints("inputs/input_ids").shape[0];
+  const auto sequence = reference.read_ints("inputs/input_ids").shape[1];
+  const auto mask = reference.read_ints("inputs/attention_mask").values;
   // Populations in trace order (/populations/name) are the reference sub-layers 00..12.
   const std::vector<std::string> order = {"embedding",       "L0_key",   "L0_value",        "L0_attention", "L0_self_output",
                                           "L0_intermediate", "L0_output", "L1_key",         "L1_value",     "L1_attention",
@@ -53,14 +55,27 @@ TEST_CASE("run --trace neurons and spikes reproduce the tiny reference's rates a
     const auto mean_asr = trace.read_doubles("summary/" + order[static_cast<std::size_t>(j)] + "/mean_asr");  // [N, T]
     REQUIRE(mean_asr.size() == static_cast<std::size_t>(examples * kTinySteps));
     const auto expected = reference.read_tensor("forward/asr/" + suffix(j));
-    CHECK(asr.values == expected.values);
-    // The last running mean ASR of each example is the mean of its final ASRs (counts / T).
+    // Real tokens only (issue 11): the trace's rows are each example's real tokens in order (docs/traces.md),
+    // and they carry the reference's rates (its padded keys get zero attention, so padding does not reach them).
     const auto per_example = expected.values.size() / static_cast<std::size_t>(examples);
+    const auto width = per_example / static_cast<std::size_t>(sequence);
+    std::size_t row = 0;
     for (std::int64_t e = 0; e < examples; ++e) {
-      double sum = 0.0;
-      for (std::size_t i = 0; i < per_example; ++i) sum += expected.values[static_cast<std::size_t>(e) * per_example + i];
+      double sum = 0.0, real = 0.0;
+      for (std::int64_t k = 0; k < sequence; ++k) {
+        if (mask[static_cast<std::size_t>(e * sequence + k)] == 0) continue;
+        for (std::size_t i = 0; i < width; ++i) {
+          const auto at = static_cast<std::size_t>(e) * per_example + static_cast<std::size_t>(k) * width + i;
+          REQUIRE(row * width + i < asr.values.size());
+          CHECK(asr.values[row * width + i] == expected.values[at]);
+          sum += expected.values[at];
+          real += 1.0;
+        }
+        ++row;
+      }
+      // The last running mean ASR of each example is the mean of its final ASRs (counts / T) over real tokens.
       const double last = mean_asr[static_cast<std::size_t>(e * kTinySteps + kTinySteps - 1)];
-      CHECK(std::abs(last - sum / static_cast<double>(per_example)) < 1e-6);
+      CHECK(std::abs(last - sum / real) < 1e-6);
     }
   }
 
@@ -82,7 +97,11 @@ TEST_CASE("run --trace neurons and spikes reproduce the tiny reference's rates a
         REQUIRE(node < per_example);
         ++counted[static_cast<std::size_t>(e) * per_example + node];
       }
-    CHECK(counted == expected.values);
+    const auto width = per_example / static_cast<std::size_t>(sequence);
+    for (std::size_t at = 0; at < counted.size(); ++at) {  // real tokens: the reference's counts; padding: no node
+      const bool real = mask[at / per_example * static_cast<std::size_t>(sequence) + at % per_example / width] != 0;
+      CHECK(counted[at] == (real ? expected.values[at] : 0));
+    }
   }
 }
 
@@ -119,10 +138,10 @@ TEST_CASE("run's energy report counts the kernel's synaptic events as accumulate
   INFO(report_text.substr(0, 2000));
   CHECK(report["snn_total"]["synaptic_accumulates"].get<std::int64_t>() == kernel_total);
   // Memory reads (docs/energy.md §2), int8: 1 byte per value. One weight per projection accumulate; one
-  // value per spike-selected sum plus one membrane potential per neuron per step (tiny: 3 x 8 tokens,
-  // 11 hidden-wide sub-layers and 2 intermediate-wide ones, T steps).
+  // value per spike-selected sum plus one membrane potential per neuron per step (tiny: 21 real tokens of
+  // 3 x 8, padding has no neuron; 11 hidden-wide sub-layers and 2 intermediate-wide ones, T steps).
   CHECK(report["snn_total"]["weight_bytes_read"].get<std::int64_t>() == kernel_total - selected_total);
-  constexpr std::int64_t kTinyTokens = 3 * 8, kTinyHidden = 32, kTinyIntermediate = 64;
+  constexpr std::int64_t kTinyTokens = 21, kTinyHidden = 32, kTinyIntermediate = 64;
   constexpr std::int64_t kTinyNeuronsPerToken = 11 * kTinyHidden + 2 * kTinyIntermediate;  // 13 sub-layers
   CHECK(report["snn_total"]["state_bytes_read"].get<std::int64_t>() ==
         selected_total + kTinyTokens * kTinyNeuronsPerToken * kTinySteps);

@@ -15,6 +15,7 @@
 #include "io/Hdf5File.hpp"
 #include "models/GlueSimulation.hpp"
 #include "models/ModelFiles.hpp"
+#include "models/PaddedBatchForward.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -25,6 +26,21 @@
 namespace spikingbert::tools {
 
 namespace {
+
+// Hands each example of `run --inputs` to the trace session, as `run --task` does (commands/RunGlue.cpp).
+class ExampleTraceHook final : public models::GlueExampleHook {
+ public:
+  explicit ExampleTraceHook(TraceSession& trace) : trace_(trace) {}
+  models::GlueExampleWatch begin_example(const models::TokenBatch& example, int index) override {
+    return {trace_.begin_batch(example, index), {}};
+  }
+  void end_example(const models::TokenBatch& example, const models::ForwardResult& result, int index, int predicted) override {
+    trace_.end_batch(example, result, index, {predicted}, {-1});
+  }
+
+ private:
+  TraceSession& trace_;
+};
 
 struct RunOptions {
   std::string model, inputs, output, kernel = "event";
@@ -63,25 +79,21 @@ void run_model(const RunOptions& o) {
   // A trace records every step's convergence residual (docs/traces.md /summary): the steady-state map is
   // evaluated at each step's rates, which needs the kernel's calls in step order.
   std::optional<models::SpikingBertEquilibrium<float>> steady_state;
+  std::optional<ExampleTraceHook> hook;
   if (!o.trace.empty()) {
     steady_state.emplace(models::steady_state_map(model, o.model));
     trace.emplace(o.trace, o.trace_level, model, o.model, "", options.steps, &*steady_state,
                   traces::kDefaultConvergenceTolerance, static_cast<int>(batch.batch));
-    options.observer = trace->begin_batch(batch);
+    hook.emplace(*trace);
     if (trace->needs_step_order()) options.block_steps = 1;
   }
-  const auto result =
-      model.forward(batch, options, o.kernel == "event" ? models::KernelKind::kEvent : models::KernelKind::kDense);
-  if (trace) {
-    const int labels = model.config().num_labels;
-    std::vector<std::int64_t> predicted, gold(static_cast<std::size_t>(batch.batch), -1);
-    for (std::int64_t b = 0; b < batch.batch; ++b) {
-      const float* logits = result.logits.data() + b * labels;
-      predicted.push_back(labels > 1 ? std::max_element(logits, logits + labels) - logits : -1);
-    }
-    trace->end_batch(batch, result, 0, predicted, gold);
-    trace->finish();
-  }
+  // Every example alone at its real length: no neuron for a padded position (docs/formats.md).
+  const auto result = models::forward_real_tokens(model, batch, options,
+                                                  o.kernel == "event" ? models::KernelKind::kEvent : models::KernelKind::kDense,
+                                                  o.inputs, hook ? &*hook : nullptr);
+  if (trace) trace->finish();
+  std::vector<std::int64_t> real_tokens;
+  for (int b = 0; b < static_cast<int>(batch.batch); ++b) real_tokens.push_back(models::real_length(batch, b, o.inputs));
 
   io::Hdf5Writer out(o.output);
   const auto names = models::SpikingBert::sublayer_names(model.config().num_hidden_layers);
@@ -94,7 +106,12 @@ void run_model(const RunOptions& o) {
     // the position in simulation order (the reference's case.h5 numbers them 00..12 in that order).
     const auto& name = names[static_cast<std::size_t>(j)];
     const io::Shape shape{batch.batch, batch.sequence, model.sublayer_width(j)};
-    out.write_tensor("forward/asr/" + name, io::Tensor{shape, result.asr(j)});
+    auto asr = result.asr(j);
+    for (std::size_t row = 0; row < batch.attention_mask.size(); ++row)  // no neuron at a padded position
+      if (batch.attention_mask[row] == 0)
+        std::fill_n(asr.begin() + static_cast<std::ptrdiff_t>(row) * model.sublayer_width(j), model.sublayer_width(j),
+                    std::numeric_limits<float>::quiet_NaN());
+    out.write_tensor("forward/asr/" + name, io::Tensor{shape, std::move(asr)});
     const auto& counts = result.spike_count(j);
     out.write_uints("forward/spike_count/" + name, shape, std::vector<std::uint64_t>(counts.begin(), counts.end()),
                     count_bytes);
@@ -103,9 +120,11 @@ void run_model(const RunOptions& o) {
       out.write_attribute(path, "sublayer_index", static_cast<std::int64_t>(j));
       out.write_attribute(path, "axes", std::string("example, token, neuron"));
     }
-    out.write_attribute("forward/asr/" + name, "units", std::string("spikes per step (count x float32(1/T))"));
+    out.write_attribute("forward/asr/" + name, "units",
+                        std::string("spikes per step (count x float32(1/T)); NaN at padded positions (no neuron)"));
     out.write_attribute("forward/asr/" + name, "description", std::string("final ASR of every neuron (method doc section 2.2)"));
-    out.write_attribute("forward/spike_count/" + name, "units", std::string("spikes in T steps"));
+    out.write_attribute("forward/spike_count/" + name, "units",
+                        std::string("spikes in T steps; 0 at padded positions (no neuron)"));
     const auto row = count_row(result.run.populations[static_cast<std::size_t>(result.sublayers[static_cast<std::size_t>(j)])].counts);
     counts_table.insert(counts_table.end(), row.begin(), row.end());
   }
@@ -131,9 +150,11 @@ void run_model(const RunOptions& o) {
   out.commit();
 
   const auto total = result.run.total_counts();
-  std::printf("simulated %lld x %lld tokens for T = %d steps with the %s kernel in %.3f s\n",
-              static_cast<long long>(batch.batch), static_cast<long long>(batch.sequence),
-              options.steps, o.kernel.c_str(), result.run.simulation_seconds);
+  std::int64_t simulated_tokens = 0;
+  for (const auto tokens : real_tokens) simulated_tokens += tokens;
+  std::printf("simulated %lld examples (%lld real tokens, padding not simulated) for T = %d steps with the %s kernel in %.3f s\n",
+              static_cast<long long>(batch.batch), static_cast<long long>(simulated_tokens), options.steps,
+              o.kernel.c_str(), result.run.simulation_seconds);
   std::printf("spikes %llu, synaptic events %llu; wrote %s\n", static_cast<unsigned long long>(total.spikes),
               static_cast<unsigned long long>(total.synaptic_events), o.output.c_str());
   if (!o.trace.empty()) std::printf("trace (%s level): %s\n", o.trace_level.c_str(), o.trace.c_str());
@@ -141,8 +162,7 @@ void run_model(const RunOptions& o) {
   for (int j = 0; j < sublayers; ++j)
     sublayer_counts.push_back(result.run.populations[static_cast<std::size_t>(result.sublayers[static_cast<std::size_t>(j)])].counts);
   std::fflush(stdout);
-  print_run_energy(run_energy_report(model, sublayer_counts, std::vector<std::int64_t>(static_cast<std::size_t>(batch.batch), batch.sequence),
-                                     options.steps, costs),
+  print_run_energy(run_energy_report(model, sublayer_counts, real_tokens, options.steps, costs),
                    o.energy_json);
 }
 

@@ -1,0 +1,86 @@
+#include "models/PaddedBatchForward.hpp"
+
+#include "io/Error.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace spikingbert::models {
+
+int real_length(const TokenBatch& batch, int example, const std::string& source) {
+  const auto row = static_cast<std::size_t>(example) * static_cast<std::size_t>(batch.sequence);
+  int length = 0;
+  while (length < batch.sequence && batch.attention_mask[row + static_cast<std::size_t>(length)] != 0) ++length;
+  if (length == 0)
+    throw io::InputError(source, "inputs/attention_mask[" + std::to_string(example) + "]", "no real token",
+                         "1 at token 0 (every example has at least [CLS])");
+  for (int k = length; k < batch.sequence; ++k)
+    if (batch.attention_mask[row + static_cast<std::size_t>(k)] != 0)
+      throw io::InputError(source, "inputs/attention_mask[" + std::to_string(example) + "][" + std::to_string(k) + "]",
+                           "a real token after padding", "ones for the real tokens, then zeros for the padding");
+  return length;
+}
+
+TokenBatch example_prefix(const TokenBatch& batch, int example, int length) {
+  TokenBatch one;
+  one.batch = 1;
+  one.sequence = length;
+  const auto from = static_cast<std::ptrdiff_t>(example) * static_cast<std::ptrdiff_t>(batch.sequence);
+  one.token_ids.assign(batch.token_ids.begin() + from, batch.token_ids.begin() + from + length);
+  one.segment_ids.assign(batch.segment_ids.begin() + from, batch.segment_ids.begin() + from + length);
+  one.attention_mask.assign(batch.attention_mask.begin() + from, batch.attention_mask.begin() + from + length);
+  return one;
+}
+
+ForwardResult forward_real_tokens(const SpikingBert& model, const TokenBatch& batch, const sim::KernelOptions& options,
+                                  KernelKind kernel, const std::string& source, GlueExampleHook* hook) {
+  if (options.stop_after) throw std::invalid_argument("forward_real_tokens: every example runs all steps (no stop_after)");
+  model.validate(batch, source);
+  const auto examples = static_cast<int>(batch.batch);
+  const auto sequence = static_cast<std::size_t>(batch.sequence);
+  std::vector<int> lengths;
+  for (int b = 0; b < examples; ++b) lengths.push_back(real_length(batch, b, source));  // every mask checked first
+
+  ForwardResult padded;
+  padded.batch = examples;
+  padded.sequence = static_cast<int>(batch.sequence);
+  padded.run.rows = static_cast<int>(batch.rows());
+  padded.run.steps = options.steps;
+  for (int b = 0; b < examples; ++b) {
+    const auto example = example_prefix(batch, b, lengths[static_cast<std::size_t>(b)]);
+    sim::KernelOptions run_options = options;
+    if (hook) run_options.observer = hook->begin_example(example, b).observer;  // every example runs all T steps
+    const auto result = model.forward(example, run_options, kernel);
+    if (b == 0) {
+      padded.sublayers = result.sublayers;
+      padded.run.populations.resize(result.run.populations.size());
+    }
+    for (std::size_t p = 0; p < result.run.populations.size(); ++p) {
+      const auto& from = result.run.populations[p];
+      auto& to = padded.run.populations[p];
+      const auto width = from.spike_count.size() / static_cast<std::size_t>(example.sequence);
+      if (to.spike_count.empty()) {
+        to.spike_count.assign(static_cast<std::size_t>(batch.rows()) * width, 0u);
+        to.membrane.assign(to.spike_count.size(), 0.0f);
+      }
+      const auto offset = static_cast<std::size_t>(b) * sequence * width;
+      std::copy(from.spike_count.begin(), from.spike_count.end(), to.spike_count.begin() + static_cast<std::ptrdiff_t>(offset));
+      std::copy(from.membrane.begin(), from.membrane.end(), to.membrane.begin() + static_cast<std::ptrdiff_t>(offset));
+      to.counts += from.counts;
+      to.thresholds.merge(from.thresholds);
+    }
+    padded.run.steps = result.run.steps;
+    padded.run.simulation_seconds += result.run.simulation_seconds;
+    padded.run.simulation_cpu_seconds += result.run.simulation_cpu_seconds;
+    padded.logits.insert(padded.logits.end(), result.logits.begin(), result.logits.end());
+    if (hook) {
+      const int labels = model.config().num_labels;
+      const int predicted = predicted_classes(result.logits, 1, labels, labels == 1).front();
+      hook->end_example(example, result, b, predicted);
+    }
+  }
+  padded.steps = padded.run.steps;
+  return padded;
+}
+
+}  // namespace spikingbert::models
