@@ -150,14 +150,14 @@ TEST_CASE("mpi: distill ends with the same parameters on 1 and 2 ranks and resum
   // Resumed on another rank count: 2 ranks are stopped (mpirun ended with SIGTERM) once their first state
   // is on disk, 3 ranks resume it, and the end equals 1 rank's uninterrupted run.
   const auto straight = (folder / "straight.h5").string(), moved = (folder / "moved.h5").string();
-  result = distill(1, straight, "--epochs 3");
+  result = distill(1, straight, "--epochs 10");
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   const auto launch = run_shell("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 '" + std::string(kMpiexec) +
                                 "' --oversubscribe -np 2 '" + SPIKINGBERT_EXECUTABLE + "' distill --teacher " + teacher +
                                 " --task sst2 --steps 8 --train-limit 40 --dev-limit 16 --batch-size 10 --learning-rate 1e-3 --quiet"
                                 " --stage pred --init " + teacher + " --evaluations-per-epoch 2 --threads 1 --output " +
-                                moved + " --epochs 3 >/dev/null 2>&1 & echo $!");
+                                moved + " --epochs 10 >/dev/null 2>&1 & echo $!");
   REQUIRE(launch.exit_code == 0);
   const auto pid = std::stoi(launch.out);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kJobTimeoutSeconds);
@@ -169,11 +169,11 @@ TEST_CASE("mpi: distill ends with the same parameters on 1 and 2 ranks and resum
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const auto stopped_at = std::stoll(io::read_checkpoint(moved + ".state").metadata.at("step"));
   INFO("2 ranks stopped after step " << stopped_at);
-  CHECK(stopped_at < 12);  // still training when stopped
-  result = distill(3, moved, "--epochs 3 --resume");
+  CHECK(stopped_at < 40);  // still training when stopped (40 steps: long enough that the signal lands mid-run)
+  result = distill(3, moved, "--epochs 10 --resume");
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
-  CHECK(nlohmann::json::parse(result.out)["optimizer_steps"] == 12);
+  CHECK(nlohmann::json::parse(result.out)["optimizer_steps"] == 40);
   CHECK(testing::same_tensors(io::read_checkpoint(moved + ".state").tensors, io::read_checkpoint(straight + ".state").tensors));
   fs::remove_all(folder);
 }
