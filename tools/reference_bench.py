@@ -762,10 +762,10 @@ def check_options(options, root):
     if not training and 2 not in options.spikingbert_threads:
         raise BenchError("command line:--spikingbert-threads: has no 2 (expected the 2-thread run the ratio is taken on)")
     if training and not 1 <= options.agreement_examples <= options.batch_size:
-        raise BenchError(f"command line:--agreement-examples: {options.agreement_examples} (expected 1..--batch)")
-    for name in ("batch", "repeat"):
+        raise BenchError(f"command line:--agreement-examples: {options.agreement_examples} (expected 1..--batch-size)")
+    for name in ("batch_size", "repeat"):
         if getattr(options, name) < 1:
-            raise BenchError(f"command line:--{name}: {getattr(options, name)} (expected a positive integer)")
+            raise BenchError(f"command line:--{name.replace('_', '-')}: {getattr(options, name)} (expected a positive integer)")
 
 
 def parse(argv, root):
