@@ -583,7 +583,8 @@ def reference_train_worker(args):
             end_to_end, end_to_end_name = relative_differences(ours, mine)
             with h5py.File(os.path.join(args.ours, f"rates-{i}.h5"), "r") as f:
                 our_rates = [torch.from_numpy(np.asarray(f["forward/asr"][name], dtype=np.float32))
-                             for name in sorted(f["forward/asr"])]
+                             for name in sorted(f["forward/asr"],
+                                                key=lambda n: int(f["forward/asr"][n].attrs["sublayer_index"]))]
             with torch.no_grad():
                 reference_rates, _, _ = simulate(tokens[rows], torch.zeros_like(tokens[rows]), args.steps,
                                                  input_type="constant", output_type="all_layers",
