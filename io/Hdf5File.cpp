@@ -188,20 +188,36 @@ void check_value_count(const std::string& path, const Shape& shape, std::size_t 
   }
 }
 
+// A dataset opened for reading, with its file type and space; a missing object, a group or an unopenable
+// dataset is an InputError naming the place (the shared preamble of every dataset read).
+struct OpenDataset {
+  OpenDataset(hid_t file, const std::string& file_name, const std::string& dataset_path)
+      : place(absolute(dataset_path)),
+        dataset(open_checked(file, file_name, place), H5Dclose),
+        file_type(H5Dget_type(dataset.get()), H5Tclose),
+        space(H5Dget_space(dataset.get()), H5Sclose) {
+    if (!dataset.valid() || !file_type.valid() || !space.valid())
+      throw InputError(file_name, place, "cannot open the dataset", "a readable dataset");
+  }
+  static hid_t open_checked(hid_t file, const std::string& file_name, const std::string& place) {
+    const H5I_type_t type = object_type(file, place);
+    if (type == H5I_BADID) throw InputError(file_name, place, "dataset missing", "a dataset at this path");
+    if (type != H5I_DATASET) throw InputError(file_name, place, "is a group, not a dataset", "a dataset");
+    return H5Dopen2(file, place.c_str(), H5P_DEFAULT);
+  }
+  std::string place;
+  Handle dataset, file_type, space;
+};
+
 // A dataset read: the numbers (converted by HDF5 to T) and the shape.
 template <typename T>
 std::vector<T> read_dataset(hid_t file, const std::string& file_name, const std::string& dataset_path,
                             hid_t memory_type, bool integers_only, Shape& shape) {
-  const std::string place = absolute(dataset_path);
-  const H5I_type_t type = object_type(file, place);
-  if (type == H5I_BADID) throw InputError(file_name, place, "dataset missing", "a dataset at this path");
-  if (type != H5I_DATASET) throw InputError(file_name, place, "is a group, not a dataset", "a dataset");
-  const Handle dataset(H5Dopen2(file, place.c_str(), H5P_DEFAULT), H5Dclose);
-  const Handle file_type(H5Dget_type(dataset.get()), H5Tclose);
-  const Handle space(H5Dget_space(dataset.get()), H5Sclose);
-  if (!dataset.valid() || !file_type.valid() || !space.valid()) {
-    throw InputError(file_name, place, "cannot open the dataset", "a readable dataset");
-  }
+  const OpenDataset opened(file, file_name, dataset_path);
+  const std::string& place = opened.place;
+  const Handle& dataset = opened.dataset;
+  const Handle& file_type = opened.file_type;
+  const Handle& space = opened.space;
   const H5T_class_t type_class = H5Tget_class(file_type.get());
   const bool numeric = type_class == H5T_INTEGER || (!integers_only && type_class == H5T_FLOAT);
   if (!numeric) {
@@ -354,16 +370,11 @@ IntTensor Hdf5Reader::read_ints(const std::string& dataset_path) const {
 
 std::vector<std::string> Hdf5Reader::read_strings(const std::string& dataset_path) const {
   const Lock lock(hdf5_mutex());
-  const std::string place = absolute(dataset_path);
-  const H5I_type_t type = object_type(file_, place);
-  if (type == H5I_BADID) throw InputError(path_.string(), place, "dataset missing", "a dataset at this path");
-  if (type != H5I_DATASET) throw InputError(path_.string(), place, "is a group, not a dataset", "a dataset");
-  const Handle dataset(H5Dopen2(file_, place.c_str(), H5P_DEFAULT), H5Dclose);
-  const Handle file_type(H5Dget_type(dataset.get()), H5Tclose);
-  const Handle space(H5Dget_space(dataset.get()), H5Sclose);
-  if (!dataset.valid() || !file_type.valid() || !space.valid()) {
-    throw InputError(path_.string(), place, "cannot open the dataset", "a readable dataset");
-  }
+  const OpenDataset opened(file_, path_.string(), dataset_path);
+  const std::string& place = opened.place;
+  const Handle& dataset = opened.dataset;
+  const Handle& file_type = opened.file_type;
+  const Handle& space = opened.space;
   if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0) {
     throw InputError(path_.string(), place, "dtype is " + class_name(H5Tget_class(file_type.get())),
                      "a dataset of variable-length strings");
