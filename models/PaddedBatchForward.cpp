@@ -3,6 +3,7 @@
 #include "io/Error.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 namespace spikingbert::models {
@@ -19,6 +20,22 @@ int real_length(const TokenBatch& batch, int example, const std::string& source)
       throw io::InputError(source, "inputs/attention_mask[" + std::to_string(example) + "][" + std::to_string(k) + "]",
                            "a real token after padding", "ones for the real tokens, then zeros for the padding");
   return length;
+}
+
+std::vector<std::int64_t> real_lengths(const TokenBatch& batch, const std::string& source) {
+  std::vector<std::int64_t> lengths;
+  for (int b = 0; b < static_cast<int>(batch.batch); ++b) lengths.push_back(real_length(batch, b, source));
+  return lengths;
+}
+
+std::vector<float> asr_nan_at_padding(const ForwardResult& result, const TokenBatch& batch, int sublayer, int width) {
+  auto asr = result.asr(sublayer);
+  const auto row_width = static_cast<std::size_t>(width);
+  for (std::size_t row = 0; row < batch.attention_mask.size(); ++row)
+    if (batch.attention_mask[row] == 0)
+      std::fill_n(asr.begin() + static_cast<std::ptrdiff_t>(row * row_width), row_width,
+                  std::numeric_limits<float>::quiet_NaN());
+  return asr;
 }
 
 TokenBatch example_prefix(const TokenBatch& batch, int example, int length) {
@@ -38,8 +55,7 @@ ForwardResult forward_real_tokens(const SpikingBert& model, const TokenBatch& ba
   model.validate(batch, source);
   const auto examples = static_cast<int>(batch.batch);
   const auto sequence = static_cast<std::size_t>(batch.sequence);
-  std::vector<int> lengths;
-  for (int b = 0; b < examples; ++b) lengths.push_back(real_length(batch, b, source));  // every mask checked first
+  const auto lengths = real_lengths(batch, source);  // every mask checked first
 
   ForwardResult padded;
   padded.batch = examples;
@@ -47,7 +63,7 @@ ForwardResult forward_real_tokens(const SpikingBert& model, const TokenBatch& ba
   padded.run.rows = static_cast<int>(batch.rows());
   padded.run.steps = options.steps;
   for (int b = 0; b < examples; ++b) {
-    const auto example = example_prefix(batch, b, lengths[static_cast<std::size_t>(b)]);
+    const auto example = example_prefix(batch, b, static_cast<int>(lengths[static_cast<std::size_t>(b)]));
     sim::KernelOptions run_options = options;
     if (hook) run_options.observer = hook->begin_example(example, b).observer;  // every example runs all T steps
     const auto result = model.forward(example, run_options, kernel);

@@ -6,13 +6,17 @@
 #include "models/SpikingBert.hpp"
 #include "models/TokenBatch.hpp"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace spikingbert::models {
 
 // The real tokens of example `example`: how many leading ones its attention mask has. Throws
 // io::InputError naming `source` when the mask is not ones then zeros, or has no one.
 int real_length(const TokenBatch& batch, int example, const std::string& source);
+// real_length of every example, in order (every mask checked).
+std::vector<std::int64_t> real_lengths(const TokenBatch& batch, const std::string& source);
 // Example `example`'s first `length` tokens as a batch of one.
 TokenBatch example_prefix(const TokenBatch& batch, int example, int length);
 
@@ -25,5 +29,9 @@ TokenBatch example_prefix(const TokenBatch& batch, int example, int length);
 // options.steps steps, options.stop_after must be empty). Results do not depend on the padded length.
 ForwardResult forward_real_tokens(const SpikingBert& model, const TokenBatch& batch, const sim::KernelOptions& options,
                                   KernelKind kernel, const std::string& source, GlueExampleHook* hook = nullptr);
+
+// Sub-layer `sublayer`'s final ASR of forward_real_tokens' result in the padded layout, NaN at every padded
+// position (no neuron exists there; docs/formats.md). `width` is the sub-layer's width.
+std::vector<float> asr_nan_at_padding(const ForwardResult& result, const TokenBatch& batch, int sublayer, int width);
 
 }  // namespace spikingbert::models

@@ -247,19 +247,14 @@ class Model {
                                                                  : sb::models::KernelKind::kDense,
                                                "input_ids", residuals ? &hook : nullptr);
     }
-    std::vector<std::int64_t> real_tokens;
-    for (int b = 0; b < static_cast<int>(batch.batch); ++b) real_tokens.push_back(sb::models::real_length(batch, b, "input_ids"));
+    const auto real_tokens = sb::models::real_lengths(batch, "input_ids");
     const auto sublayer_names = names();
     py::dict asr, spike_count, operations;
     for (std::size_t j = 0; j < sublayer_names.size(); ++j) {
       const int sublayer = static_cast<int>(j);
       const std::vector<py::ssize_t> shape{batch.batch, batch.sequence, snn_->sublayer_width(sublayer)};
-      auto rates = result.asr(sublayer);
-      const auto width = static_cast<std::size_t>(snn_->sublayer_width(sublayer));
-      for (std::size_t row = 0; row < batch.attention_mask.size(); ++row)  // NaN at padding: no neuron there
-        if (batch.attention_mask[row] == 0)
-          std::fill_n(rates.begin() + static_cast<std::ptrdiff_t>(row * width), width, std::numeric_limits<float>::quiet_NaN());
-      asr[py::str(sublayer_names[j])] = to_numpy(rates, shape);
+      asr[py::str(sublayer_names[j])] =
+          to_numpy(sb::models::asr_nan_at_padding(result, batch, sublayer, snn_->sublayer_width(sublayer)), shape);
       spike_count[py::str(sublayer_names[j])] = to_numpy(result.spike_count(sublayer), shape);
       operations[py::str(sublayer_names[j])] =
           counts_dict(result.run.populations.at(static_cast<std::size_t>(result.sublayers[j])).counts);

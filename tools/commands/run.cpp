@@ -92,8 +92,7 @@ void run_model(const RunOptions& o) {
                                                   o.kernel == "event" ? models::KernelKind::kEvent : models::KernelKind::kDense,
                                                   o.inputs, hook ? &*hook : nullptr);
   if (trace) trace->finish();
-  std::vector<std::int64_t> real_tokens;
-  for (int b = 0; b < static_cast<int>(batch.batch); ++b) real_tokens.push_back(models::real_length(batch, b, o.inputs));
+  const auto real_tokens = models::real_lengths(batch, o.inputs);
 
   io::Hdf5Writer out(o.output);
   const auto names = models::SpikingBert::sublayer_names(model.config().num_hidden_layers);
@@ -106,12 +105,7 @@ void run_model(const RunOptions& o) {
     // the position in simulation order (the reference's case.h5 numbers them 00..12 in that order).
     const auto& name = names[static_cast<std::size_t>(j)];
     const io::Shape shape{batch.batch, batch.sequence, model.sublayer_width(j)};
-    auto asr = result.asr(j);
-    for (std::size_t row = 0; row < batch.attention_mask.size(); ++row)  // no neuron at a padded position
-      if (batch.attention_mask[row] == 0)
-        std::fill_n(asr.begin() + static_cast<std::ptrdiff_t>(row) * model.sublayer_width(j), model.sublayer_width(j),
-                    std::numeric_limits<float>::quiet_NaN());
-    out.write_tensor("forward/asr/" + name, io::Tensor{shape, std::move(asr)});
+    out.write_tensor("forward/asr/" + name, io::Tensor{shape, models::asr_nan_at_padding(result, batch, j, model.sublayer_width(j))});
     const auto& counts = result.spike_count(j);
     out.write_uints("forward/spike_count/" + name, shape, std::vector<std::uint64_t>(counts.begin(), counts.end()),
                     count_bytes);
