@@ -1,0 +1,175 @@
+#include "models/VectorErf.hpp"
+
+namespace spikingbert::models {
+
+#ifdef SPIKINGBERT_VECTOR_ERF
+namespace {
+
+// The algorithm's ranges, as float32 bit patterns of |x| (compared as int32: |x| has no sign bit).
+constexpr int kUnderflowScaledBelow = 0x04000000;  // |x| < 2^-119: erf(x) = (16x + 16 efx x)/16, no spurious underflow
+constexpr int kLinearBelow = 0x31800000;           // |x| < 2^-28: erf(x) = x + efx x
+constexpr int kSmallBelow = 0x3f580000;            // |x| < 0.84375: x + x R(x^2)/S(x^2)
+constexpr int kMiddleBelow = 0x3fa00000;           // |x| < 1.25: erx + P(|x|-1)/Q(|x|-1), erx = erf(1) rounded
+constexpr int kTailSplitBelow = 0x4036db6e;        // |x| < 1/0.35: first tail rational, else the second
+constexpr int kSaturatedFrom = 0x40c00000;         // 6 <= |x| < inf: erf(x) = +-1 (1 - 1e-30 rounds to 1)
+constexpr int kNonFiniteFrom = 0x7f800000;         // inf, NaN
+constexpr std::uint32_t kTailMantissaCut = 0xfffff000u;  // z = |x| with its low 12 bits cleared: z*z is exact
+
+// erf(x) = x + efx x near 0: efx = 2/sqrt(pi) - 1.
+constexpr float kEfx = 0x1.06eba8p-3f;
+constexpr float kEfx16 = 16.0f * kEfx;  // exact (power of two)
+constexpr float kErx = 0x1.b0ac16p-1f;  // 0.845062911, erf(1) to float
+constexpr float kTailOffset = 0.5625f;  // exp(-z^2 - 0.5625) * exp(... + R/S)
+
+// Rational coefficients, lowest degree first (the SunPro erff's pp, qq, pa, qa, ra, sa, rb, sb). Each
+// denominator's leading 1 is its constant term.
+constexpr float kSmallNumerator[] = {0x1.06eba8p-3f, -0x1.4cd7d6p-2f, -0x1.d2a51ep-6f, -0x1.7a2912p-8f,
+                                     -0x1.8ead62p-16f};
+constexpr float kSmallDenominator[] = {1.0f, 0x1.97779cp-2f, 0x1.0a54c6p-4f, 0x1.4d022cp-8f, 0x1.15dc92p-13f,
+                                       -0x1.09c434p-18f};
+constexpr float kMiddleNumerator[] = {-0x1.359b8cp-9f, 0x1.a8d00ap-2f, -0x1.7d241p-2f, 0x1.45fca8p-2f,
+                                      -0x1.c63984p-4f, 0x1.22a366p-5f, -0x1.1bf38p-9f};
+constexpr float kMiddleDenominator[] = {1.0f, 0x1.b3e662p-4f, 0x1.14af0ap-1f, 0x1.2635cep-4f, 0x1.02660ep-3f,
+                                        0x1.bedc26p-7f, 0x1.88b546p-7f};
+// The two tail rationals share one Horner loop with per-lane coefficients; the second, one degree lower,
+// gets a leading zero (0*s + c = c exactly, so its values do not change).
+constexpr int kTailNumeratorTerms = 8;
+constexpr float kTailNumeratorNear[kTailNumeratorTerms] = {-0x1.434126p-7f, -0x1.63416ep-1f, -0x1.51e044p+3f,
+                                                           -0x1.f300aep+5f, -0x1.44cb18p+7f, -0x1.7135cep+7f,
+                                                           -0x1.452656p+6f, -0x1.3a0efcp+3f};
+constexpr float kTailNumeratorFar[kTailNumeratorTerms] = {-0x1.434124p-7f, -0x1.993ba8p-1f, -0x1.1c2096p+4f,
+                                                          -0x1.4145d4p+7f, -0x1.3ec882p+9f, -0x1.004616p+10f,
+                                                          -0x1.e384eap+8f, 0.0f};
+constexpr int kTailDenominatorTerms = 9;
+constexpr float kTailDenominatorNear[kTailDenominatorTerms] = {1.0f, 0x1.3a6b9cp+4f, 0x1.1350c6p+7f,
+                                                               0x1.b290dep+8f, 0x1.42b192p+9f, 0x1.ad0216p+8f,
+                                                               0x1.b28a3ep+6f, 0x1.a47ef8p+2f, -0x1.eeff2ep-5f};
+constexpr float kTailDenominatorFar[kTailDenominatorTerms] = {1.0f, 0x1.e568b2p+4f, 0x1.45cae2p+8f,
+                                                              0x1.802eb2p+10f, 0x1.8ffb76p+11f, 0x1.3f219cp+11f,
+                                                              0x1.da874ep+8f, -0x1.670e24p+4f, 0.0f};
+
+// expf as glibc's x86-64 FMA variant computes it: x N/ln2 = k + r, exp(x) = 2^(k/N) (1 + c2 r + c1 r^2 + c0 r^3)
+// in double with fused multiply-adds at the same places, rounded once to float. Only used for the tail's
+// arguments, which lie in [-37, 1]: no overflow, underflow or NaN handling is needed.
+constexpr int kExpTableBits = 5;
+constexpr int kExpTableSize = 1 << kExpTableBits;
+constexpr double kExpInvLn2Scaled = 0x1.71547652b82fep+0 * kExpTableSize;
+constexpr double kExpShift = 0x1.8p+52;  // adding it rounds to an integer in the low mantissa bits
+constexpr double kExpC0 = 0x1.c6af84b912394p-5 / (kExpTableSize * kExpTableSize * kExpTableSize);
+constexpr double kExpC1 = 0x1.ebfce50fac4f3p-3 / (kExpTableSize * kExpTableSize);
+constexpr double kExpC2 = 0x1.62e42ff0c52d6p-1 / kExpTableSize;
+// 2^(i/32) as double bit patterns, less i << 47 (added back with k's integer part as the exponent).
+alignas(64) constexpr std::int64_t kExpTable[kExpTableSize] = {
+    0x3ff0000000000000, 0x3fefd9b0d3158574, 0x3fefb5586cf9890f, 0x3fef9301d0125b51, 0x3fef72b83c7d517b,
+    0x3fef54873168b9aa, 0x3fef387a6e756238, 0x3fef1e9df51fdee1, 0x3fef06fe0a31b715, 0x3feef1a7373aa9cb,
+    0x3feedea64c123422, 0x3feece086061892d, 0x3feebfdad5362a27, 0x3feeb42b569d4f82, 0x3feeab07dd485429,
+    0x3feea47eb03a5585, 0x3feea09e667f3bcd, 0x3fee9f75e8ec5f74, 0x3feea11473eb0187, 0x3feea589994cce13,
+    0x3feeace5422aa0db, 0x3feeb737b0cdc5e5, 0x3feec49182a3f090, 0x3feed503b23e255d, 0x3feee89f995ad3ad,
+    0x3feeff76f2fb5e47, 0x3fef199bdd85529c, 0x3fef3720dcef9069, 0x3fef5818dcfba487, 0x3fef7c97337b9b5f,
+    0x3fefa4afa2a490da, 0x3fefd0765b6e4540};
+constexpr int kExpMantissaShift = 52 - kExpTableBits;
+
+__m256d exp_of_doubles(__m256d x) {
+  const __m256d inv_ln2_scaled = _mm256_set1_pd(kExpInvLn2Scaled);
+  const __m256d shift = _mm256_set1_pd(kExpShift);
+  __m256d k = _mm256_fmadd_pd(inv_ln2_scaled, x, shift);
+  const __m256i k_bits = _mm256_castpd_si256(k);
+  k = _mm256_sub_pd(k, shift);
+  const __m256d r = _mm256_fmsub_pd(inv_ln2_scaled, x, k);
+  const __m256i index = _mm256_and_si256(k_bits, _mm256_set1_epi64x(kExpTableSize - 1));
+  const __m256i table = _mm256_i64gather_epi64(reinterpret_cast<const long long*>(kExpTable), index, 8);
+  const __m256d scale = _mm256_castsi256_pd(_mm256_add_epi64(table, _mm256_slli_epi64(k_bits, kExpMantissaShift)));
+  const __m256d cubic = _mm256_fmadd_pd(_mm256_set1_pd(kExpC0), r, _mm256_set1_pd(kExpC1));
+  const __m256d r2 = _mm256_mul_pd(r, r);
+  __m256d y = _mm256_fmadd_pd(_mm256_set1_pd(kExpC2), r, _mm256_set1_pd(1.0));
+  y = _mm256_fmadd_pd(cubic, r2, y);
+  return _mm256_mul_pd(y, scale);
+}
+
+__m256 exp8(__m256 x) {
+  const __m128 low = _mm256_cvtpd_ps(exp_of_doubles(_mm256_cvtps_pd(_mm256_castps256_ps128(x))));
+  const __m128 high = _mm256_cvtpd_ps(exp_of_doubles(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))));
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(low), high, 1);
+}
+
+// c[0] + v (c[1] + v (... + v c[n-1])), innermost first: one rounding per multiply and per add.
+template <std::size_t N>
+__m256 horner(__m256 v, const float (&c)[N]) {
+  __m256 t = _mm256_set1_ps(c[N - 1]);
+  for (std::size_t k = N - 1; k-- > 0;) t = _mm256_add_ps(_mm256_mul_ps(t, v), _mm256_set1_ps(c[k]));
+  return t;
+}
+
+// The same with coefficients chosen per lane: far lanes take `far`, the others `near`.
+template <std::size_t N>
+__m256 horner_select(__m256 v, const float (&near)[N], const float (&far)[N], __m256 far_lanes) {
+  const auto coefficient = [&](std::size_t k) {
+    return _mm256_blendv_ps(_mm256_set1_ps(near[k]), _mm256_set1_ps(far[k]), far_lanes);
+  };
+  __m256 t = coefficient(N - 1);
+  for (std::size_t k = N - 1; k-- > 0;) t = _mm256_add_ps(_mm256_mul_ps(t, v), coefficient(k));
+  return t;
+}
+
+}  // namespace
+
+__m256 erf8(__m256 x) {
+  const __m256 sign_bit = _mm256_set1_ps(-0.0f);
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 sign = _mm256_and_ps(x, sign_bit);
+  const __m256 ax = _mm256_andnot_ps(sign_bit, x);
+  const __m256i ix = _mm256_castps_si256(ax);
+  const auto below = [&](int bits) { return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(bits), ix)); };
+  const __m256 small = below(kSmallBelow);
+  const __m256 middle = _mm256_andnot_ps(small, below(kMiddleBelow));
+  const __m256 saturated_or_more = _mm256_andnot_ps(below(kSaturatedFrom), _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
+  const __m256 tail = _mm256_andnot_ps(_mm256_or_ps(small, middle), below(kSaturatedFrom));
+  const __m256 non_finite = _mm256_andnot_ps(below(kNonFiniteFrom), _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
+
+  // |x| < 1.25: one division serves both rationals.
+  const __m256 z = _mm256_mul_ps(x, x);
+  const __m256 s = _mm256_sub_ps(ax, one);
+  const __m256 numerator = _mm256_blendv_ps(horner(z, kSmallNumerator), horner(s, kMiddleNumerator), middle);
+  const __m256 denominator = _mm256_blendv_ps(horner(z, kSmallDenominator), horner(s, kMiddleDenominator), middle);
+  const __m256 quotient = _mm256_div_ps(numerator, denominator);
+  __m256 result = _mm256_add_ps(x, _mm256_mul_ps(x, quotient));
+  // -erx - q = -(erx + q) exactly: rounding to nearest is symmetric.
+  result = _mm256_blendv_ps(result, _mm256_xor_ps(_mm256_add_ps(_mm256_set1_ps(kErx), quotient), sign), middle);
+  const __m256 linear = _mm256_add_ps(x, _mm256_mul_ps(_mm256_set1_ps(kEfx), x));
+  const __m256 scaled = _mm256_mul_ps(_mm256_set1_ps(1.0f / 16.0f),
+                                      _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(16.0f), x),
+                                                    _mm256_mul_ps(_mm256_set1_ps(kEfx16), x)));
+  result = _mm256_blendv_ps(result, linear, below(kLinearBelow));
+  result = _mm256_blendv_ps(result, scaled, below(kUnderflowScaledBelow));
+  result = _mm256_blendv_ps(result, _mm256_or_ps(one, sign), saturated_or_more);
+
+  if (_mm256_movemask_ps(tail) != 0) {
+    // 1.25 <= |x| < 6: erf = 1 - exp(-z^2 - 0.5625) exp((z - |x|)(z + |x|) + R/S) / |x|, s = 1/x^2.
+    const __m256 inverse_square = _mm256_div_ps(one, _mm256_mul_ps(ax, ax));
+    const __m256 far = _mm256_andnot_ps(below(kTailSplitBelow), _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
+    const __m256 r = horner_select(inverse_square, kTailNumeratorNear, kTailNumeratorFar, far);
+    const __m256 q = horner_select(inverse_square, kTailDenominatorNear, kTailDenominatorFar, far);
+    const __m256 cut = _mm256_castsi256_ps(_mm256_and_si256(ix, _mm256_set1_epi32(static_cast<int>(kTailMantissaCut))));
+    const __m256 first = exp8(_mm256_sub_ps(_mm256_mul_ps(_mm256_xor_ps(cut, sign_bit), cut), _mm256_set1_ps(kTailOffset)));
+    const __m256 second = exp8(_mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(cut, ax), _mm256_add_ps(cut, ax)), _mm256_div_ps(r, q)));
+    const __m256 complement = _mm256_div_ps(_mm256_mul_ps(first, second), ax);
+    result = _mm256_blendv_ps(result, _mm256_xor_ps(_mm256_sub_ps(one, complement), sign), tail);
+  }
+  if (_mm256_movemask_ps(non_finite) != 0) {
+    // +-1 + 1/x: +-1 for +-inf, the (quieted) NaN itself for a NaN, as the scalar code.
+    result = _mm256_blendv_ps(result, _mm256_add_ps(_mm256_or_ps(one, sign), _mm256_div_ps(one, x)), non_finite);
+  }
+  return result;
+}
+#endif
+
+void erf_float(const float* in, float* out, std::size_t count) {
+  std::size_t i = 0;
+#ifdef SPIKINGBERT_VECTOR_ERF
+  constexpr std::size_t kLanes = 8;
+  for (; i + kLanes <= count; i += kLanes) _mm256_storeu_ps(out + i, erf8(_mm256_loadu_ps(in + i)));
+#endif
+  for (; i < count; ++i) out[i] = std::erf(in[i]);
+}
+
+}  // namespace spikingbert::models
