@@ -37,6 +37,8 @@ void erf_float(const float* in, float* out, std::size_t count);
 // erf of each of 8 lanes, bit for bit std::erf(float). Defined in VectorErf.cpp (compiled with
 // -ffp-contract=off like the whole project, which the float arithmetic relies on).
 __m256 erf8(__m256 x);
+// The same for two vectors in place, their computations interleaved (faster per value than two erf8).
+void erf16(__m256& low, __m256& high);
 #endif
 
 }  // namespace spikingbert::models
