@@ -1,5 +1,7 @@
 #include "models/VectorErf.hpp"
 
+#include "models/VectorExp.hpp"
+
 namespace spikingbert::models {
 
 #ifdef SPIKINGBERT_VECTOR_ERF
@@ -47,50 +49,6 @@ constexpr float kTailDenominatorNear[kTailDenominatorTerms] = {1.0f, 0x1.3a6b9cp
 constexpr float kTailDenominatorFar[kTailDenominatorTerms] = {1.0f, 0x1.e568b2p+4f, 0x1.45cae2p+8f,
                                                               0x1.802eb2p+10f, 0x1.8ffb76p+11f, 0x1.3f219cp+11f,
                                                               0x1.da874ep+8f, -0x1.670e24p+4f, 0.0f};
-
-// expf as glibc's x86-64 FMA variant computes it: x N/ln2 = k + r, exp(x) = 2^(k/N) (1 + c2 r + c1 r^2 + c0 r^3)
-// in double with fused multiply-adds at the same places, rounded once to float. Only used for the tail's
-// arguments, which lie in [-37, 1]: no overflow, underflow or NaN handling is needed.
-constexpr int kExpTableBits = 5;
-constexpr int kExpTableSize = 1 << kExpTableBits;
-constexpr double kExpInvLn2Scaled = 0x1.71547652b82fep+0 * kExpTableSize;
-constexpr double kExpShift = 0x1.8p+52;  // adding it rounds to an integer in the low mantissa bits
-constexpr double kExpC0 = 0x1.c6af84b912394p-5 / (kExpTableSize * kExpTableSize * kExpTableSize);
-constexpr double kExpC1 = 0x1.ebfce50fac4f3p-3 / (kExpTableSize * kExpTableSize);
-constexpr double kExpC2 = 0x1.62e42ff0c52d6p-1 / kExpTableSize;
-// 2^(i/32) as double bit patterns, less i << 47 (added back with k's integer part as the exponent).
-alignas(64) constexpr std::int64_t kExpTable[kExpTableSize] = {
-    0x3ff0000000000000, 0x3fefd9b0d3158574, 0x3fefb5586cf9890f, 0x3fef9301d0125b51, 0x3fef72b83c7d517b,
-    0x3fef54873168b9aa, 0x3fef387a6e756238, 0x3fef1e9df51fdee1, 0x3fef06fe0a31b715, 0x3feef1a7373aa9cb,
-    0x3feedea64c123422, 0x3feece086061892d, 0x3feebfdad5362a27, 0x3feeb42b569d4f82, 0x3feeab07dd485429,
-    0x3feea47eb03a5585, 0x3feea09e667f3bcd, 0x3fee9f75e8ec5f74, 0x3feea11473eb0187, 0x3feea589994cce13,
-    0x3feeace5422aa0db, 0x3feeb737b0cdc5e5, 0x3feec49182a3f090, 0x3feed503b23e255d, 0x3feee89f995ad3ad,
-    0x3feeff76f2fb5e47, 0x3fef199bdd85529c, 0x3fef3720dcef9069, 0x3fef5818dcfba487, 0x3fef7c97337b9b5f,
-    0x3fefa4afa2a490da, 0x3fefd0765b6e4540};
-constexpr int kExpMantissaShift = 52 - kExpTableBits;
-
-__m256d exp_of_doubles(__m256d x) {
-  const __m256d inv_ln2_scaled = _mm256_set1_pd(kExpInvLn2Scaled);
-  const __m256d shift = _mm256_set1_pd(kExpShift);
-  __m256d k = _mm256_fmadd_pd(inv_ln2_scaled, x, shift);
-  const __m256i k_bits = _mm256_castpd_si256(k);
-  k = _mm256_sub_pd(k, shift);
-  const __m256d r = _mm256_fmsub_pd(inv_ln2_scaled, x, k);
-  const __m256i index = _mm256_and_si256(k_bits, _mm256_set1_epi64x(kExpTableSize - 1));
-  const __m256i table = _mm256_i64gather_epi64(reinterpret_cast<const long long*>(kExpTable), index, 8);
-  const __m256d scale = _mm256_castsi256_pd(_mm256_add_epi64(table, _mm256_slli_epi64(k_bits, kExpMantissaShift)));
-  const __m256d cubic = _mm256_fmadd_pd(_mm256_set1_pd(kExpC0), r, _mm256_set1_pd(kExpC1));
-  const __m256d r2 = _mm256_mul_pd(r, r);
-  __m256d y = _mm256_fmadd_pd(_mm256_set1_pd(kExpC2), r, _mm256_set1_pd(1.0));
-  y = _mm256_fmadd_pd(cubic, r2, y);
-  return _mm256_mul_pd(y, scale);
-}
-
-__m256 exp8(__m256 x) {
-  const __m128 low = _mm256_cvtpd_ps(exp_of_doubles(_mm256_cvtps_pd(_mm256_castps256_ps128(x))));
-  const __m128 high = _mm256_cvtpd_ps(exp_of_doubles(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))));
-  return _mm256_insertf128_ps(_mm256_castps128_ps256(low), high, 1);
-}
 
 // c[0] + v (c[1] + v (... + v c[n-1])), innermost first: one rounding per multiply and per add.
 template <std::size_t N>
@@ -177,9 +135,9 @@ void erf_vectors(__m256 (&values)[K]) {
     for (int k = 0; k < K; ++k)
       q[k] = horner_select(inverse_square[k], kTailDenominatorNear, kTailDenominatorFar, far[k]);
     for (int k = 0; k < K; ++k)
-      first[k] = exp8(_mm256_sub_ps(_mm256_mul_ps(_mm256_xor_ps(cut[k], sign_bit), cut[k]), _mm256_set1_ps(kTailOffset)));
+      first[k] = exp8_in_range(_mm256_sub_ps(_mm256_mul_ps(_mm256_xor_ps(cut[k], sign_bit), cut[k]), _mm256_set1_ps(kTailOffset)));
     for (int k = 0; k < K; ++k)
-      second[k] = exp8(_mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(cut[k], ax[k]), _mm256_add_ps(cut[k], ax[k])),
+      second[k] = exp8_in_range(_mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(cut[k], ax[k]), _mm256_add_ps(cut[k], ax[k])),
                                      _mm256_div_ps(r[k], q[k])));
     for (int k = 0; k < K; ++k) {
       const __m256 complement = _mm256_div_ps(_mm256_mul_ps(first[k], second[k]), ax[k]);

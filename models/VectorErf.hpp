@@ -8,8 +8,8 @@
 // arithmetic, without fused multiply-adds) and the expf it calls on x86-64 CPUs with FMA (glibc's "fma"
 // ifunc variant of the Arm optimized-routines expf: double arithmetic, 32-entry 2^(i/32) table, cubic).
 // The vector path exists only where that is the library behind std::erf (glibc 2.27-2.40 on x86-64 with
-// AVX2 and FMA); elsewhere every call is the scalar std::erf. `spikingbert-erf-check` compares all 2^32
-// float inputs; tests/models/test_vector_erf.cpp samples millions, with every range boundary.
+// AVX2 and FMA); elsewhere every call is the scalar std::erf. `spikingbert bench --vector-math` compares
+// all 2^32 float inputs; tests/models/test_vector_erf.cpp samples millions, with every range boundary.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>

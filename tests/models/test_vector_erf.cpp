@@ -1,9 +1,10 @@
-// The vectorised erf is the C library's erff bit for bit, and the event kernel's GELU is the scalar
-// formula bit for bit. `spikingbert bench --erf` checks all 2^32 inputs; this samples ~4.5 million,
-// including every range boundary of the algorithm, zeros, denormals, infinities and NaNs.
-#include "models/ErfCheck.hpp"
+// The vectorised erf and exp are the C library's erff and expf bit for bit, and the event kernel's GELU is
+// the scalar formula bit for bit. `spikingbert bench --vector-math` checks all 2^32 inputs; this samples
+// ~4.5 million per function, including every range boundary of the algorithms, zeros, denormals,
+// infinities and NaNs.
 #include "models/GeluTransform.hpp"
 #include "models/VectorErf.hpp"
+#include "models/VectorMathCheck.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -23,7 +24,9 @@ std::vector<std::uint32_t> sampled_patterns() {
   // |x| bit patterns where the algorithm changes branch, and the ends of float ranges.
   const std::uint32_t boundaries[] = {0x00000000, 0x00000001, 0x00800000, 0x04000000, 0x31800000, 0x3f580000,
                                       0x3f800000, 0x3fa00000, 0x4036db6e, 0x40c00000, 0x41e00000, 0x7f7fffff,
-                                      0x7f800000, 0x7fc00000, 0x7fffffff};
+                                      0x7f800000, 0x7fc00000, 0x7fffffff,
+                                      // expf: |x| >= 88 leaves the table path; log(2^128), log(2^-150)
+                                      0x42b00000, 0x42b17218, 0x42cff1b4};
   constexpr std::uint32_t kAround = 4096;  // patterns on each side of a boundary
   for (const std::uint32_t sign : {0u, 0x80000000u}) {
     for (const std::uint32_t boundary : boundaries) {
@@ -39,24 +42,30 @@ std::vector<std::uint32_t> sampled_patterns() {
   std::uniform_real_distribution<float> typical(-8.0f, 8.0f);
   constexpr int kTypicalInputs = 1 << 21;
   for (int i = 0; i < kTypicalInputs; ++i) patterns.push_back(std::bit_cast<std::uint32_t>(typical(random)));
+  // Where expf's argument lives: softmax scores less their maximum, down to underflow.
+  std::uniform_real_distribution<float> exponent(-110.0f, 90.0f);
+  constexpr int kExponentInputs = 1 << 20;
+  for (int i = 0; i < kExponentInputs; ++i) patterns.push_back(std::bit_cast<std::uint32_t>(exponent(random)));
   return patterns;
 }
 
 }  // namespace
 
-TEST_CASE("vector erf: bit for bit the library's erff on sampled inputs and every range boundary", "[models][erf]") {
+TEST_CASE("vector erf and exp: bit for bit the library's erff and expf on sampled inputs and every range boundary", "[models][erf]") {
   const auto patterns = sampled_patterns();
-  const ErfCheckResult result = check_erf_inputs(patterns);
-  std::ostringstream listed;
-  for (auto p : result.first_mismatches) listed << std::hex << p << ' ';
-  INFO("vectorised: " << kVectorErf << "; first differing inputs (bit patterns): " << listed.str());
-  CHECK(result.inputs == patterns.size());
-  CHECK(result.mismatches == 0);
-
-  // A range check on a few chunks, through the threaded path of `bench --erf`.
-  const ErfCheckResult range = check_erf_range(0x3f000000, 3 << 16, 2);
-  CHECK(range.inputs == 3u << 16);
-  CHECK(range.mismatches == 0);
+  for (const auto function : {VectorMathFunction::erf, VectorMathFunction::exp}) {
+    const VectorMathCheckResult result = check_vector_math_inputs(function, patterns);
+    std::ostringstream listed;
+    for (auto p : result.first_mismatches) listed << std::hex << p << ' ';
+    INFO((function == VectorMathFunction::erf ? "erf" : "exp") << ", vectorised: " << kVectorErf
+                                                               << "; first differing inputs (bit patterns): " << listed.str());
+    CHECK(result.inputs == patterns.size());
+    CHECK(result.mismatches == 0);
+    // A range check on a few chunks, through the threaded path of `bench --vector-math`.
+    const VectorMathCheckResult range = check_vector_math_range(function, 0x3f000000, 3 << 16, 2);
+    CHECK(range.inputs == 3u << 16);
+    CHECK(range.mismatches == 0);
+  }
 
   // The event kernel's GELU: x * 0.5 * (1 + erf(x / sqrt(2))) in float, for every width's tail handling.
   std::mt19937 random(7);

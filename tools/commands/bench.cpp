@@ -6,9 +6,9 @@
 #include "commands/OptionChecks.hpp"
 
 #include "io/Error.hpp"
-#include "models/ErfCheck.hpp"
 #include "models/ModelFiles.hpp"
 #include "models/VectorErf.hpp"
+#include "models/VectorMathCheck.hpp"
 #include "models/RandomSpikingBert.hpp"
 #include "sim/HeapBenchmark.hpp"
 
@@ -34,7 +34,7 @@ struct BenchOptions {
   unsigned seed = 1;
   bool json = false;
   bool heaps = false;
-  bool erf = false;
+  bool vector_math = false;
   bool event_only = false;
   int repeat = 1;  // each kernel is timed this many times; the fastest run is reported
   std::string write_model;  // non-empty: write the random model as a native checkpoint instead of timing
@@ -87,23 +87,29 @@ RunComparison compare_runs(const sim::RunResult& a, const sim::RunResult& b) {
   return comparison;
 }
 
-// Every float32 input through the vectorised erf and std::erf; any difference is an internal error.
-void run_erf_check(const BenchOptions& o) {
+// Every float32 input through the vectorised erf and exp and through std::erf and std::exp; any difference
+// is an internal error.
+void run_vector_math_check(const BenchOptions& o) {
   constexpr std::uint64_t kAllFloats = std::uint64_t{1} << 32;
-  const auto start = std::chrono::steady_clock::now();
-  const models::ErfCheckResult result = models::check_erf_range(0, kAllFloats, o.threads);
-  std::printf("erf: %llu float inputs, %llu differ from std::erf (vectorised: %s); %.1f s wall, %d threads\n",
-              static_cast<unsigned long long>(result.inputs), static_cast<unsigned long long>(result.mismatches),
-              models::kVectorErf ? "yes" : "no, scalar std::erf", seconds_since(start), o.threads);
-  std::printf("erf: vectorised %.2f s, std::erf %.2f s (CPU in the loops): %.2fx\n", result.vector_seconds,
-              result.library_seconds, result.library_seconds / result.vector_seconds);
-  for (const auto pattern : result.first_mismatches) std::printf("erf: differs at bit pattern 0x%08x\n", pattern);
-  if (result.mismatches != 0) throw std::runtime_error("the vectorised erf differs from std::erf");
+  std::uint64_t mismatches = 0;
+  for (const auto function : {models::VectorMathFunction::erf, models::VectorMathFunction::exp}) {
+    const char* name = function == models::VectorMathFunction::erf ? "erf" : "exp";
+    const auto start = std::chrono::steady_clock::now();
+    const models::VectorMathCheckResult result = models::check_vector_math_range(function, 0, kAllFloats, o.threads);
+    std::printf("%s: %llu float inputs, %llu differ from std::%s (vectorised: %s); %.1f s wall, %d threads\n", name,
+                static_cast<unsigned long long>(result.inputs), static_cast<unsigned long long>(result.mismatches), name,
+                models::kVectorErf ? "yes" : "no, the scalar library function", seconds_since(start), o.threads);
+    std::printf("%s: vectorised %.2f s, std::%s %.2f s (CPU in the loops): %.2fx\n", name, result.vector_seconds, name,
+                result.library_seconds, result.library_seconds / result.vector_seconds);
+    for (const auto pattern : result.first_mismatches) std::printf("%s: differs at bit pattern 0x%08x\n", name, pattern);
+    mismatches += result.mismatches;
+  }
+  if (mismatches != 0) throw std::runtime_error("the vectorised erf or exp differs from the library's");
 }
 
 void run_bench(const BenchOptions& o) {
-  if (o.erf) {
-    run_erf_check(o);
+  if (o.vector_math) {
+    run_vector_math_check(o);
     return;
   }
   if (o.heaps) {
@@ -255,8 +261,8 @@ void add_bench_command(CLI::App& app) {
                       "Write the random model as a native checkpoint to this file instead of timing");
   command->add_flag("--event-only", options->event_only, "Time only the event kernel (for profiling)");
   command->add_flag("--heaps", options->heaps, "Measure the Boost.Heap candidates for the event queue instead");
-  command->add_flag("--erf", options->erf,
-                    "Compare the vectorised erf with std::erf on all 2^32 float inputs instead, bit for bit, "
+  command->add_flag("--vector-math", options->vector_math,
+                    "Compare the vectorised erf and exp with std::erf and std::exp on all 2^32 float inputs instead, bit for bit, "
                     "and time both (minutes; an internal error, exit 3, if any differs)");
   command->callback([options] { run_bench(*options); });
 }
