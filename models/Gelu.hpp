@@ -1,9 +1,11 @@
 #pragma once
 // Exact (erf) GELU, as Hugging Face "gelu" and the reference code (method doc §1.1):
 //   gelu(x) = x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))),  gelu'(x) = Phi(x) + x * phi(x).
-// In float, erf runs 8 lanes at a time (models/VectorErf.hpp), bit for bit std::erf: same values.
+// In float, erf and exp run 8 lanes at a time (models/VectorErf.hpp, VectorExp.hpp), bit for bit std::erf
+// and std::exp: same values.
 #include "models/KernelSupport.hpp"
 #include "models/VectorErf.hpp"
+#include "models/VectorExp.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -42,14 +44,20 @@ template <class Scalar>
 void gelu_backward(Scalar* d_in, const Scalar* d_out, const Scalar* in, std::int64_t count) {
   const Scalar inv_sqrt2 = static_cast<Scalar>(1.0 / std::numbers::sqrt2);
   const Scalar inv_sqrt_2pi = static_cast<Scalar>(std::numbers::inv_sqrtpi / std::numbers::sqrt2);
-  Scalar erf[gelu_detail::kErfBlock];
+  Scalar erf[gelu_detail::kErfBlock], gauss[gelu_detail::kErfBlock];
   for (std::int64_t begin = 0; begin < count; begin += gelu_detail::kErfBlock) {
     const std::int64_t n = std::min(gelu_detail::kErfBlock, count - begin);
     gelu_detail::erf_of_scaled(erf, in + begin, n, inv_sqrt2);
+    for (std::int64_t i = 0; i < n; ++i) gauss[i] = Scalar(-0.5) * in[begin + i] * in[begin + i];
+    if constexpr (std::is_same_v<Scalar, float>) {
+      exp_float(gauss, gauss, static_cast<std::size_t>(n));
+    } else {
+      for (std::int64_t i = 0; i < n; ++i) gauss[i] = std::exp(gauss[i]);
+    }
     for (std::int64_t i = 0; i < n; ++i) {
       const Scalar x = in[begin + i];
       const Scalar cdf = Scalar(0.5) * (Scalar(1) + erf[i]);
-      const Scalar pdf = inv_sqrt_2pi * std::exp(Scalar(-0.5) * x * x);
+      const Scalar pdf = inv_sqrt_2pi * gauss[i];
       d_in[begin + i] += d_out[begin + i] * (cdf + x * pdf);
     }
   }

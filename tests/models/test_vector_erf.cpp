@@ -2,6 +2,7 @@
 // the scalar formula bit for bit. `spikingbert bench --vector-math` checks all 2^32 inputs; this samples
 // ~4.5 million per function, including every range boundary of the algorithms, zeros, denormals,
 // infinities and NaNs.
+#include "models/Gelu.hpp"
 #include "models/GeluTransform.hpp"
 #include "models/VectorErf.hpp"
 #include "models/VectorMathCheck.hpp"
@@ -11,6 +12,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <random>
 #include <sstream>
 #include <vector>
@@ -85,5 +87,24 @@ TEST_CASE("vector erf and exp: bit for bit the library's erff and expf on sample
       CHECK(std::bit_cast<std::uint32_t>(values[static_cast<std::size_t>(j)]) ==
             std::bit_cast<std::uint32_t>(expected[static_cast<std::size_t>(j)]));
     CHECK(counts.error_functions == static_cast<std::uint64_t>(width));
+  }
+
+  // The float GELU of the steady-state map and training, forward and backward, over more than one block.
+  constexpr int kCount = 600;
+  std::vector<float> in(kCount), upstream(kCount), out(kCount), d_in(kCount, 0.25f);
+  for (auto& v : in) v = current(random);
+  for (auto& v : upstream) v = current(random);
+  gelu_forward(out.data(), in.data(), kCount);
+  gelu_backward(d_in.data(), upstream.data(), in.data(), kCount);
+  const float inv_sqrt2 = static_cast<float>(1.0 / std::numbers::sqrt2);
+  const float inv_sqrt_2pi = static_cast<float>(std::numbers::inv_sqrtpi / std::numbers::sqrt2);
+  for (int i = 0; i < kCount; ++i) {
+    const float x = in[static_cast<std::size_t>(i)];
+    const float y = x * 0.5f * (1.0f + std::erf(x * inv_sqrt2));
+    const float cdf = 0.5f * (1.0f + std::erf(x * inv_sqrt2));
+    const float pdf = inv_sqrt_2pi * std::exp(-0.5f * x * x);
+    const float d = 0.25f + upstream[static_cast<std::size_t>(i)] * (cdf + x * pdf);
+    CHECK(std::bit_cast<std::uint32_t>(out[static_cast<std::size_t>(i)]) == std::bit_cast<std::uint32_t>(y));
+    CHECK(std::bit_cast<std::uint32_t>(d_in[static_cast<std::size_t>(i)]) == std::bit_cast<std::uint32_t>(d));
   }
 }
