@@ -11,7 +11,7 @@
 
 namespace spikingbert::training {
 
-float teacher_train_step(models::BertTeacher<float>& model, TeacherOptimizer& optimizer,
+float teacher_train_step(models::BertTeacher<float>& model, Optimizer& optimizer,
                          const std::vector<EncodedExample>& examples, const std::vector<std::int64_t>& indices,
                          std::uint64_t dropout_seed, models::BertTeacherActivations<float>& workspace) {
   const auto B = static_cast<std::int64_t>(indices.size());

@@ -204,14 +204,13 @@ void run_on_glue(const RunTeacherOptions& options) {
   const auto tokenizer = io::BertTokenizer::from_file(options.vocab.empty() ? default_vocabulary_path()
                                                                             : std::filesystem::path(options.vocab));
   const auto dataset = io::read_glue_file(task, options.data, io::GlueLabels::present);
-  std::vector<float> logits;
+  models::MeanLogits mean_logits;  // the members' mean (models/TeacherEnsemble.hpp)
   std::vector<training::EncodedExample> examples;
   double seconds = 0;
   std::vector<std::filesystem::path> member_paths;
   for (const auto& path : options.models) {
     for (const auto& member : models::teacher_member_paths(path)) member_paths.push_back(member);
   }
-  const float member_weight = 1.0f / static_cast<float>(member_paths.size());
   for (const auto& path : member_paths) {
     const auto files = models::read_teacher_files(path);
     const auto model = models::teacher_from_tensors<float>(files.config, files.tensors, files.source);
@@ -236,9 +235,9 @@ void run_on_glue(const RunTeacherOptions& options) {
     const auto start = std::chrono::steady_clock::now();
     const auto member_logits = teacher_predict_on_ranks(model, examples, options.batch_size);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (logits.empty()) logits.assign(member_logits.size(), 0.0f);
-    for (std::size_t i = 0; i < logits.size(); ++i) logits[i] += member_weight * member_logits[i];
+    mean_logits.add(member_logits);
   }
+  const auto logits = mean_logits.mean();
   const auto metrics = training::glue_metrics_of(task, logits, examples);
   const auto examples_size = examples.size();
   const auto& info = task_info;

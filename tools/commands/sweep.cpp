@@ -98,8 +98,7 @@ void run_sweep(const SweepOptions& o) {
   const auto tokenizer = io::BertTokenizer::from_file(vocabulary_file);
   std::optional<models::SpikingBert> loaded;
   if (o.random_model) {
-    const int num_labels = info.is_regression() ? 1 : static_cast<int>(info.labels.size());
-    loaded.emplace(models::make_glue_random_model(static_cast<int>(tokenizer.vocabulary().size()), num_labels, o.threads));
+    loaded.emplace(models::make_glue_random_model(static_cast<int>(tokenizer.vocabulary().size()), info.num_labels(), o.threads));
     std::fprintf(stderr, "%s\n", models::describe_glue_random_model().c_str());
   } else {
     loaded.emplace(models::load_spiking_bert(o.model));
