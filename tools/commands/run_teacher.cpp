@@ -200,7 +200,7 @@ std::vector<float> teacher_predict_on_ranks(const models::BertTeacher<float>& mo
 void run_on_glue(const RunTeacherOptions& options) {
   const io::GlueTask task = io::parse_glue_task(options.task);
   const auto& task_info = io::glue_task_info(task);
-  const std::int64_t expected_labels = task_info.is_regression() ? 1 : static_cast<std::int64_t>(task_info.labels.size());
+  const std::int64_t expected_labels = task_info.num_labels();
   const auto tokenizer = io::BertTokenizer::from_file(options.vocab.empty() ? default_vocabulary_path()
                                                                             : std::filesystem::path(options.vocab));
   const auto dataset = io::read_glue_file(task, options.data, io::GlueLabels::present);
@@ -224,7 +224,7 @@ void run_on_glue(const RunTeacherOptions& options) {
     }
     const int max_seq_length = options.max_seq_length > 0
                                    ? options.max_seq_length
-                                   : static_cast<int>(std::min<std::int64_t>(task == io::GlueTask::sst2 ? 64 : 128,
+                                   : static_cast<int>(std::min<std::int64_t>(task_info.default_max_length,
                                                                              model.config().max_position_embeddings));
     if (max_seq_length > model.config().max_position_embeddings) {
       throw io::InputError("command line", "--max-length", std::to_string(max_seq_length) + " tokens",
@@ -282,10 +282,6 @@ void add_run_teacher_command(CLI::App& app) {
   command->callback([options] {
     const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, options->threads);
     options->model = options->models.front();
-    if (options->max_seq_length < 0) {
-      throw io::InputError("command line", "--max-length", "is " + std::to_string(options->max_seq_length),
-                           "a positive token count (default 64 for SST-2, else 128)");
-    }
     std::vector<std::filesystem::path> inputs(options->models.begin(), options->models.end());
     inputs.insert(inputs.end(), {options->inputs, options->data, options->vocab});
     check_outputs(inputs, {options->output});
