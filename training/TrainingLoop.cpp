@@ -65,10 +65,6 @@ std::int64_t load_state(Trainee& trainee, Optimizer& optimizer, TrainingReport& 
   const auto& path = options.state_file;
   const auto& description = trainee.description();
   const std::string written_by = "a training state written by " + description.command;
-  if (!std::filesystem::exists(path)) {
-    throw io::InputError(path.string(), "file", "no training state to resume",
-                         "a state written by an earlier " + description.command + " run with the same --output");
-  }
   const auto state = io::read_checkpoint(path);
   auto metadata = [&](const std::string& key) {
     const auto found = state.metadata.find(key);

@@ -8,6 +8,7 @@
 #include "io/GlueTask.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
 namespace spikingbert::tools {
 
@@ -140,6 +141,13 @@ void add_training_options(CLI::App* command, TrainingCommandOptions& o, const st
   command->add_flag("--resume", o.resume, "Continue from OUTPUT.state");
   add_threads_option(command, o.threads);
   add_quiet_option(command, &o.quiet);
+}
+
+void require_state_to_resume(const TrainingCommandOptions& options, const std::string& state_file, const std::string& command) {
+  if (options.resume && !std::filesystem::exists(state_file)) {
+    throw io::InputError(state_file, "file", "no training state to resume",
+                         "a state written by an earlier " + command + " run with the same --output");
+  }
 }
 
 training::TrainingOptions training_loop_options(const TrainingCommandOptions& o, const std::string& output,

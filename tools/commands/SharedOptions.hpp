@@ -81,6 +81,8 @@ void add_training_options(CLI::App* command, TrainingCommandOptions& options, co
 // shared values, and as RunOptions (training/ResumeChecks.hpp) every shared option that changes the run
 // (not --threads, --quiet, --resume, --data-dir, --vocab), `max_length` as the command resolved it. The
 // command appends its own run options.
+// With --resume: io::InputError unless `state_file` exists (checked before any data is read).
+void require_state_to_resume(const TrainingCommandOptions& options, const std::string& state_file, const std::string& command);
 training::TrainingOptions training_loop_options(const TrainingCommandOptions& options, const std::string& output,
                                                 std::uint64_t seed, int max_length);
 

@@ -167,6 +167,7 @@ void distill(const DistillOptions& o) {
   std::vector<std::filesystem::path> inputs(o.teachers.begin(), o.teachers.end());
   inputs.insert(inputs.end(), {o.init, o.vocab, o.data_dir});
   check_outputs(inputs, {o.output, state_file});
+  require_state_to_resume(o, state_file, "distill");
 
   // 2. Teachers (the same vocabulary and labels; the first is the internal-layer teacher).
   const io::GlueTaskInfo* info = task ? &io::glue_task_info(*task) : nullptr;

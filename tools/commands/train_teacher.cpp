@@ -240,6 +240,7 @@ void train(const TrainTeacherOptions& o) {
   check_outputs({o.train_file, o.dev_file, o.vocab, o.data_dir},
                 o.members == 0 ? std::vector<std::filesystem::path>{o.output, o.output + ".state"}
                                : std::vector<std::filesystem::path>{});
+  if (o.members == 0) require_state_to_resume(o, o.output + ".state", "train-teacher");
   const PreparedData data = prepare(o);
   const auto& info = io::glue_task_info(data.task);
   if (o.members == 0) {
