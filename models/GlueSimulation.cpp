@@ -99,15 +99,7 @@ GlueSet make_glue_set(const SpikingBertConfig& config, const std::string& model_
 TokenBatch glue_example(const GlueSet& set, int index) {
   const auto& all = set.encoded;
   const int length = std::max(1, all.lengths[static_cast<std::size_t>(index)]);
-  const auto row = all.row(index);
-  TokenBatch batch;
-  batch.batch = 1;
-  batch.sequence = length;
-  const auto from = static_cast<std::ptrdiff_t>(row), to = static_cast<std::ptrdiff_t>(row) + length;
-  batch.token_ids.assign(all.input_ids.begin() + from, all.input_ids.begin() + to);
-  batch.segment_ids.assign(all.segment_ids.begin() + from, all.segment_ids.begin() + to);
-  batch.attention_mask.assign(all.attention_mask.begin() + from, all.attention_mask.begin() + to);
-  return batch;
+  return example_tokens(all.input_ids, all.segment_ids, all.attention_mask, all.row(index), length);
 }
 
 std::vector<int> predicted_classes(std::span<const float> logits, int batch, int num_labels, bool regression) {
