@@ -166,12 +166,7 @@ class StudentTrainee final : public Trainee {
       const auto weight = static_cast<double>(m);
       my_losses.insert(my_losses.end(), {weight * loss.total, weight * loss.prediction, weight * loss.attention, weight * loss.hidden});
       my_adjoint_iterations = std::max(my_adjoint_iterations, workspace_.adjoint.iterations);
-      out.resize(static_cast<std::size_t>(parameter_count_));
-      const auto scale = static_cast<float>(m);
-      float* write = out.data();
-      for (auto& parameter : student_.parameters()) {
-        for (const float g : parameter.gradient) *write++ = scale * g;
-      }
+      write_scaled_gradients(student_.parameters(), m, parameter_count_, out);
     };
     auto& communicator = world();
     const auto gradient_sum = sum_over_micro_batches(communicator, B, parameter_count_, micro_batch_gradient);
@@ -185,10 +180,7 @@ class StudentTrainee final : public Trainee {
     }
     for (auto& term : loss) term /= static_cast<double>(B);
     if (!std::isfinite(loss.front())) return loss;  // the loop stops with the loss; no update
-    std::size_t offset = 0;
-    for (auto& parameter : student_.parameters()) {
-      for (auto& g : parameter.gradient) g = gradient_sum[offset++] / static_cast<float>(B);
-    }
+    read_mean_gradients(gradient_sum, B, student_.parameters());
     optimizer.step(student_.parameters());
     // The next example starts from zero whatever rows this rank's zero_gradients would clear.
     for (auto& parameter : student_.parameters()) std::fill(parameter.gradient.begin(), parameter.gradient.end(), 0.0f);
