@@ -19,7 +19,7 @@ TEST_CASE("FNV-1a 64: the reference test vectors", "[io][provenance]") {
   CHECK(io::fnv1a64("bar", 3, io::fnv1a64("foo", 3)) == io::fnv1a64("foobar", 6));
 }
 
-TEST_CASE("file fingerprints: 16 hex digits of the bytes; folders by names and contents", "[io][provenance]") {
+TEST_CASE("file fingerprints: 16 hex digits of the bytes, folders by names and contents", "[io][provenance]") {
   const auto folder = fs::temp_directory_path() / "spikingbert-file-hash";
   fs::remove_all(folder);
   fs::create_directories(folder);

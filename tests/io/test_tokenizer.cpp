@@ -106,7 +106,7 @@ TEST_CASE("GLUE encoding: [CLS] a [SEP] b [SEP], pair truncation drops from the 
   CHECK_THROWS_AS(tokenizer.encode("a", std::nullopt, 2), InputError);
 }
 
-TEST_CASE("vocabulary files: ids are line numbers; bad files are rejected", "[io][tokenizer]") {
+TEST_CASE("vocabulary files: ids are line numbers, bad files are rejected", "[io][tokenizer]") {
   const auto& vocabulary = bert_base_uncased().vocabulary();
   CHECK(vocabulary.size() == 30522);
   CHECK(vocabulary.find(std::string_view("[CLS]")) == 101);

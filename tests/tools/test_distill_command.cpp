@@ -56,7 +56,7 @@ void wait_until_gone(int pid) {
 
 }  // namespace
 
-TEST_CASE("distill: ikd -> pred -> labels chain through --init; run reproduces the dev accuracy", "[tools][distill]") {
+TEST_CASE("distill: ikd -> pred -> labels chain through --init, run reproduces the dev accuracy", "[tools][distill]") {
   const auto folder = fresh_folder("distill-stages");
   const auto teacher = write_random_teacher(folder, 1);
   const std::string source = SPIKINGBERT_SOURCE_DIR;

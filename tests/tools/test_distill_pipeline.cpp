@@ -39,7 +39,7 @@ std::string write_corpus(const fs::path& folder) {
 
 }  // namespace
 
-TEST_CASE("distill --stage general into a 2-layer, narrower student, then task distillation from it; inspect "
+TEST_CASE("distill --stage general into a 2-layer, narrower student, then task distillation from it, inspect "
           "prints the chain", "[tools][distill][general]") {
   const auto folder = fresh_folder("distill-general");
   const auto teacher = write_random_teacher(folder, 3, 4);

@@ -20,7 +20,7 @@ int progress_lines(const std::string& err) {
 
 }  // namespace
 
-TEST_CASE("a piped sweep writes at most eleven progress lines and no carriage returns; --quiet none",
+TEST_CASE("a piped sweep writes at most eleven progress lines and no carriage returns, --quiet none",
           "[tools][sweep][progress]") {
   const auto folder = fresh_folder("progress");
   const std::string data = std::string(SPIKINGBERT_SOURCE_DIR) + "/data/glue/SST-2/dev.tsv";

@@ -46,7 +46,7 @@ TEST_CASE("train-teacher then run-teacher --task: the chosen checkpoint reproduc
   CHECK(result.err.find("--size") != std::string::npos);
 }
 
-TEST_CASE("train-teacher --members: an ensemble folder whose dev score run-teacher reproduces; convert compacts it",
+TEST_CASE("train-teacher --members: an ensemble folder whose dev score run-teacher reproduces, convert compacts it",
           "[tools][teacher]") {
   const auto folder = fresh_folder("train-teacher-ensemble");
   const auto ensemble = (folder / "ensemble").string();

@@ -83,7 +83,7 @@ TEST_CASE("per-step residuals need the kernel's calls in step order", "[traces][
   CHECK_THROWS_AS(tiny.model.forward(tiny.batch, options, models::KernelKind::kEvent), std::logic_error);
 }
 
-TEST_CASE("a linear sub-layer's per-step residual falls like 1/T from T=16 to T=1024; GELU keeps a floor",
+TEST_CASE("a linear sub-layer's per-step residual falls like 1/T from T=16 to T=1024, GELU keeps a floor",
           "[traces][convergence][residuals]") {
   // One run of 1024 steps gives r(T) for every T <= 1024: the dynamics are causal, so the residual after
   // step T is that of a run of T steps (method doc §10 test 2 on the real per-step path).

@@ -30,7 +30,7 @@ io::BertTokenizer word_tokenizer() {
 
 }  // namespace
 
-TEST_CASE("text corpus: lines of any newline, blank lines and a BOM skipped; bad files are errors", "[training][general]") {
+TEST_CASE("text corpus: lines of any newline, blank lines and a BOM skipped, bad files are errors", "[training][general]") {
   const auto lines = io::read_text_corpus(write_file("ok.txt", "\xEF\xBB\xBFw5 w6\r\n\n  \nw7\rw8 w9\n"));
   CHECK(lines == std::vector<std::string>{"w5 w6", "w7", "w8 w9"});
   CHECK_THROWS_AS(io::read_text_corpus(write_file("empty.txt", "\n \n")), io::InputError);

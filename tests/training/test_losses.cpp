@@ -12,7 +12,7 @@
 using namespace spikingbert::training;
 using namespace spikingbert::testing;
 
-TEST_CASE("cross-entropy: mean over the batch of -log softmax at the label; gradient") {
+TEST_CASE("cross-entropy: mean over the batch of -log softmax at the label, gradient") {
   auto logits = random_values(4 * 3, -2, 2, 1);
   const std::vector<std::int64_t> labels = {0, 2, 1, 2};
   auto loss = [&] { return cross_entropy_loss(logits.data(), labels.data(), 4, 3); };
@@ -28,7 +28,7 @@ TEST_CASE("cross-entropy: mean over the batch of -log softmax at the label; grad
   CHECK(relative_error(d, numeric_gradient(logits, loss)) < 1e-6);
 }
 
-TEST_CASE("mse: mean over all elements; gradient") {
+TEST_CASE("mse: mean over all elements, gradient") {
   auto prediction = random_values(7, -2, 2, 2);
   const auto target = random_values(7, -2, 2, 3);
   auto loss = [&] { return mse_loss(prediction.data(), target.data(), 7); };
@@ -40,7 +40,7 @@ TEST_CASE("mse: mean over all elements; gradient") {
   CHECK(relative_error(d, numeric_gradient(prediction, loss)) < 1e-6);
 }
 
-TEST_CASE("soft cross-entropy: mean over batch and classes, with temperature; gradient") {
+TEST_CASE("soft cross-entropy: mean over batch and classes, with temperature, gradient") {
   auto student = random_values(3 * 4, -2, 2, 4);
   const auto teacher = random_values(3 * 4, -2, 2, 5);
   const double tau = 2.5;

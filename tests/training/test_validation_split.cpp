@@ -18,7 +18,7 @@ TEST_CASE("validation split: default size is 10% of the training file, at least 
   CHECK(training::default_validation_size(67349) == 1000);  // SST-2
 }
 
-TEST_CASE("validation split: seeded, distinct, ascending indices; a partition that keeps order", "[training][validation]") {
+TEST_CASE("validation split: seeded, distinct, ascending indices, a partition that keeps order", "[training][validation]") {
   const auto indices = training::validation_indices(100, 10);
   REQUIRE(indices.size() == 10);
   CHECK(std::is_sorted(indices.begin(), indices.end()));
