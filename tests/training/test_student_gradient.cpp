@@ -211,6 +211,68 @@ TEST_CASE("implicit gradient matches finite differences of the steady-state map 
   }
 }
 
+TEST_CASE("implicit gradient matches finite differences for the LIF and refractory neuron models", "[training]") {
+  // As above, one layer, distillation of labels and internal layers, with sigma the neuron model's own rate
+  // (docs/neuron-models.md eq. 2-5). LIF's sigma' grows without bound at the rheobase: the curvature at a
+  // current d from it is ~1/d, so central differences take a step well below the kink margin (truncation
+  // ~(step/d)^2 = 2.5e-7, rounding ~1e-16/step = 1e-9).
+  constexpr double kLifDifferenceStep = 1e-7;
+  const sim::NeuronModel neurons[] = {{1.25, 0.9, 0}, {1.25, 1.0, 2}, {1.25, 0.95, 1}};
+  for (const auto& neuron : neurons) {
+    auto config = testing::small_equilibrium_config(1);
+    config.leak = neuron.leak;
+    config.refractory_steps = neuron.refractory_steps;
+    config.hidden_dropout_prob = 0.1;
+    const models::EquilibriumOptions options{true, 11};
+    const auto batch = testing::small_batch();
+    const auto teacher = random_teacher(config, batch, 3);
+    const auto targets = targets_for(teacher, Objective::labels_and_internal);
+    bool checked = false;
+    for (int seed = 1; seed <= kSeedsToTry && !checked; ++seed) {
+      models::SpikingBertEquilibrium<double> model(config, 0);
+      testing::randomise(model, static_cast<std::uint64_t>(seed));
+      models::EquilibriumActivations<double> analog;
+      model.forward(batch, analog, options);
+      const auto z = simulated_like_rates(analog, 1000 + seed);
+      training::StudentStep<double> step;
+      model.zero_gradients();
+      training::student_loss_and_gradient(model, batch, pointers(z), targets, training::GradientMode::implicit,
+                                          options, step);
+      if (testing::kink_margin(step.activations, config.neuron()) < kKinkMargin) continue;
+      checked = true;
+      std::vector<models::AlignedVector<double>> offsets(z.size());
+      for (std::size_t j = 0; j < z.size(); ++j) {
+        offsets[j].resize(z[j].size());
+        for (std::size_t i = 0; i < z[j].size(); ++i) offsets[j][i] = z[j][i] - step.activations.rates[j][i];
+      }
+      std::vector<std::vector<double>> analytic;
+      for (const auto& p : model.parameters()) analytic.emplace_back(p.gradient.begin(), p.gradient.end());
+      int nonzero = 0;
+      for (std::size_t t = 0; t < model.parameters().size(); ++t) {
+        auto& parameter = model.parameters()[t];
+        std::vector<double> values(parameter.value.begin(), parameter.value.end());
+        const auto numeric = testing::numeric_gradient(values, [&] {
+          std::copy(values.begin(), values.end(), parameter.value.begin());
+          models::EquilibriumActivations<double> zeta;
+          model.forward(batch, zeta, options, {}, pointers(offsets));
+          training::StudentStep<double> probe;
+          return training::student_loss_and_gradient(model, batch, pointers(zeta.rates), targets,
+                                                     training::GradientMode::implicit, options, probe)
+              .total;
+        }, neuron.leak < 1.0 ? kLifDifferenceStep : testing::kFiniteDifferenceStep);
+        std::copy(values.begin(), values.end(), parameter.value.begin());
+        INFO("leak " << neuron.leak << ", refractory " << neuron.refractory_steps << ", seed " << seed << ": "
+                     << parameter.name);
+        CHECK(testing::relative_error(analytic[t], numeric) <= kFiniteDifferenceTolerance);
+        if (norm(numeric) > 0) ++nonzero;
+      }
+      CHECK(nonzero >= 5 + 16 + 2);
+    }
+    INFO("leak " << neuron.leak << ", refractory " << neuron.refractory_steps);
+    CHECK(checked);
+  }
+}
+
 TEST_CASE("T7: the implicit gradient at the analog equilibrium is plain reverse mode, bit for bit", "[training]") {
   auto config = testing::small_equilibrium_config(2);
   config.hidden_dropout_prob = 0.1;
