@@ -194,8 +194,13 @@ ModelConfig parse_model_config(const nlohmann::json& json, const std::string& so
     const auto& steps = json.at("refractory_steps");
     if (!steps.is_number_integer())
       throw InputError(source, key_place("refractory_steps"), "is " + describe(steps), "an integer number of steps");
-    const auto value = steps.get<std::int64_t>();
-    config.refractory_steps = static_cast<int>(std::clamp<std::int64_t>(value, -1, kMaximumRefractorySteps + 1));
+    const auto value = steps.is_number_unsigned() && steps.get<std::uint64_t>() > kMaximumRefractorySteps
+                           ? std::int64_t{kMaximumRefractorySteps} + 1
+                           : steps.get<std::int64_t>();
+    if (value < 0 || value > kMaximumRefractorySteps)
+      throw InputError(source, key_place("refractory_steps"), "is " + steps.dump(),
+                       "an integer number of steps in [0, " + std::to_string(kMaximumRefractorySteps) + "]");
+    config.refractory_steps = static_cast<int>(value);
   }
   if (json.contains("feedback")) {
     const auto& feedback = json.at("feedback");
