@@ -92,6 +92,33 @@ TEST_CASE("Refractory neuron: R steps without integration or leak after each spi
   // Saturation: one spike per R + 1 steps (t0, t3, t6).
   CHECK(result.populations[0].spike_count[1] == 3);
   CHECK(result.populations[0].refractory[1] == 1);
+
+  // The vector paths (8 or 16 neurons at a time, then a scalar tail) against the update written out here.
+  NeuronModel lif_refractory{0.9, 0.93, 3};
+  std::vector<float> currents;
+  for (int i = 0; i < 37; ++i) currents.push_back(-0.3f + 0.047f * static_cast<float>(i));
+  constexpr int kSteps = 60;
+  const auto vector = run_constant(currents, kSteps, lif_refractory);
+  for (std::size_t i = 0; i < currents.size(); ++i) {
+    float u = 0.0f;
+    int left = 0;
+    std::uint32_t spikes = 0;
+    for (int t = 0; t < kSteps; ++t) {
+      if (left > 0) {
+        --left;
+        continue;
+      }
+      const float v = u + currents[i];
+      const bool spike = v >= 0.9f;
+      u = (spike ? v - 0.9f : v) * 0.93f;
+      left = spike ? 3 : 0;
+      spikes += spike;
+    }
+    INFO("neuron " << i);
+    CHECK(vector.populations[0].spike_count[i] == spikes);
+    CHECK(vector.populations[0].membrane[i] == u);
+    CHECK(vector.populations[0].refractory[i] == left);
+  }
 }
 
 TEST_CASE("Every neuron model's sigma matches long simulations under constant current", "[sim][neuron]") {
