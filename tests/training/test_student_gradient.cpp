@@ -477,7 +477,8 @@ TEST_CASE("feedback: the tiny model's simulated rates move with W_fb as the map'
   // y and W_fb; docs/gradients.md "feedback"). Checked against long simulations of the tiny model with a random
   // W_fb (the file's, the reference's unused default init, scaled to ||W_fb||_2 = 0.5 V_th):
   //  1. at W_fb the simulated embedding rates z_0 are the map's sigma(E + z_O W_fb^T) within the O(1/T) of an
-  //     IF neuron (and far from sigma(E), the map without feedback);
+  //     IF neuron (and far from sigma(E), the map without feedback); the event kernel and the dense twin
+  //     simulate the projection bit for bit alike;
   //  2. central differences of the simulated z_0 along a random unit direction d of W_fb, (z_0(W + hd) -
   //     z_0(W - hd)) / 2h, which include the loop through every sub-layer's simulated response y(W), equal the
   //     feedback equation's difference at the simulated y: (f_0(y+, W + hd) - f_0(y-, W - hd)) / 2h.
@@ -533,6 +534,15 @@ TEST_CASE("feedback: the tiny model's simulated rates move with W_fb as the map'
     for (std::size_t i = 0; i < a.size(); ++i) sum += std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
     return sum / static_cast<double>(a.size());
   };
+  {  // The event kernel and the dense twin simulate the same network, feedback projection included, bit for bit.
+    const auto snn = training::spiking_bert_of(model, snn_config);
+    sim::KernelOptions short_run;
+    short_run.steps = 100;
+    const auto event = snn.forward(batch, short_run, models::KernelKind::kEvent);
+    const auto dense = snn.forward(batch, short_run, models::KernelKind::kDense);
+    for (std::int64_t j = 0; j <= last; ++j) CHECK(event.spike_count(static_cast<int>(j)) == dense.spike_count(static_cast<int>(j)));
+    CHECK(event.run.populations[event.sublayers[0]].membrane == dense.run.populations[dense.sublayers[0]].membrane);
+  }
   const auto centre = simulate_at(0.0);
   const double residual = mean_abs(centre.rates[0], centre.map_embedding);
   const double residual_without = mean_abs(centre.rates[0], centre.no_feedback_embedding);
