@@ -65,7 +65,7 @@ std::string format_number(double value) {
 
 const char* const kKnownKeys[] = {"vocab_size",  "hidden_size",     "intermediate_size", "num_attention_heads",
                                   "num_hidden_layers", "max_position_embeddings", "type_vocab_size",
-                                  "num_labels",  "layer_norm_eps",  "vth", "leak", "t_conv", "task"};
+                                  "num_labels",  "layer_norm_eps",  "vth", "leak", "refractory_steps", "feedback", "t_conv", "task"};
 }  // namespace
 
 void validate_model_config(const ModelConfig& config, const std::string& source) {
@@ -118,6 +118,11 @@ void validate_model_config(const ModelConfig& config, const std::string& source)
   if (config.leak < std::numeric_limits<float>::min()) {
     throw InputError(source, key_place("leak"), "is " + format_number(config.leak) + ", which float32 rounds to 0",
                      "a number in (0, 1] of at least 1.2e-38");
+  }
+  // Steps after a spike without integration (docs/neuron-models.md); the rate is at most 1/(R+1).
+  if (config.refractory_steps < 0 || config.refractory_steps > kMaximumRefractorySteps) {
+    throw InputError(source, key_place("refractory_steps"), "is " + std::to_string(config.refractory_steps),
+                     "an integer number of steps in [0, " + std::to_string(kMaximumRefractorySteps) + "]");
   }
   if (!std::isfinite(config.layer_norm_eps) || config.layer_norm_eps <= 0) {
     throw InputError(source, key_place("layer_norm_eps"), "is " + format_number(config.layer_norm_eps),
@@ -185,6 +190,23 @@ ModelConfig parse_model_config(const nlohmann::json& json, const std::string& so
 
   if (json.contains("vth")) config.vth = read_number(json, "vth", source);
   if (json.contains("leak")) config.leak = read_number(json, "leak", source);
+  if (json.contains("refractory_steps")) {
+    const auto& steps = json.at("refractory_steps");
+    if (!steps.is_number_integer())
+      throw InputError(source, key_place("refractory_steps"), "is " + describe(steps), "an integer number of steps");
+    const auto value = steps.is_number_unsigned() && steps.get<std::uint64_t>() > kMaximumRefractorySteps
+                           ? std::int64_t{kMaximumRefractorySteps} + 1
+                           : steps.get<std::int64_t>();
+    if (value < 0 || value > kMaximumRefractorySteps)
+      throw InputError(source, key_place("refractory_steps"), "is " + steps.dump(),
+                       "an integer number of steps in [0, " + std::to_string(kMaximumRefractorySteps) + "]");
+    config.refractory_steps = static_cast<int>(value);
+  }
+  if (json.contains("feedback")) {
+    const auto& feedback = json.at("feedback");
+    if (!feedback.is_boolean()) throw InputError(source, key_place("feedback"), "is " + describe(feedback), "true or false");
+    config.feedback = feedback.get<bool>();
+  }
   if (json.contains("t_conv")) config.t_conv = read_positive_int(json, "t_conv", source);
   if (json.contains("task")) {
     const auto& task = json.at("task");
@@ -248,6 +270,9 @@ nlohmann::json to_json(const ModelConfig& config) {
   json["layer_norm_eps"] = config.layer_norm_eps;
   json["vth"] = config.vth;
   json["leak"] = config.leak;
+  // Written only when not the reference's, so the configs of IF models without feedback stay as they were.
+  if (config.refractory_steps != 0) json["refractory_steps"] = config.refractory_steps;
+  if (config.feedback) json["feedback"] = true;
   json["t_conv"] = config.t_conv;
   json["task"] = config.task;
   return json;

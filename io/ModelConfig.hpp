@@ -7,7 +7,8 @@
 // Defaults for missing optional keys (Hugging Face BertConfig defaults where HF has the key):
 //   max_position_embeddings 512, type_vocab_size 2, layer_norm_eps 1e-12,
 //   num_labels 2 (or the number of entries of id2label if only that is given),
-//   vth 1.0, leak 1.0 (integrate-and-fire, as the reference), t_conv 100 (method doc: T),
+//   vth 1.0, leak 1.0 (integrate-and-fire, as the reference), refractory_steps 0, feedback false,
+//   t_conv 100 (method doc: T),
 //   task "" (falls back to HF's "finetuning_task" if that is a string).
 // Every other key is kept verbatim in `extra` and written back by to_json.
 #include <nlohmann/json.hpp>
@@ -25,6 +26,8 @@ namespace spikingbert::io {
 // Time steps T: the method converges within tens to a few hundred steps (SpikingBERT uses T <= 125);
 // the same bound applies to every --steps option.
 inline constexpr std::int64_t kMaximumTimeSteps = 100000;
+// Refractory period: a neuron of period R fires at most once per R + 1 steps; 1000 steps is far beyond T.
+inline constexpr int kMaximumRefractorySteps = 1000;
 // Encoder layers: BERT-large has 24; 1000 leaves room for any experiment.
 inline constexpr std::int64_t kMaximumLayers = 1000;
 // Parameters: 2^30 float32 values (4 GiB), three times BERT-large's 3.4e8.
@@ -42,6 +45,10 @@ struct ModelConfig {
   double layer_norm_eps = 1e-12;
   double vth = 1.0;   // firing threshold V_th (> 0)
   double leak = 1.0;  // membrane leak factor in (0, 1]; 1 = no leak (IF neuron)
+  int refractory_steps = 0;  // absolute refractory period in steps, [0, 1000]; 0 = none (the reference)
+  // The feedback projection network_s{6L+1}.fc.weight (last Output population -> embedding population, delay
+  // 1 step) is part of the network. false: built but unused, as the reference (method doc §1.3).
+  bool feedback = false;
   int t_conv = 100;   // simulation time steps T (> 0)
   std::string task;   // e.g. "sst2"; empty if unknown
   nlohmann::json extra = nlohmann::json::object();  // every other key of the file
@@ -54,7 +61,7 @@ ModelConfig read_model_config(const std::filesystem::path& config_json);
 // Validates a parsed JSON object; `source` names it in errors (a file, or "model.h5:attribute 'config'").
 ModelConfig parse_model_config(const nlohmann::json& json, const std::string& source);
 // Checks a config built or changed in code (e.g. after a --vth option): sizes > 0, hidden % heads == 0,
-// vth > 0, 0 < leak <= 1, t_conv > 0, layer_norm_eps > 0, num_labels >= 1.
+// vth > 0, 0 < leak <= 1, 0 <= refractory_steps <= 1000, t_conv > 0, layer_norm_eps > 0, num_labels >= 1.
 void validate_model_config(const ModelConfig& config, const std::string& source);
 
 // The parameters a BERT of this shape holds (embeddings, encoder layers, pooler, classifier), as a double so

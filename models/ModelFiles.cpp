@@ -20,6 +20,8 @@ SpikingBertConfig config_from(const io::ModelConfig& c) {
   config.layer_norm_eps = c.layer_norm_eps;
   config.vth = c.vth;
   config.leak = c.leak;
+  config.refractory_steps = c.refractory_steps;
+  config.feedback = c.feedback;
   config.t_conv = c.t_conv;
   return config;
 }
@@ -37,6 +39,8 @@ io::ModelConfig model_config_from(const SpikingBertConfig& config) {
   c.layer_norm_eps = config.layer_norm_eps;
   c.vth = config.vth;
   c.leak = config.leak;
+  c.refractory_steps = config.refractory_steps;
+  c.feedback = config.feedback;
   c.t_conv = config.t_conv;
   return c;
 }

@@ -12,6 +12,11 @@ namespace spikingbert::models {
 namespace {
 // Additive attention mask for padded keys (method doc §3: (1 - mask) * -10000).
 constexpr float kMaskedKeyScore = -10000.0f;
+// Delay of the feedback projection, last Output -> embedding neurons: the embedding neurons are updated first
+// in a step and the last Output last (method doc §2.1 order), so the earliest Output spikes they can read are
+// the previous step's; the reference's (disabled) feedback adds W_fb s_last of the previous step to u_0
+// (method doc §1.3). A zero-delay loop would have no update order (sim::Network::finalize).
+constexpr int kFeedbackDelaySteps = 1;
 }  // namespace
 
 SpikingBert::SpikingBert(SpikingBertConfig config, SpikingBertWeights weights)
@@ -21,12 +26,15 @@ SpikingBert::SpikingBert(SpikingBertConfig config, SpikingBertWeights weights)
     throw io::InputError("model", "weights", "have " + std::to_string(weights_.layers.size()) + " encoder layers",
                          std::to_string(config_.num_hidden_layers));
   // Pack every projection once per model for the event kernel (sim/SparseProduct.hpp).
+  std::vector<LinearWeights*> linears;
   for (auto& layer : weights_.layers)
-    for (LinearWeights* linear : {&layer.key, &layer.value, &layer.query, &layer.self_output, &layer.intermediate,
-                                  &layer.output})
-      if (!linear->packed)
-        linear->packed = std::make_shared<const sim::PackedWeights>(
-            sim::pack_weights(linear->weight->data(), linear->inputs, linear->outputs));
+    linears.insert(linears.end(), {&layer.key, &layer.value, &layer.query, &layer.self_output, &layer.intermediate,
+                                   &layer.output});
+  if (weights_.feedback.weight) linears.push_back(&weights_.feedback);
+  for (LinearWeights* linear : linears)
+    if (!linear->packed)
+      linear->packed = std::make_shared<const sim::PackedWeights>(
+          sim::pack_weights(linear->weight->data(), linear->inputs, linear->outputs));
 }
 
 std::vector<std::string> SpikingBert::sublayer_names(int layers) {
@@ -95,9 +103,7 @@ SpikingBertNetwork SpikingBert::build_network(const TokenBatch& batch) const {
   const int rows = static_cast<int>(batch.batch * batch.sequence);
   SpikingBertNetwork built{sim::Network(rows), {}};
   auto& network = built.network;
-  sim::NeuronModel neuron;
-  neuron.threshold = static_cast<float>(config_.vth);
-  neuron.leak = static_cast<float>(config_.leak);
+  const sim::NeuronModel neuron{config_.vth, config_.leak, config_.refractory_steps};
   const auto names = sublayer_names(config_.num_hidden_layers);
   const float eps = static_cast<float>(config_.layer_norm_eps);
 
@@ -109,8 +115,8 @@ SpikingBertNetwork SpikingBert::build_network(const TokenBatch& batch) const {
     if (linear) p.bias = *linear->bias;
     return p;
   };
-  auto dense = [&](sim::PopulationId from, sim::PopulationId to, const LinearWeights& linear) {
-    network.add_projection(sim::Projection::dense(from, to, linear.weight, 0, linear.packed));
+  auto dense = [&](sim::PopulationId from, sim::PopulationId to, const LinearWeights& linear, int delay = 0) {
+    network.add_projection(sim::Projection::dense(from, to, linear.weight, delay, linear.packed));
   };
   auto identity = [&](sim::PopulationId from, sim::PopulationId to) {
     network.add_projection(sim::Projection::identity(from, to));
@@ -162,6 +168,8 @@ SpikingBertNetwork SpikingBert::build_network(const TokenBatch& batch) const {
     built.sublayers.insert(built.sublayers.end(), {key, value, attention, self_output, intermediate, output});
     input = output;
   }
+  // Feedback: the last Output's spikes of step t - 1 into the embedding neurons' current at step t (no bias).
+  if (weights_.feedback.weight) dense(input, built.sublayers[0], weights_.feedback, kFeedbackDelaySteps);
   network.finalize();
   return built;
 }

@@ -26,6 +26,7 @@ void SpikingBertConfig::validate(const char* source) const {
                          "a divisor of hidden_size");
   if (!(vth > 0.0)) throw io::InputError(source, "vth", "must be positive", "vth > 0");
   if (!(leak > 0.0 && leak <= 1.0)) throw io::InputError(source, "leak", "must lie in (0, 1]", "0 < leak <= 1");
+  if (refractory_steps < 0) throw io::InputError(source, "refractory_steps", "must not be negative", ">= 0");
   if (!(layer_norm_eps >= 0.0)) throw io::InputError(source, "layer_norm_eps", "must not be negative", ">= 0");
 }
 

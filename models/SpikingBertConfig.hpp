@@ -15,6 +15,8 @@ struct SpikingBertConfig {
   double layer_norm_eps = 1e-12;  // inside the sqrt, TF style (method doc §1.1)
   double vth = 1.0;               // V_th of every sub-layer (method doc §2.1)
   double leak = 1.0;              // 1 = IF (the reference), < 1 = LIF
+  int refractory_steps = 0;       // absolute refractory period in steps (0 = none, the reference)
+  bool feedback = false;          // simulate the feedback projection (io::ModelConfig::feedback)
   int t_conv = 100;               // default number of steps T (method doc §2.3)
 
   int head_size() const { return hidden_size / num_attention_heads; }

@@ -2,7 +2,6 @@
 
 #include "io/Error.hpp"
 #include "models/Attention.hpp"
-#include "models/Clamp.hpp"
 #include "models/Dropout.hpp"
 #include "models/Embedding.hpp"
 #include "models/Gelu.hpp"
@@ -77,6 +76,8 @@ EquilibriumConfig equilibrium_config(const io::ModelConfig& config) {
   c.num_labels = config.num_labels;
   c.layer_norm_eps = config.layer_norm_eps;
   c.vth = config.vth;
+  c.leak = config.leak;
+  c.refractory_steps = config.refractory_steps;
   const auto& extra = config.extra;
   auto number = [&](const char* key, double fallback) {
     return extra.contains(key) && extra[key].is_number() ? extra[key].get<double>() : fallback;
@@ -264,8 +265,9 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
     a.currents[j].resize(N * c.population_width(j));
     a.rates[j].resize(N * c.population_width(j));
   }
-  auto sigma = [&](std::int64_t j) {  // a_j = clamp(current_j / V_th, 0, 1), method doc §4
-    clamp_forward(a.rates[j].data(), a.currents[j].data(), N * c.population_width(j), c.vth);
+  const sim::NeuronModel neuron = c.neuron();
+  auto sigma = [&](std::int64_t j) {  // a_j = sigma(current_j): clamp(current_j / V_th, 0, 1) for IF, method doc §4
+    neuron.rates(a.rates[j].data(), a.currents[j].data(), N * c.population_width(j));
     add_offset(a.rates[j], rate_offsets, j);
   };
 
@@ -364,7 +366,7 @@ void SpikingBertEquilibrium<Scalar>::output_sublayer_forward(std::int64_t layer,
   const std::int64_t count = rows * config_.hidden_size;
   scratch.current.resize(count);
   output_current(layer, rows, intermediate_rates, self_output_rates, {}, scratch.layer, scratch.current.data());
-  clamp_forward(rates, scratch.current.data(), count, config_.vth);  // sigma, method doc §4
+  config_.neuron().rates(rates, scratch.current.data(), count);  // sigma, method doc §4
 }
 
 template <class Scalar>
@@ -394,11 +396,12 @@ void SpikingBertEquilibrium<Scalar>::backward(const TokenBatch& batch, const Equ
     else zeroed(u, count);
   }
   AlignedVector<Scalar> d_current, d_residual, d_dense, d_pre, d_query;
-  // d current_j = sigma'(current_j) * u_j, sigma' = 1/V_th on [0, V_th] inclusive (Clamp.hpp, method doc §5.2).
+  // d current_j = sigma'(current_j) * u_j; for IF sigma' = 1/V_th on [0, V_th] inclusive (method doc §5.2).
+  const sim::NeuronModel neuron = c.neuron();
   auto sigma_backward = [&](std::int64_t j) {
     const std::int64_t count = N * c.population_width(j);
     zeroed(d_current, count);
-    clamp_backward(d_current.data(), rate_adjoints_[j].data(), a.currents[j].data(), count, c.vth);
+    neuron.rates_backward(d_current.data(), rate_adjoints_[j].data(), a.currents[j].data(), count);
   };
   for (std::int64_t k = c.num_hidden_layers - 1; k >= 0; --k) {
     const LayerIndex& p = layer_index_[k];

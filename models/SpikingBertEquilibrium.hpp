@@ -1,7 +1,8 @@
 #pragma once
 // The steady-state ("equivalent") map of SpikingBERT, the analog network the student is trained through
 // (method doc §4; tests/data/tiny/README.md §9). With sigma(v) = clamp(v / V_th, 0, 1), the T -> infinity rate
-// of an IF neuron with subtractive reset driven by a mean current v:
+// of an IF neuron with subtractive reset driven by a mean current v (for LIF and refractory neurons sigma is
+// their own rate, sim::NeuronModel::rates, docs/neuron-models.md):
 //   a_0  = sigma(E(x)),  E(x) = Drop(LN(word[x] + type[seg] + pos))                 (method doc §1.2, §4)
 //   per encoder layer k, a_in = a_0 or the previous layer's a_O, sub-layers j = 6k+1 .. 6k+6:
 //   a_K  = sigma(W_K a_in + b_K)                       a_V = sigma(W_V a_in + b_V)
@@ -30,6 +31,7 @@
 #include "models/AlignedVector.hpp"
 #include "models/Parameter.hpp"
 #include "models/TokenBatch.hpp"
+#include "sim/NeuronModel.hpp"
 
 #include <cstdint>
 #include <map>
@@ -51,6 +53,8 @@ struct EquilibriumConfig {
   std::int64_t pad_token_id = 0;             // word-embedding row without gradient (padding_idx)
   double layer_norm_eps = 1e-12;             // method doc §1.1
   double vth = 1.0;                          // V_th of sigma (method doc §2.1)
+  double leak = 1.0;                         // 1 = IF (the reference), < 1 = LIF (docs/neuron-models.md)
+  int refractory_steps = 0;                  // absolute refractory period R in steps (0 = none)
   double hidden_dropout_prob = 0.0;          // E, SelfOutput and Output dense (method doc §1.3)
   double attention_probs_dropout_prob = 0.0; // attention probabilities (method doc §3)
   double initializer_range = 0.02;           // N(0, .) for weights at random init (method doc §1.1)
@@ -60,6 +64,8 @@ struct EquilibriumConfig {
   std::int64_t fit_width() const { return fit_size > 0 ? fit_size : hidden_size; }
 
   std::int64_t head_size() const { return hidden_size / num_attention_heads; }
+  // The neuron model whose steady-state rate is sigma: the one the kernel simulates (sim/NeuronModel.hpp).
+  sim::NeuronModel neuron() const { return sim::NeuronModel{vth, leak, refractory_steps}; }
   // The embedding population plus 6 per encoder layer (method doc §1.3).
   std::int64_t population_count() const { return 6 * num_hidden_layers + 1; }
   std::int64_t population_width(std::int64_t population) const {

@@ -117,6 +117,16 @@ SpikingBertWeights weights_from(const SpikingBertConfig& config, const TensorLoo
                                       static_cast<std::size_t>(config.num_labels) * hidden);
   weights.classifier_bias = copy_of(require(lookup, "classification.bias", {config.num_labels}, source),
                                     static_cast<std::size_t>(config.num_labels));
+  const auto feedback = feedback_weight_name(config.num_hidden_layers);
+  if (config.feedback && lookup(feedback).values != nullptr) {
+    const float* weight = require(lookup, feedback, {hidden, hidden}, source);
+    const auto count = static_cast<std::size_t>(hidden) * hidden;
+    if (std::any_of(weight, weight + count, [](float w) { return w != 0.0f; })) {
+      auto transposed = std::make_shared<std::vector<float>>(count);
+      transpose(transposed->data(), weight, hidden, hidden);
+      weights.feedback = {hidden, hidden, std::move(transposed), nullptr, nullptr};
+    }
+  }
   return weights;
 }
 
@@ -127,7 +137,7 @@ void put_linear(io::TensorMap& tensors, const std::string& prefix, const LinearW
       weight.values[static_cast<std::size_t>(o) * linear.inputs + i] =
           (*linear.weight)[static_cast<std::size_t>(i) * linear.outputs + o];
   tensors[prefix + ".weight"] = std::move(weight);
-  tensors[prefix + ".bias"] = io::Tensor{{linear.outputs}, *linear.bias};
+  if (linear.bias) tensors[prefix + ".bias"] = io::Tensor{{linear.outputs}, *linear.bias};
 }
 
 void put_norm(io::TensorMap& tensors, const std::string& prefix, const LayerNormWeights& norm) {
@@ -137,6 +147,8 @@ void put_norm(io::TensorMap& tensors, const std::string& prefix, const LayerNorm
 }
 
 }  // namespace
+
+std::string feedback_weight_name(int layers) { return "network_s" + std::to_string(6 * layers + 1) + ".fc.weight"; }
 
 SpikingBertWeights weights_from_tensors(const SpikingBertConfig& config, const io::TensorMap& tensors,
                                         const std::string& source) {
@@ -181,6 +193,8 @@ io::TensorMap weights_to_tensors(const SpikingBertConfig& config, const SpikingB
   }
   tensors["classification.weight"] = io::Tensor{{config.num_labels, hidden}, *weights.classifier_weight};
   tensors["classification.bias"] = io::Tensor{{config.num_labels}, *weights.classifier_bias};
+  if (weights.feedback.weight)  // network_s{6L+1}.fc.weight, no bias
+    put_linear(tensors, "network_s" + std::to_string(6 * config.num_hidden_layers + 1) + ".fc", weights.feedback);
   return tensors;
 }
 

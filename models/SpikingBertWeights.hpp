@@ -39,7 +39,14 @@ struct SpikingBertWeights {
   std::vector<EncoderLayerWeights> layers;
   SharedFloats classifier_weight;       // [labels][hidden] (reference layout: logits = a W_c^T + b_c)
   SharedFloats classifier_bias;         // [labels]
+  // The feedback projection network_s{6L+1}.fc.weight, last Output -> embedding neurons, no bias (method doc
+  // §1.3), stored [in][out] as the others. weight null: not part of the network (config feedback false, no
+  // such tensor, or every value 0: a zero projection is skipped, so it costs nothing).
+  LinearWeights feedback;
 };
+
+// The feedback projection's tensor name, network_s{6L+1}.fc.weight (method doc §1.3).
+std::string feedback_weight_name(int layers);
 
 // Reads the reference's canonical names (`network_x.*`, `network_sN.*`, `classification.*`; tiny
 // config.json "parameter_roles"); alias copies (snn_func.*, ...) and unused tensors are ignored.

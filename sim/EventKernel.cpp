@@ -231,15 +231,9 @@ class EventSimulation {
       for (int s = 0; s < step_count; ++s)
         step_counts[static_cast<std::size_t>(s)].spikes += row_step_spikes[static_cast<std::size_t>(r * step_count + s)];
     }
-    // Quiescent: no membrane at or above threshold (NaN is not), and with a leak all of them at rest.
-    // Branch-free OR reductions, so the compiler vectorises this pass over every membrane of the population.
-    int above = 0, nonzero = 0;
-    const float threshold = population.neuron.threshold;
-    for (const float u : state.membrane) {
-      above |= u >= threshold;
-      nonzero |= u != 0.0f;
-    }
-    quiescent_[static_cast<std::size_t>(p)] = !above && (population.neuron.leak == 1.0f || !nonzero);
+    // Quiescent: the neuron model's rule (sim/NeuronModel.hpp).
+    quiescent_[static_cast<std::size_t>(p)] = population.neuron.quiescent(
+        state.membrane.data(), state.refractory.empty() ? nullptr : state.refractory.data(), state.membrane.size());
 
     // 5. Counters, observers, packets.
     for (int s = 0; s < step_count; ++s) {

@@ -71,10 +71,8 @@ PopulationId Network::add_population(Population population) {
       population.drive.size() != static_cast<std::size_t>(rows_) * static_cast<std::size_t>(population.width))
     throw io::InputError("network", place, "drive has " + std::to_string(population.drive.size()) + " values",
                          "rows x width = " + std::to_string(rows_ * population.width));
-  if (!(population.neuron.threshold > 0.0f))
-    throw io::InputError("network", place, "threshold must be positive", "V_th > 0");
-  if (!(population.neuron.leak > 0.0f && population.neuron.leak <= 1.0f))
-    throw io::InputError("network", place, "leak must lie in (0, 1]", "0 < leak <= 1");
+  if (const auto reason = population.neuron.invalid_reason(); !reason.empty())
+    throw io::InputError("network", place, reason, "V_th > 0, 0 < leak <= 1, refractory_steps >= 0");
   populations_.push_back(std::move(population));
   finalized_ = false;
   return static_cast<PopulationId>(populations_.size() - 1);

@@ -1,18 +1,62 @@
 #pragma once
-// The integrate-and-fire neuron shared by every population (method doc §2.1; tiny README §6).
+// The neuron model shared by every population, as one unit (NEST style): its parameters, its per-neuron
+// state, its update (update_neurons, scalar and vector paths in sim/NeuronUpdate.cpp), its quiescence
+// rule (when the event kernel may skip it) and its steady-state rate sigma(I) with sigma'(I), the T -> infinity
+// firing rate under a constant current I. The kernels, the steady-state map (models/SpikingBertEquilibrium),
+// the gradient modes (training/) and the residual observers (traces/) all ask this object; nothing else
+// knows what a neuron does. docs/neuron-models.md derives the rates; adding a model: docs/architecture.md.
+//
+// Three models, chosen by the parameters (method doc §2.1 for the reference):
+//   IF (the reference): leak = 1, refractory_steps = 0;  sigma(I) = clamp(I / V_th, 0, 1)      (neuron-models eq. 1)
+//   LIF: 0 < leak < 1, the membrane multiplied by `leak` after the reset                 (neuron-models eq. 4)
+//   absolute refractory period: refractory_steps = R > 0 steps after a spike in which the neuron neither
+//   integrates its input nor leaks (its membrane is held); with IF or LIF                 (neuron-models eq. 2, 5)
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
+#include <string>
 
 namespace spikingbert::sim {
 
-enum class ResetMode {
-  kSubtract,  // u <- v - V_th after a spike (the reference's soft reset)
-  kToZero,    // u <- 0 after a spike
-};
-
 struct NeuronModel {
-  float threshold = 1.0f;  // V_th, in units of input current
-  float leak = 1.0f;       // multiplies the membrane after the reset; 1 = IF, 0 < leak < 1 = LIF
-  ResetMode reset = ResetMode::kSubtract;
+  // Parameters (config.json keys vth, leak, refractory_steps). Kept in double as configured; the update
+  // computes in float32 with their float32 values, the steady-state map in its own Scalar.
+  double threshold = 1.0;    // V_th, in units of input current
+  double leak = 1.0;         // lambda: multiplies the membrane after the reset; 1 = IF, 0 < leak < 1 = LIF
+  int refractory_steps = 0;  // R: steps after a spike without integration; 0 = none (the reference)
+
+  // The reference model (IF, no refractory period): the update and the map take their original paths.
+  bool is_reference() const { return leak == 1.0 && refractory_steps == 0; }
+  // Whether the model keeps a refractory counter per neuron (state beyond the membrane).
+  bool has_refractory_state() const { return refractory_steps > 0; }
+  // Empty if the parameters are valid, else what is wrong (callers add their file and place).
+  std::string invalid_reason() const;
+
+  // Quiescence: the event kernel may skip a population without input for a step iff no neuron can spike or
+  // change without input: no membrane at or above V_th (NaN is not), with a leak every membrane at rest, and
+  // no neuron counting down a refractory period. `refractory` may be null when the model has no such state.
+  bool quiescent(const float* membrane, const std::int32_t* refractory, std::size_t count) const;
+
+  // Steady-state rate sigma(I) and its derivative (docs/neuron-models.md). In steps of integration from rest to
+  // threshold k(I) (k = V_th / I for IF, eq. 3 for LIF; at least 1 step), sigma = 1 / (k + R): the IF
+  // reference is sigma = clamp(I / V_th, 0, 1) with sigma' = 1/V_th on [0, V_th] inclusive (method doc §4,
+  // §5.2, as torch.clamp). Computed in Scalar (float for training, double for gradient checks).
+  template <class Scalar>
+  void rates(Scalar* out, const Scalar* current, std::int64_t count) const;
+  // d_current[i] += sigma'(current[i]) * d_rate[i].
+  template <class Scalar>
+  void rates_backward(Scalar* d_current, const Scalar* d_rate, const Scalar* current, std::int64_t count) const;
+  template <class Scalar>
+  Scalar rate(Scalar current) const;
+  template <class Scalar>
+  Scalar rate_derivative(Scalar current) const;
+  // sup_I sigma'(I): 1/V_th for IF with or without a refractory period (eq. 2'), unbounded for LIF (eq. 4':
+  // the rate rises with infinite slope at the rheobase (1 - leak) V_th). The feedback projection's contraction
+  // bound ||W_fb||_2 <= 1 / sup sigma' (docs/gradients.md) uses it.
+  double largest_rate_derivative() const {
+    return leak < 1.0 ? std::numeric_limits<double>::infinity() : 1.0 / threshold;
+  }
 };
 
 // A threshold comparison closer than this is a "near tie": a different (equally valid) float32
@@ -29,13 +73,82 @@ struct ThresholdStatistics {
   }
 };
 
-// One step of `width` neurons (method doc §2.1, in the reference order):
-//   v = u + I;  s = (v >= V_th);  u = (v - V_th*s) * leak     (or u = 0 if s, for kToZero).
+// One step of `width` neurons (method doc §2.1, in the reference order), in float32:
+//   v = u + I;  s = (v >= V_th);  u = (v - V_th*s) * leak;
+// with a refractory period (refractory != null: steps left per neuron) a neuron with steps left only counts
+// one down (no integration, no leak, no spike) and a spike sets its count to R.
 // Writes the indices of the neurons that fired, ascending, to `fired` (room for `width`) and returns
 // how many. With AVX-512, 16 neurons per instruction and a register compress of the fired indices (with
 // AVX2 only: 8 neurons and a table of compress patterns); the arithmetic is the same IEEE float32
-// operations in every path, so results are bit-identical.
-std::uint32_t update_neurons(const NeuronModel& neuron, const float* current, float* membrane, std::uint32_t* fired,
-                             int width, ThresholdStatistics& statistics);
+// operations in every path, so results are bit-identical. Threshold statistics count only the comparisons
+// made (not those of refractory neurons).
+std::uint32_t update_neurons(const NeuronModel& neuron, const float* current, float* membrane, std::int32_t* refractory,
+                             std::uint32_t* fired, int width, ThresholdStatistics& statistics);
+
+// ---- steady-state rate (docs/neuron-models.md) ----
+
+template <class Scalar>
+Scalar NeuronModel::rate(Scalar current) const {
+  const Scalar vth = static_cast<Scalar>(threshold);
+  if (is_reference()) return std::clamp(current / vth, Scalar(0), Scalar(1));  // eq. 1
+  const Scalar steps = static_cast<Scalar>(refractory_steps);
+  const Scalar saturated = Scalar(1) / (Scalar(1) + steps);  // one spike per R + 1 steps, I >= V_th
+  if (current >= vth) return saturated;
+  if (leak == 1.0) {  // eq. 2: I (1 - sigma R) = V_th sigma
+    return current <= Scalar(0) ? Scalar(0) : current / (vth + steps * current);
+  }
+  const Scalar rheobase = static_cast<Scalar>(1.0 - leak) * vth;  // I/(1 - leak) = V_th: never reached below
+  if (current <= rheobase) return Scalar(0);
+  const Scalar k = std::log1p(-rheobase / current) / static_cast<Scalar>(std::log(leak));  // eq. 3
+  return Scalar(1) / (k + steps);  // eq. 4 / 5
+}
+
+template <class Scalar>
+Scalar NeuronModel::rate_derivative(Scalar current) const {
+  const Scalar vth = static_cast<Scalar>(threshold);
+  if (is_reference()) {
+    const Scalar scaled = current / vth;
+    return scaled >= Scalar(0) && scaled <= Scalar(1) ? Scalar(1) / vth : Scalar(0);
+  }
+  // The saturation kink is inclusive, as the reference's clamp (method doc §5.2).
+  if (current > vth) return Scalar(0);
+  const Scalar steps = static_cast<Scalar>(refractory_steps);
+  if (leak == 1.0) {  // eq. 2': V_th / (V_th + R I)^2 on [0, V_th]
+    if (current < Scalar(0)) return Scalar(0);
+    const Scalar denominator = vth + steps * current;
+    return vth / (denominator * denominator);
+  }
+  const Scalar rheobase = static_cast<Scalar>(1.0 - leak) * vth;
+  if (current <= rheobase) return Scalar(0);
+  const Scalar log_leak = static_cast<Scalar>(std::log(leak));
+  const Scalar k = std::log1p(-rheobase / current) / log_leak;
+  const Scalar denominator = k + steps;
+  // eq. 4': -k'(I) / (k + R)^2 with k'(I) = rheobase / (I (I - rheobase) ln leak).
+  return -rheobase / (current * (current - rheobase) * log_leak * denominator * denominator);
+}
+
+template <class Scalar>
+void NeuronModel::rates(Scalar* out, const Scalar* current, std::int64_t count) const {
+  if (is_reference()) {  // the reference's clamp, as a plain loop the compiler vectorises (method doc §4)
+    const Scalar vth = static_cast<Scalar>(threshold);
+    for (std::int64_t i = 0; i < count; ++i) out[i] = std::clamp(current[i] / vth, Scalar(0), Scalar(1));
+    return;
+  }
+  for (std::int64_t i = 0; i < count; ++i) out[i] = rate(current[i]);
+}
+
+template <class Scalar>
+void NeuronModel::rates_backward(Scalar* d_current, const Scalar* d_rate, const Scalar* current,
+                                 std::int64_t count) const {
+  if (is_reference()) {
+    const Scalar vth = static_cast<Scalar>(threshold);
+    for (std::int64_t i = 0; i < count; ++i) {
+      const Scalar scaled = current[i] / vth;
+      if (scaled >= Scalar(0) && scaled <= Scalar(1)) d_current[i] += d_rate[i] / vth;
+    }
+    return;
+  }
+  for (std::int64_t i = 0; i < count; ++i) d_current[i] += rate_derivative(current[i]) * d_rate[i];
+}
 
 }  // namespace spikingbert::sim

@@ -28,6 +28,7 @@ struct KernelOptions {
 struct PopulationResult {
   std::vector<std::uint32_t> spike_count;  // [rows][width]
   std::vector<float> membrane;             // [rows][width], u after the last step (after reset and leak)
+  std::vector<std::int32_t> refractory;    // [rows][width] refractory steps left; empty without a refractory period
   OperationCounts counts;                  // summed over all steps
   ThresholdStatistics thresholds;
 };

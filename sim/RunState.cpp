@@ -22,6 +22,7 @@ RunState::RunState(const Network& network, int steps, const std::function<int(Po
     const auto size = static_cast<std::size_t>(result.rows) * static_cast<std::size_t>(network.population(id).width);
     result.populations[p].spike_count.assign(size, 0);
     result.populations[p].membrane.assign(size, 0.0f);
+    if (network.population(id).neuron.has_refractory_state()) result.populations[p].refractory.assign(size, 0);
     rings[p] = SpikeRing(ring_steps(id), result.rows, network.population(id).width);
   }
 }
@@ -90,8 +91,9 @@ std::uint32_t RunState::integrate_row(PopulationId p, int step, int row, const f
   auto& ring = rings[static_cast<std::size_t>(p)];
   const auto offset = static_cast<std::size_t>(row) * static_cast<std::size_t>(population.width);
   std::uint32_t* fired = ring.slot(step, row);
-  const std::uint32_t n =
-      update_neurons(population.neuron, row_current, state.membrane.data() + offset, fired, population.width, thresholds);
+  std::int32_t* refractory = state.refractory.empty() ? nullptr : state.refractory.data() + offset;
+  const std::uint32_t n = update_neurons(population.neuron, row_current, state.membrane.data() + offset, refractory,
+                                         fired, population.width, thresholds);
   ring.set_count(step, row, n);
   std::uint32_t* count = state.spike_count.data() + offset;
   for (std::uint32_t k = 0; k < n; ++k) ++count[fired[k]];

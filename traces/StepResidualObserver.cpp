@@ -83,7 +83,9 @@ void StepResidualObserver::evaluate(int step) {
     given.push_back(rates_[j].data());
   }
   // f_j(a(s)): every sub-layer's steady-state equation at the current rates of its inputs (method doc §4).
-  steady_state_.forward(batch_, activations_, {}, given);
+  // With the feedback projection in the network, the embedding sub-layer also reads the last Output's rates.
+  const float* feedback = model_.weights().feedback.weight ? rates_.back().data() : nullptr;
+  steady_state_.forward(batch_, activations_, {}, given, {}, feedback);
   for (int example = 0; example < examples_; ++example) {
     const auto at = cell(example, step);
     for (std::size_t j = 0; j < sublayers_.size(); ++j) {

@@ -61,7 +61,15 @@ TEST_CASE("ModelConfig defaults, id2label and JSON round trip", "[io][config]") 
   json["leak"] = 0.9;
   json["t_conv"] = 16;
   json["hidden_act"] = "gelu";
+  json["refractory_steps"] = 3;
+  json["feedback"] = true;
   const auto config = parse_model_config(json, "c.json");
+  CHECK(config.refractory_steps == 3);
+  CHECK(config.feedback);
+  CHECK(defaults.refractory_steps == 0);  // the reference: no refractory period, feedback unused
+  CHECK(!defaults.feedback);
+  CHECK(!to_json(defaults).contains("refractory_steps"));  // written only when not the reference's
+  CHECK(!to_json(defaults).contains("feedback"));
   CHECK(config.num_labels == 3);
   CHECK(config.task == "mnli");
   CHECK(config.vth == 0.5);
@@ -97,6 +105,10 @@ TEST_CASE("ModelConfig rejects bad configs naming the file and key", "[io][confi
       {"leak zero", {{"leak", 0.0}}, "key 'leak': is 0 (expected a number in (0, 1])"},
       {"leak above one", {{"leak", 1.5}}, "key 'leak': is 1.5"},
       {"t_conv zero", {{"t_conv", 0}}, "key 't_conv': is 0"},
+      {"refractory negative", {{"refractory_steps", -1}}, "key 'refractory_steps': is -1 (expected an integer number of steps in [0, 1000])"},
+      {"refractory huge", {{"refractory_steps", 1LL << 40}}, "key 'refractory_steps': is 1099511627776 (expected an integer"},
+      {"refractory fractional", {{"refractory_steps", 2.5}}, "key 'refractory_steps': is the number 2.5 (expected an integer number of steps)"},
+      {"feedback not boolean", {{"feedback", 1}}, "key 'feedback': is the number 1 (expected true or false)"},
       {"num_labels vs id2label", {{"num_labels", 3}, {"id2label", {{"0", "a"}, {"1", "b"}}}},
        "key 'num_labels': 3 disagrees with id2label (2 entries)"},
       {"task not string", {{"task", 7}}, "key 'task': is the number 7 (expected a string)"},

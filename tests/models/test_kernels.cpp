@@ -3,7 +3,6 @@
 #include "support/FiniteDifference.hpp"
 
 #include "models/Attention.hpp"
-#include "models/Clamp.hpp"
 #include "models/Dropout.hpp"
 #include "models/Embedding.hpp"
 #include "models/Gelu.hpp"
@@ -11,6 +10,7 @@
 #include "models/Linear.hpp"
 #include "models/Pooling.hpp"
 #include "models/Tanh.hpp"
+#include "sim/NeuronModel.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -18,6 +18,7 @@
 
 using namespace spikingbert::models;
 using namespace spikingbert::testing;
+namespace sim = spikingbert::sim;
 
 namespace {
 constexpr double kGradientTolerance = 1e-6;
@@ -115,14 +116,15 @@ TEST_CASE("tanh: backward matches finite differences") {
   CHECK(relative_error(dx, numeric_gradient(x, loss)) < kGradientTolerance);
 }
 
-TEST_CASE("clamp: x/V_th clamped to [0,1], derivative 1/V_th on [0, V_th] inclusive") {
+TEST_CASE("IF sigma: x/V_th clamped to [0,1], derivative 1/V_th on [0, V_th] inclusive") {
   const double vth = 0.7;
+  const sim::NeuronModel neuron{vth};
   // Away from the kinks (|x| and |x - vth| > 10 h) on all three pieces.
   std::vector<double> x = {-0.5, -0.1, 0.05, 0.2, 0.35, 0.6, 0.69, 0.75, 1.2, 2.0};
   const auto upstream = random_values(x.size(), -1, 1, 15);
   std::vector<double> y(x.size());
   auto loss = [&] {
-    clamp_forward(y.data(), x.data(), static_cast<std::int64_t>(x.size()), vth);
+    neuron.rates(y.data(), x.data(), static_cast<std::int64_t>(x.size()));
     return weighted_sum(y, upstream);
   };
   loss();
@@ -130,15 +132,45 @@ TEST_CASE("clamp: x/V_th clamped to [0,1], derivative 1/V_th on [0, V_th] inclus
   CHECK(y[3] == Approx(0.2 / vth));
   CHECK(y[8] == 1.0);
   std::vector<double> dx(x.size());
-  clamp_backward(dx.data(), upstream.data(), x.data(), static_cast<std::int64_t>(x.size()), vth);
+  neuron.rates_backward(dx.data(), upstream.data(), x.data(), static_cast<std::int64_t>(x.size()));
   CHECK(relative_error(dx, numeric_gradient(x, loss)) < kGradientTolerance);
   // Inclusive bounds: exactly at 0 and exactly at V_th the derivative is 1/V_th (torch.clamp autograd).
   const std::vector<double> bounds = {0.0, vth};
   std::vector<double> d_bounds(2);
   const std::vector<double> ones = {1.0, 1.0};
-  clamp_backward(d_bounds.data(), ones.data(), bounds.data(), 2, vth);
+  neuron.rates_backward(d_bounds.data(), ones.data(), bounds.data(), 2);
   CHECK(d_bounds[0] == 1.0 / vth);
   CHECK(d_bounds[1] == 1.0 / vth);
+}
+
+TEST_CASE("LIF and refractory sigma: continuous, monotone, derivative matches finite differences") {
+  // docs/neuron-models.md eq. 2-5; points away from the kinks (rheobase, V_th) by more than 10 h.
+  const double vth = 0.7;
+  const std::vector<double> x = {-0.3, 0.0005, 0.02, 0.1, 0.2, 0.4, 0.5, 0.65, 0.69, 0.75, 1.5};
+  for (const auto& neuron : {sim::NeuronModel{vth, 0.9, 0}, sim::NeuronModel{vth, 0.5, 0}, sim::NeuronModel{vth, 1.0, 3},
+                             sim::NeuronModel{vth, 0.95, 2}}) {
+    INFO("leak " << neuron.leak << ", refractory " << neuron.refractory_steps);
+    std::vector<double> points = x, y(x.size());
+    const auto upstream = random_values(x.size(), -1, 1, 16);
+    auto loss = [&] {
+      neuron.rates(y.data(), points.data(), static_cast<std::int64_t>(points.size()));
+      return weighted_sum(y, upstream);
+    };
+    loss();
+    std::vector<double> dx(x.size());
+    neuron.rates_backward(dx.data(), upstream.data(), points.data(), static_cast<std::int64_t>(points.size()));
+    CHECK(relative_error(dx, numeric_gradient(points, loss)) < kGradientTolerance);
+    // Continuous at both kinks: 0 at the rheobase (1 - leak) V_th, 1 / (R + 1) at V_th, monotone between.
+    const double rheobase = (1.0 - neuron.leak) * vth, saturated = 1.0 / (1.0 + neuron.refractory_steps);
+    CHECK(neuron.rate(rheobase + 1e-12) < 0.05);
+    CHECK(neuron.rate(vth) == Approx(saturated).epsilon(1e-12));
+    CHECK(neuron.rate(vth * (1 - 1e-9)) == Approx(saturated).epsilon(1e-6));
+    double previous = 0.0;
+    for (double current = -0.1; current < 1.0; current += 1e-3) {
+      CHECK(neuron.rate(current) >= previous);
+      previous = neuron.rate(current);
+    }
+  }
 }
 
 TEST_CASE("dropout: seeded mask is deterministic, has the right rate and scale, backward uses it") {

@@ -59,19 +59,26 @@ void randomise(models::SpikingBertEquilibrium<Scalar>& model, std::uint64_t seed
   }
 }
 
-// The smallest distance of any current (the argument of sigma) to a clamp kink, 0 or V_th. Currents of
+// The smallest distance of any current (the argument of sigma) to a kink of the neuron model's rate: the
+// rheobase (1 - leak) V_th (0 for IF) and V_th (sim/NeuronModel.hpp, docs/neuron-models.md). Currents of
 // exactly 0 are skipped: they are embedding entries dropped by dropout, constant 0 whatever the
 // parameters, so no finite-difference step moves them across the kink.
 template <class Scalar>
-double kink_margin(const models::EquilibriumActivations<Scalar>& activations, double vth) {
+double kink_margin(const models::EquilibriumActivations<Scalar>& activations, const sim::NeuronModel& neuron) {
+  const double rheobase = (1.0 - neuron.leak) * neuron.threshold;
   double margin = INFINITY;
   for (const auto& currents : activations.currents) {
     for (const Scalar c : currents) {
       if (c == Scalar(0)) continue;
-      margin = std::min({margin, std::abs(static_cast<double>(c)), std::abs(static_cast<double>(c) - vth)});
+      margin = std::min({margin, std::abs(static_cast<double>(c) - rheobase),
+                         std::abs(static_cast<double>(c) - neuron.threshold)});
     }
   }
   return margin;
+}
+template <class Scalar>
+double kink_margin(const models::EquilibriumActivations<Scalar>& activations, double vth) {
+  return kink_margin(activations, sim::NeuronModel{vth});
 }
 
 }  // namespace spikingbert::testing

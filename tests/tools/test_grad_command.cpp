@@ -3,6 +3,7 @@
 // 1e-4 relative per tensor); implicit mode gives finite gradients that differ from the analog twin's;
 // feedback mode reports its adjoint solve; bad inputs exit 2 with one line and leave no output.
 #include "io/Hdf5File.hpp"
+#include "io/ModelConfig.hpp"
 #include "support/RunCommand.hpp"
 
 #include <catch2/catch.hpp>
@@ -160,6 +161,22 @@ TEST_CASE("grad rejects bad inputs with exit code 2, one line and no output", "[
     CHECK_THAT(result.err, Catch::Contains(bad.expected_text));
     CHECK(!std::filesystem::exists(output));
   }
+  // A model whose config connects the feedback projection runs with it: a mode without it would differentiate
+  // another network (docs/gradients.md "feedback").
+  const auto feedback_model = folder / "feedback-model";
+  std::filesystem::create_directories(feedback_model);
+  auto config = spikingbert::io::read_model_config(test_data("tiny/config.json"));
+  config.feedback = true;
+  spikingbert::io::write_model_config(feedback_model / "config.json", config);
+  std::filesystem::copy_file(test_data("tiny/model.safetensors"), feedback_model / "model.safetensors",
+                             std::filesystem::copy_options::overwrite_existing);
+  const auto implicit_on_feedback = run_spikingbert("grad --model '" + feedback_model.string() + "' --inputs '" +
+                                                    test_data("tiny/case.h5") + "' --output '" + output.string() +
+                                                    "' --gradient implicit");
+  CHECK(implicit_on_feedback.exit_code == 2);
+  CHECK(line_count(implicit_on_feedback.err) == 1);
+  CHECK_THAT(implicit_on_feedback.err, Catch::Contains("config 'feedback'") && Catch::Contains("--gradient feedback"));
+  CHECK(!std::filesystem::exists(output));
   const auto missing_model = run_spikingbert("grad --model /nonexistent --inputs '" + test_data("tiny/case.h5") +
                                              "' --output '" + output.string() + "' --gradient implicit");
   CHECK(missing_model.exit_code == 2);

@@ -11,6 +11,9 @@
 #include "training/DistillationLosses.hpp"
 #include "training/SpectralNorm.hpp"
 #include "training/StudentGradient.hpp"
+#include "training/StudentTrainer.hpp"
+#include "io/Safetensors.hpp"
+#include "models/ModelFiles.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -211,6 +214,68 @@ TEST_CASE("implicit gradient matches finite differences of the steady-state map 
   }
 }
 
+TEST_CASE("implicit gradient matches finite differences for the LIF and refractory neuron models", "[training]") {
+  // As above, one layer, distillation of labels and internal layers, with sigma the neuron model's own rate
+  // (docs/neuron-models.md eq. 2-5). LIF's sigma' grows without bound at the rheobase: the curvature at a
+  // current d from it is ~1/d, so central differences take a step well below the kink margin (truncation
+  // ~(step/d)^2 = 2.5e-7, rounding ~1e-16/step = 1e-9).
+  constexpr double kLifDifferenceStep = 1e-7;
+  const sim::NeuronModel neurons[] = {{1.25, 0.9, 0}, {1.25, 1.0, 2}, {1.25, 0.95, 1}};
+  for (const auto& neuron : neurons) {
+    auto config = testing::small_equilibrium_config(1);
+    config.leak = neuron.leak;
+    config.refractory_steps = neuron.refractory_steps;
+    config.hidden_dropout_prob = 0.1;
+    const models::EquilibriumOptions options{true, 11};
+    const auto batch = testing::small_batch();
+    const auto teacher = random_teacher(config, batch, 3);
+    const auto targets = targets_for(teacher, Objective::labels_and_internal);
+    bool checked = false;
+    for (int seed = 1; seed <= kSeedsToTry && !checked; ++seed) {
+      models::SpikingBertEquilibrium<double> model(config, 0);
+      testing::randomise(model, static_cast<std::uint64_t>(seed));
+      models::EquilibriumActivations<double> analog;
+      model.forward(batch, analog, options);
+      const auto z = simulated_like_rates(analog, 1000 + seed);
+      training::StudentStep<double> step;
+      model.zero_gradients();
+      training::student_loss_and_gradient(model, batch, pointers(z), targets, training::GradientMode::implicit,
+                                          options, step);
+      if (testing::kink_margin(step.activations, config.neuron()) < kKinkMargin) continue;
+      checked = true;
+      std::vector<models::AlignedVector<double>> offsets(z.size());
+      for (std::size_t j = 0; j < z.size(); ++j) {
+        offsets[j].resize(z[j].size());
+        for (std::size_t i = 0; i < z[j].size(); ++i) offsets[j][i] = z[j][i] - step.activations.rates[j][i];
+      }
+      std::vector<std::vector<double>> analytic;
+      for (const auto& p : model.parameters()) analytic.emplace_back(p.gradient.begin(), p.gradient.end());
+      int nonzero = 0;
+      for (std::size_t t = 0; t < model.parameters().size(); ++t) {
+        auto& parameter = model.parameters()[t];
+        std::vector<double> values(parameter.value.begin(), parameter.value.end());
+        const auto numeric = testing::numeric_gradient(values, [&] {
+          std::copy(values.begin(), values.end(), parameter.value.begin());
+          models::EquilibriumActivations<double> zeta;
+          model.forward(batch, zeta, options, {}, pointers(offsets));
+          training::StudentStep<double> probe;
+          return training::student_loss_and_gradient(model, batch, pointers(zeta.rates), targets,
+                                                     training::GradientMode::implicit, options, probe)
+              .total;
+        }, neuron.leak < 1.0 ? kLifDifferenceStep : testing::kFiniteDifferenceStep);
+        std::copy(values.begin(), values.end(), parameter.value.begin());
+        INFO("leak " << neuron.leak << ", refractory " << neuron.refractory_steps << ", seed " << seed << ": "
+                     << parameter.name);
+        CHECK(testing::relative_error(analytic[t], numeric) <= kFiniteDifferenceTolerance);
+        if (norm(numeric) > 0) ++nonzero;
+      }
+      CHECK(nonzero >= 5 + 16 + 2);
+    }
+    INFO("leak " << neuron.leak << ", refractory " << neuron.refractory_steps);
+    CHECK(checked);
+  }
+}
+
 TEST_CASE("T7: the implicit gradient at the analog equilibrium is plain reverse mode, bit for bit", "[training]") {
   auto config = testing::small_equilibrium_config(2);
   config.hidden_dropout_prob = 0.1;
@@ -402,4 +467,110 @@ TEST_CASE("T7 with the feedback path: a zero feedback weight solves u = g and eq
     CHECK(implicit.parameters()[t].gradient == feedback.parameters()[t].gradient);
   }
   CHECK(norm(feedback.parameter(feedback.feedback_weight_name()).gradient) > 0);
+}
+
+TEST_CASE("feedback: the tiny model's simulated rates move with W_fb as the map's feedback equation says",
+          "[training]") {
+  // Issue 12 item 5: with config feedback the feedback projection (delay 1 step) is part of the simulated
+  // network, so `--gradient feedback` differentiates the network that runs. What the feedback mode adds to the
+  // implicit gradient is the embedding sub-layer's feedback equation a_0 = sigma(E + y W_fb^T) (its Jacobians in
+  // y and W_fb; docs/gradients.md "feedback"). Checked against long simulations of the tiny model with a random
+  // W_fb (the file's, the reference's unused default init, scaled to ||W_fb||_2 = 0.5 V_th):
+  //  1. at W_fb the simulated embedding rates z_0 are the map's sigma(E + z_O W_fb^T) within the O(1/T) of an
+  //     IF neuron (and far from sigma(E), the map without feedback); the event kernel and the dense twin
+  //     simulate the projection bit for bit alike;
+  //  2. central differences of the simulated z_0 along a random unit direction d of W_fb, (z_0(W + hd) -
+  //     z_0(W - hd)) / 2h, which include the loop through every sub-layer's simulated response y(W), equal the
+  //     feedback equation's difference at the simulated y: (f_0(y+, W + hd) - f_0(y-, W - hd)) / 2h.
+  // Then a `--gradient feedback` step on these rates converges its adjoint solve and trains W_fb.
+  constexpr int kLongSteps = 3000;
+  constexpr double kFeedbackNorm = 0.5;           // ||W_fb||_2 / V_th
+  constexpr double kDirectionStep = 0.05;         // h along a unit (Frobenius) direction of W_fb
+  constexpr double kResidualBound = 4.0 / kLongSteps;        // mean |z_0 - f_0|: an IF neuron's O(1/T)
+  constexpr double kDifferenceTolerance = 0.05;   // relative, norm-wise
+  auto config = io::read_model_config(testing::tiny_path("config.json"));
+  config.feedback = true;
+  const auto tensors = io::read_safetensors(testing::tiny_path("model.safetensors"));
+  models::SpikingBertEquilibrium<float> model(models::equilibrium_config(config), tensors, "tiny");
+  auto& feedback = model.parameter(model.feedback_weight_name());
+  const auto hidden = config.hidden_size;
+  {
+    Eigen::Map<models::RowMatrix<float>> w(feedback.value.data(), hidden, hidden);
+    training::SpectralNorm spectral(hidden, hidden);
+    w *= static_cast<float>(kFeedbackNorm * config.vth / spectral.converge(w));
+  }
+  const auto start = feedback.value;
+  const auto direction = testing::random_values(start.size(), -1, 1, 29);
+  const double length = norm(direction);
+  const auto snn_config = models::config_from(config);
+  const io::Hdf5Reader reader(testing::tiny_path("case.h5"));
+  const auto batch = testing::tiny_batch(reader);
+  sim::KernelOptions options;
+  options.steps = kLongSteps;
+  const auto last = model.config().population_count() - 1;
+  struct Point {
+    std::vector<std::vector<float>> rates;  // simulated, every population
+    models::AlignedVector<float> map_embedding, no_feedback_embedding;  // f_0 at the simulated rates
+  };
+  auto simulate_at = [&](double h) {
+    for (std::size_t i = 0; i < start.size(); ++i) feedback.value[i] = start[i] + static_cast<float>(h * direction[i] / length);
+    const auto snn = training::spiking_bert_of(model, snn_config);
+    REQUIRE(snn.weights().feedback.weight);  // the projection is in the network
+    const auto forward = snn.forward(batch, options, models::KernelKind::kEvent);
+    Point point;
+    std::vector<const float*> given;
+    for (std::int64_t j = 0; j <= last; ++j) point.rates.push_back(forward.asr(static_cast<int>(j)));
+    for (const auto& r : point.rates) given.push_back(r.data());
+    models::EquilibriumActivations<float> map;
+    model.forward(batch, map, {}, given, {}, point.rates.back().data());
+    point.map_embedding = map.rates[0];
+    model.forward(batch, map, {}, given);
+    point.no_feedback_embedding = map.rates[0];
+    feedback.value = start;
+    return point;
+  };
+  auto mean_abs = [](const auto& a, const auto& b) {
+    double sum = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) sum += std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
+    return sum / static_cast<double>(a.size());
+  };
+  {  // The event kernel and the dense twin simulate the same network, feedback projection included, bit for bit.
+    const auto snn = training::spiking_bert_of(model, snn_config);
+    sim::KernelOptions short_run;
+    short_run.steps = 100;
+    const auto event = snn.forward(batch, short_run, models::KernelKind::kEvent);
+    const auto dense = snn.forward(batch, short_run, models::KernelKind::kDense);
+    for (std::int64_t j = 0; j <= last; ++j) CHECK(event.spike_count(static_cast<int>(j)) == dense.spike_count(static_cast<int>(j)));
+    CHECK(event.run.populations[event.sublayers[0]].membrane == dense.run.populations[dense.sublayers[0]].membrane);
+  }
+  const auto centre = simulate_at(0.0);
+  const double residual = mean_abs(centre.rates[0], centre.map_embedding);
+  const double residual_without = mean_abs(centre.rates[0], centre.no_feedback_embedding);
+  INFO("embedding residual with the feedback term " << residual << ", without " << residual_without);
+  CHECK(residual <= kResidualBound);
+  CHECK(residual_without > 10 * kResidualBound);
+
+  const auto plus = simulate_at(kDirectionStep), minus = simulate_at(-kDirectionStep);
+  std::vector<double> simulated(plus.rates[0].size()), predicted(simulated.size());
+  for (std::size_t i = 0; i < simulated.size(); ++i) {
+    simulated[i] = (static_cast<double>(plus.rates[0][i]) - minus.rates[0][i]) / (2 * kDirectionStep);
+    predicted[i] = (static_cast<double>(plus.map_embedding[i]) - minus.map_embedding[i]) / (2 * kDirectionStep);
+  }
+  INFO("|d z_0 / dh| simulated " << norm(simulated) << ", feedback equation " << norm(predicted) << ", relative error "
+                                 << testing::relative_error(simulated, predicted));
+  CHECK(norm(simulated) > 0.1);  // W_fb moves the simulated network
+  CHECK(testing::relative_error(simulated, predicted) <= kDifferenceTolerance);
+
+  // The feedback gradient on these rates: a real adjoint solve (J_f != 0) that converges and trains W_fb.
+  std::vector<const float*> given;
+  for (const auto& r : centre.rates) given.push_back(r.data());
+  const auto labels = reader.read_ints("inputs/labels").values;
+  training::StudentTargets<float> targets;
+  targets.labels = labels.data();
+  training::StudentStep<float> step;
+  model.zero_gradients();
+  training::student_loss_and_gradient(model, batch, given, targets, training::GradientMode::feedback, {}, step);
+  CHECK(step.adjoint.converged);
+  CHECK(step.adjoint.iterations > 1);
+  CHECK(norm(feedback.gradient) > 0);
 }

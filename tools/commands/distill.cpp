@@ -223,6 +223,13 @@ void distill(const DistillOptions& o) {
                            "at most the teacher's " + std::to_string(lead_config.num_hidden_layers) + " for internal-layer KD");
     }
   }
+  // The network trained is the network simulated (docs/gradients.md "feedback"): feedback mode connects the
+  // feedback projection, and the checkpoint's config records it for every later run; another mode on a student
+  // that has it connected would differentiate a network without it.
+  if (student_config.feedback && mode != training::GradientMode::feedback)
+    throw io::InputError(student_source, "config 'feedback'", "is true: the student simulates its feedback projection",
+                         "--gradient feedback");
+  student_config.feedback = mode == training::GradientMode::feedback;
   const auto snn_config = models::config_from(student_config);
 
   // 4. Data: WordPiece ids of the full vocabulary (teacher and student share it).

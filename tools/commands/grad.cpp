@@ -156,7 +156,13 @@ void compute_gradient(const GradOptions& o) {
 
   // 1. The model, for the simulator and as the steady-state map, from the same tensors.
   const auto file = models::read_model_file(o.model);
-  const auto spiking_config = models::config_from(file.config);
+  // The network simulated is the network differentiated: feedback mode simulates the feedback projection (delay
+  // 1 step, docs/gradients.md "feedback"); the other modes have none, so a model that simulates one needs it.
+  if (file.config.feedback && mode != training::GradientMode::feedback)
+    throw io::InputError(o.model, "config 'feedback'", "is true: the model simulates its feedback projection",
+                         "--gradient feedback");
+  auto spiking_config = models::config_from(file.config);
+  spiking_config.feedback = mode == training::GradientMode::feedback;
   const models::SpikingBert snn(spiking_config, models::weights_from_tensors(spiking_config, file.tensors, file.source));
   models::SpikingBertEquilibrium<float> model(models::equilibrium_config(file.config), file.tensors, file.source);
 

@@ -48,8 +48,11 @@ void inspect_model(const std::string& model_path, const std::string& dot_path, i
               "labels %d\n",
               c.hidden_size, c.intermediate_size, c.num_attention_heads, c.head_size(), c.num_hidden_layers,
               c.vocab_size, c.num_labels);
-  std::printf("neurons: V_th %g, leak %g, T (t_conv) %d; parameters (core + classifier) %lld\n", c.vth, c.leak,
-              c.t_conv, static_cast<long long>(model.parameter_count()));
+  std::printf("neurons: V_th %g, leak %g, refractory steps %d, T (t_conv) %d; parameters (core + classifier) %lld\n",
+              c.vth, c.leak, c.refractory_steps, c.t_conv, static_cast<long long>(model.parameter_count()));
+  std::printf("feedback projection: %s\n", model.weights().feedback.weight ? "simulated (delay 1 step)"
+                                          : c.feedback ? "connected, but its weight is zero (skipped)"
+                                                       : "not connected (as the reference)");
   // The graph for one sentence of `sequence` tokens (the structure does not depend on the input).
   models::TokenBatch batch;
   batch.batch = 1;
