@@ -140,7 +140,7 @@ DistillStage parse_distill_stage(const std::string& name, const std::string& pla
 }
 
 models::SpikingBert spiking_bert_of(const models::SpikingBertEquilibrium<float>& student,
-                                    const models::SpikingBertConfig& config) {
+                                    const io::ModelConfig& config) {
   return models::SpikingBert(config, models::weights_from_parameters(config, student.parameters(), "student"));
 }
 
@@ -159,7 +159,7 @@ std::vector<float> student_predict(const models::SpikingBert& snn, const std::ve
 }
 
 StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& student,
-                                    const models::SpikingBertConfig& snn_config,
+                                    const io::ModelConfig& snn_config,
                                     const std::vector<const models::BertTeacher<float>*>& teachers,
                                     const std::vector<EncodedExample>& train, const StudentDevEvaluator& evaluate,
                                     const StudentBestSink& on_best, const StudentTrainingOptions& options) {
@@ -187,7 +187,7 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
       1, static_cast<std::int64_t>(std::llround(options.epochs * static_cast<double>(batches_per_epoch))));
   BertAdam<float> optimizer(options.adam, LinearWarmupSchedule{total_steps, options.warmup_fraction});
   optimizer.initialise(student.parameters());
-  const auto config_json = models::model_config_from(snn_config);
+  const auto config_json = snn_config;
   StudentTrainingReport report;
   report.best.selection = -std::numeric_limits<double>::infinity();
   std::int64_t step = 0;
@@ -260,7 +260,7 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
         const auto forward = snn.forward(batch, kernel, models::KernelKind::kEvent);
         std::vector<std::vector<float>> rates;
         std::vector<const float*> rate_pointers;
-        for (std::int64_t j = 0; j < c.population_count(); ++j) rates.push_back(forward.asr(static_cast<int>(j)));
+        for (std::int64_t j = 0; j < snn.sublayers().size(); ++j) rates.push_back(forward.asr(static_cast<int>(j)));
         for (const auto& r : rates) rate_pointers.push_back(r.data());
         student.zero_gradients();
         const auto loss = student_loss_and_gradient(student, batch, rate_pointers, targets, options.gradient, {}, workspace);

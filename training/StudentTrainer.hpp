@@ -64,7 +64,7 @@ struct StudentTrainingOptions {
 
 // The student as the event kernel's network, from the map's current parameters (same tensors).
 models::SpikingBert spiking_bert_of(const models::SpikingBertEquilibrium<float>& student,
-                                    const models::SpikingBertConfig& config);
+                                    const io::ModelConfig& config);
 
 // Logits of the event-driven simulation of `snn` for every example at T steps: [examples, num_labels].
 std::vector<float> student_predict(const models::SpikingBert& snn, const std::vector<EncodedExample>& examples,
@@ -96,7 +96,7 @@ struct StudentTrainingReport {
 // and attention scores, the logits are averaged over all. snn_config: the student's kernel config (sizes,
 // V_th, leak). The student is updated in place.
 StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& student,
-                                    const models::SpikingBertConfig& snn_config,
+                                    const io::ModelConfig& snn_config,
                                     const std::vector<const models::BertTeacher<float>*>& teachers,
                                     const std::vector<EncodedExample>& train, const StudentDevEvaluator& evaluate,
                                     const StudentBestSink& on_best, const StudentTrainingOptions& options);

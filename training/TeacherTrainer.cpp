@@ -42,7 +42,7 @@ void save_state(const std::filesystem::path& path, const models::BertTeacher<flo
                 const RunOptions& run_options) {
   io::Checkpoint state;
   store_run_options(run_options, state.metadata);
-  state.config = models::model_config(model.config(), "");
+  state.config = models::teacher_file_config(model.config(), "");
   const auto& parameters = model.parameters();
   store_parameters_and_moments(parameters, optimizer, state.tensors);
   state.metadata["kind"] = "bert-teacher-training-state";

@@ -62,7 +62,7 @@ struct Teacher {
   std::vector<std::vector<double>> hidden, scores;
 };
 
-Teacher random_teacher(const models::EquilibriumConfig& c, const models::TokenBatch& batch, std::uint64_t seed) {
+Teacher random_teacher(const io::ModelConfig& c, const models::TokenBatch& batch, std::uint64_t seed) {
   Teacher t;
   for (std::int64_t b = 0; b < batch.batch; ++b) t.labels.push_back(b % c.num_labels);
   t.logits = testing::random_values(batch.batch * c.num_labels, -2, 2, seed);
@@ -107,7 +107,7 @@ void check_tiny_analog_twin() {
   const io::Hdf5Reader reader(testing::tiny_path("case.h5"));
   auto model = testing::tiny_model<Scalar>();
   const auto batch = testing::tiny_batch(reader);
-  const auto snn = testing::tiny_snn_rates<Scalar>(reader, model.config().population_count());
+  const auto snn = testing::tiny_snn_rates<Scalar>(reader, model.sublayers().size());
   std::vector<const Scalar*> rates;
   for (const auto& r : snn) rates.push_back(r.data());
   const auto labels = reader.read_ints("inputs/labels").values;
