@@ -167,7 +167,7 @@ void validate_model_config(const ModelConfig& config, const std::string& source)
   }
 }
 
-ModelConfig model_size_preset(const std::string& name, const std::string& source) {
+ModelConfig model_size_preset(const std::string& name, const std::string& source, const std::string& place) {
   for (const auto& preset : kSizePresets) {
     if (name != preset.name) continue;
     ModelConfig config;
@@ -181,7 +181,7 @@ ModelConfig model_size_preset(const std::string& name, const std::string& source
     validate_model_config(config, "size preset '" + name + "'");
     return config;
   }
-  throw InputError(source, "", "unknown model size '" + name + "'", model_size_preset_names());
+  throw InputError(source, place, "unknown size '" + name + "'", model_size_preset_names());
 }
 
 std::string model_size_preset_names() {

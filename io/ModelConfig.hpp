@@ -74,8 +74,8 @@ struct ModelConfig {
 //   "tiny"  the shape of tests/data/tiny: vocab 64, hidden 32, intermediate 64, 2 heads, 2 layers,
 //           32 positions, T = 50;
 //   "base4" the paper's SpikingBERT4: vocab 30522, hidden 768, intermediate 3072, 12 heads, 4 layers, T = 100.
-// Throws InputError naming `source` for an unknown name.
-ModelConfig model_size_preset(const std::string& name, const std::string& source);
+// Throws InputError naming `source` and `place` for an unknown name.
+ModelConfig model_size_preset(const std::string& name, const std::string& source, const std::string& place);
 // "tiny, base4": the names model_size_preset knows, for help texts and errors.
 std::string model_size_preset_names();
 

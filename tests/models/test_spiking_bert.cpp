@@ -23,7 +23,7 @@ void require_same_spikes(const models::ForwardResult& a, const models::ForwardRe
 
 io::ModelConfig odd_config() {
   // Widths that are not multiples of the SIMD width, 3 heads, 3 layers, 3 labels.
-  io::ModelConfig c = io::model_size_preset("tiny", "test");
+  io::ModelConfig c = io::model_size_preset("tiny", "test", "size");
   c.hidden_size = 42;
   c.num_attention_heads = 3;
   c.intermediate_size = 100;
@@ -35,7 +35,7 @@ io::ModelConfig odd_config() {
 }  // namespace
 
 TEST_CASE("Random SpikingBERTs: event kernel and dense twin agree on every spike", "[models][kernels]") {
-  for (const auto& config : {io::model_size_preset("tiny", "test"), odd_config()}) {
+  for (const auto& config : {io::model_size_preset("tiny", "test", "size"), odd_config()}) {
     const auto model = models::make_random_spiking_bert(config, 0.2, 5, 1);
     const auto batch = models::make_random_batch(config, 2, 7, 2, 9);
     sim::KernelOptions options;
@@ -65,7 +65,7 @@ TEST_CASE("SpikingBERT spikes are identical for 1, 2, 4, 8 threads and any block
 }
 
 TEST_CASE("SpikingBERT synaptic events equal spikes times fan-out per sub-layer", "[models][counters]") {
-  const auto config = io::model_size_preset("tiny", "test");
+  const auto config = io::model_size_preset("tiny", "test", "size");
   const auto model = models::make_random_spiking_bert(config, 0.2, 8, 1);
   const auto batch = models::make_random_batch(config, 2, 6, 1, 2);
   sim::KernelOptions options;
@@ -101,7 +101,7 @@ TEST_CASE("SpikingBERT synaptic events equal spikes times fan-out per sub-layer"
 }
 
 TEST_CASE("Padded keys get no attention: changing a padded token changes nothing", "[models][attention]") {
-  const auto config = io::model_size_preset("tiny", "test");
+  const auto config = io::model_size_preset("tiny", "test", "size");
   const auto model = models::make_random_spiking_bert(config, 0.2, 6, 1);
   auto batch = models::make_random_batch(config, 1, 6, 2, 1);
   sim::KernelOptions options;
@@ -128,7 +128,7 @@ TEST_CASE("Padded keys get no attention: changing a padded token changes nothing
 }
 
 TEST_CASE("Checkpoint round trip and loader errors name the tensor", "[models][files]") {
-  const auto config = io::model_size_preset("tiny", "test");
+  const auto config = io::model_size_preset("tiny", "test", "size");
   const auto model = models::make_random_spiking_bert(config, 0.2, 2, 0);
   const auto folder = testing::fresh_folder("models-checkpoint");
   models::save_spiking_bert_checkpoint(folder / "model.h5", model);

@@ -91,7 +91,7 @@ void run_bench(const BenchOptions& o) {
     return;
   }
   io::ModelConfig config;
-  config = io::model_size_preset(o.size, "command line: --size");
+  config = io::model_size_preset(o.size, "command line", "--size");
   if (o.sequence < 1 || o.sequence > config.max_position_embeddings)
     throw io::InputError("command line", "--sequence-length", "out of range", "1.." + std::to_string(config.max_position_embeddings));
   if (o.steps < 1) throw io::InputError("command line", "--steps", "must be positive", ">= 1");
