@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <sstream>
 #include <stdexcept>
 
 namespace spikingbert::io {
@@ -120,6 +121,12 @@ std::vector<MetricValue> glue_metrics(GlueTask task, std::span<const int> predic
 
 std::vector<MetricValue> glue_regression_metrics(std::span<const double> predictions, std::span<const double> scores) {
   return {{"pearson", pearson_correlation(predictions, scores)}, {"spearman", spearman_correlation(predictions, scores)}};
+}
+
+std::string metrics_text(const std::vector<MetricValue>& metrics) {
+  std::ostringstream text;
+  for (const auto& metric : metrics) text << (text.tellp() > 0 ? " " : "") << metric.name << " " << metric.value;
+  return text.str();
 }
 
 }  // namespace spikingbert::io

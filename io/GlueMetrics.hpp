@@ -37,6 +37,8 @@ struct MetricValue {
 
 // The task's GLUE metrics (GlueTaskInfo::metrics) of class predictions; not for STS-B.
 std::vector<MetricValue> glue_metrics(GlueTask task, std::span<const int> predictions, std::span<const int> labels);
+// "accuracy 0.5 f1 0.4": the metrics as one line (the trainers' validation summaries).
+std::string metrics_text(const std::vector<MetricValue>& metrics);
 // STS-B's metrics (pearson, spearman) of predicted scores.
 std::vector<MetricValue> glue_regression_metrics(std::span<const double> predictions, std::span<const double> scores);
 

@@ -1,14 +1,8 @@
 #include "models/GeluTransform.hpp"
 
-#include <cmath>
+#include "models/VectorErf.hpp"
 
-#if defined(__AVX512F__) && defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
-#include <immintrin.h>
-// glibc's vectorised erff (libmvec, linked through libm's AS_NEEDED script): 16 lanes per call, a few
-// ulp like the scalar erff. The same code runs in both kernels, so they stay bit-identical.
-extern "C" __m512 _ZGVeN16v_erff(__m512);
-#define SPIKINGBERT_VECTOR_ERF 1
-#endif
+#include <cmath>
 
 namespace spikingbert::models {
 
@@ -16,13 +10,23 @@ void GeluTransform::apply(const sim::TransformContext& context, float* current, 
   const float square_root_of_two = static_cast<float>(std::sqrt(2.0));  // math.sqrt(2.0) as a float32 operand
   int j = 0;
 #ifdef SPIKINGBERT_VECTOR_ERF
-  const __m512 divisor = _mm512_set1_ps(square_root_of_two);
-  const __m512 half = _mm512_set1_ps(0.5f);
-  const __m512 one = _mm512_set1_ps(1.0f);
-  for (; j + 16 <= context.width; j += 16) {
-    const __m512 x = _mm512_loadu_ps(current + j);
-    const __m512 erf = _ZGVeN16v_erff(_mm512_div_ps(x, divisor));
-    _mm512_storeu_ps(current + j, _mm512_mul_ps(_mm512_mul_ps(x, half), _mm512_add_ps(one, erf)));
+  // 16 then 8 lanes, the same float operations in the same order as the scalar loop below, and erf16/erf8
+  // are the library's erff bit for bit (models/VectorErf.hpp): every value equals the scalar code's.
+  constexpr int kLanes = 8;
+  const __m256 divisor = _mm256_set1_ps(square_root_of_two);
+  const __m256 half = _mm256_set1_ps(0.5f);
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const auto gelu = [&](__m256 x, __m256 erf) { return _mm256_mul_ps(_mm256_mul_ps(x, half), _mm256_add_ps(one, erf)); };
+  for (; j + 2 * kLanes <= context.width; j += 2 * kLanes) {
+    const __m256 low = _mm256_loadu_ps(current + j), high = _mm256_loadu_ps(current + j + kLanes);
+    __m256 erf_low = _mm256_div_ps(low, divisor), erf_high = _mm256_div_ps(high, divisor);
+    erf16(erf_low, erf_high);
+    _mm256_storeu_ps(current + j, gelu(low, erf_low));
+    _mm256_storeu_ps(current + j + kLanes, gelu(high, erf_high));
+  }
+  for (; j + kLanes <= context.width; j += kLanes) {
+    const __m256 x = _mm256_loadu_ps(current + j);
+    _mm256_storeu_ps(current + j, gelu(x, erf8(_mm256_div_ps(x, divisor))));
   }
 #endif
   for (; j < context.width; ++j) {

@@ -54,10 +54,7 @@ SpikingBert with_threshold(const SpikingBert& model, double vth) {
   return SpikingBert(config, model.weights());
 }
 
-int GlueSet::num_labels() const {
-  const auto& info = io::glue_task_info(task);
-  return info.is_regression() ? 1 : static_cast<int>(info.labels.size());
-}
+int GlueSet::num_labels() const { return io::glue_task_info(task).num_labels(); }
 
 GlueSet load_glue_set(const io::ModelConfig& config, const std::string& model_source, io::GlueTask task,
                       const std::filesystem::path& data, const io::BertTokenizer& tokenizer,
@@ -88,8 +85,7 @@ GlueSet make_glue_set(const io::ModelConfig& config, const std::string& model_so
                          "the model's vocab_size " + std::to_string(config.vocab_size) + " (see --vocab)");
   set.max_length = options.max_length > 0
                        ? options.max_length
-                       : std::min(task == io::GlueTask::sst2 ? kSst2MaxLength : kDefaultGlueMaxLength,
-                                  config.max_position_embeddings);
+                       : std::min(info.default_max_length, config.max_position_embeddings);
   if (set.max_length > config.max_position_embeddings)
     throw io::InputError("command line", "--max-length", std::to_string(set.max_length) + " tokens",
                          "at most the model's max_position_embeddings " + std::to_string(config.max_position_embeddings));
@@ -103,15 +99,7 @@ GlueSet make_glue_set(const io::ModelConfig& config, const std::string& model_so
 TokenBatch glue_example(const GlueSet& set, int index) {
   const auto& all = set.encoded;
   const int length = std::max(1, all.lengths[static_cast<std::size_t>(index)]);
-  const auto row = all.row(index);
-  TokenBatch batch;
-  batch.batch = 1;
-  batch.sequence = length;
-  const auto from = static_cast<std::ptrdiff_t>(row), to = static_cast<std::ptrdiff_t>(row) + length;
-  batch.token_ids.assign(all.input_ids.begin() + from, all.input_ids.begin() + to);
-  batch.segment_ids.assign(all.segment_ids.begin() + from, all.segment_ids.begin() + to);
-  batch.attention_mask.assign(all.attention_mask.begin() + from, all.attention_mask.begin() + to);
-  return batch;
+  return example_tokens(all.input_ids, all.segment_ids, all.attention_mask, all.row(index), length);
 }
 
 std::vector<int> predicted_classes(std::span<const float> logits, int batch, int num_labels, bool regression) {

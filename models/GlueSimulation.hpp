@@ -46,10 +46,6 @@ std::string describe_glue_random_model();
 // The same weights with another firing threshold V_th (method doc §2.1), for V_th sweeps.
 SpikingBert with_threshold(const SpikingBert& model, double vth);
 
-// Default tokens per example: the reference's max_seq_length for SST-2 (64) and the other tasks (128).
-inline constexpr int kSst2MaxLength = 64;
-inline constexpr int kDefaultGlueMaxLength = 128;
-
 // A GLUE file encoded for a model.
 struct GlueSet {
   io::GlueTask task = io::GlueTask::sst2;
@@ -63,7 +59,7 @@ struct GlueSet {
 
 struct GlueSetOptions {
   int limit = 0;       // 0: every example
-  int max_length = 0;  // 0: 64 for SST-2, else 128, capped by max_position_embeddings
+  int max_length = 0;  // 0: the task's default (io::GlueTaskInfo::default_max_length), capped by max_position_embeddings
 };
 
 // Reads `data`, keeps the first `limit` examples and encodes them. Throws io::InputError when the

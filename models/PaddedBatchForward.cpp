@@ -39,14 +39,8 @@ std::vector<float> asr_nan_at_padding(const ForwardResult& result, const TokenBa
 }
 
 TokenBatch example_prefix(const TokenBatch& batch, int example, int length) {
-  TokenBatch one;
-  one.batch = 1;
-  one.sequence = length;
-  const auto from = static_cast<std::ptrdiff_t>(example) * static_cast<std::ptrdiff_t>(batch.sequence);
-  one.token_ids.assign(batch.token_ids.begin() + from, batch.token_ids.begin() + from + length);
-  one.segment_ids.assign(batch.segment_ids.begin() + from, batch.segment_ids.begin() + from + length);
-  one.attention_mask.assign(batch.attention_mask.begin() + from, batch.attention_mask.begin() + from + length);
-  return one;
+  return example_tokens(batch.token_ids, batch.segment_ids, batch.attention_mask,
+                        static_cast<std::size_t>(example) * static_cast<std::size_t>(batch.sequence), length);
 }
 
 ForwardResult forward_real_tokens(const SpikingBert& model, const TokenBatch& batch, const sim::KernelOptions& options,

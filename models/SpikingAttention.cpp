@@ -1,5 +1,7 @@
 #include "models/SpikingAttention.hpp"
 
+#include "models/VectorExp.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -69,10 +71,9 @@ void SpikingAttention::apply(const sim::TransformContext& context, float* curren
     std::fill(sums.begin(), sums.end(), 0.0);
     for (int j = 0; j < n; ++j) {
       float* column = probabilities_t.data() + static_cast<std::size_t>(j) * un;
-      for (int i = 0; i < n; ++i) {
-        column[i] = std::exp(column[i] - largest[static_cast<std::size_t>(i)]);
-        sums[static_cast<std::size_t>(i)] += column[i];
-      }
+      for (int i = 0; i < n; ++i) column[i] -= largest[static_cast<std::size_t>(i)];
+      exp_float(column, column, un);  // std::exp bit for bit, 8 lanes at a time (models/VectorExp.hpp)
+      for (int i = 0; i < n; ++i) sums[static_cast<std::size_t>(i)] += column[i];
     }
     for (int i = 0; i < n; ++i) reciprocal[static_cast<std::size_t>(i)] = 1.0f / static_cast<float>(sums[static_cast<std::size_t>(i)]);
     for (int j = 0; j < n; ++j) {

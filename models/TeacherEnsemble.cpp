@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 namespace spikingbert::models {
 
@@ -121,22 +122,34 @@ std::int64_t TeacherEnsemble::max_sequence_length() const {
   return length;
 }
 
-void TeacherEnsemble::average_logits(const TokenBatch& batch, std::vector<double>& sum) const {
-  BertTeacherActivations<float> activations;
-  for (std::size_t k = 1; k < members_.size(); ++k) {
-    members_[k].forward(batch, activations);
-    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += activations.logits[i];
+void MeanLogits::add(std::span<const float> member_logits) {
+  if (members_++ == 0) {
+    sum_.assign(member_logits.begin(), member_logits.end());
+    return;
   }
-  const double members = static_cast<double>(members_.size());
-  for (auto& value : sum) value /= members;
+  if (member_logits.size() != sum_.size()) throw std::invalid_argument("MeanLogits: members with different logit counts");
+  for (std::size_t i = 0; i < sum_.size(); ++i) sum_[i] += member_logits[i];
+}
+
+std::vector<float> MeanLogits::mean() const {
+  std::vector<float> mean(sum_.size());
+  const double members = static_cast<double>(members_);
+  for (std::size_t i = 0; i < sum_.size(); ++i) mean[i] = static_cast<float>(sum_[i] / members);
+  return mean;
 }
 
 void TeacherEnsemble::forward(const TokenBatch& batch, BertTeacherActivations<float>& activations) const {
   members_.front().forward(batch, activations);
   if (members_.size() == 1) return;
-  std::vector<double> sum(activations.logits.begin(), activations.logits.end());
-  average_logits(batch, sum);
-  for (std::size_t i = 0; i < sum.size(); ++i) activations.logits[i] = static_cast<float>(sum[i]);
+  MeanLogits mean;
+  mean.add(activations.logits);
+  BertTeacherActivations<float> member_activations;
+  for (std::size_t k = 1; k < members_.size(); ++k) {
+    members_[k].forward(batch, member_activations);
+    mean.add(member_activations.logits);
+  }
+  const auto logits = mean.mean();
+  std::copy(logits.begin(), logits.end(), activations.logits.begin());
 }
 
 std::vector<float> TeacherEnsemble::logits(const TokenBatch& batch) const {

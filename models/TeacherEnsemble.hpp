@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,21 @@ void write_ensemble_manifest(const std::filesystem::path& folder, const Ensemble
 // manifest order, or the path itself.
 std::vector<std::filesystem::path> teacher_member_paths(const std::filesystem::path& model);
 
+// The one ensemble average (issue 12 item 6): (1/K) sum_k logits_k, summed in member order in double,
+// divided once and rounded to float once, whoever holds the members (TeacherEnsemble, run-teacher --task
+// loading one member at a time).
+class MeanLogits {
+ public:
+  void add(std::span<const float> member_logits);
+  std::size_t members() const { return members_; }
+  // The mean of the members added so far (empty before the first).
+  std::vector<float> mean() const;
+
+ private:
+  std::vector<double> sum_;
+  std::size_t members_ = 0;
+};
+
 class TeacherEnsemble {
  public:
   // Members must agree on num_labels, vocab_size and type_vocab_size (InputError naming `source` otherwise).
@@ -65,9 +81,6 @@ class TeacherEnsemble {
   std::vector<float> logits(const TokenBatch& batch) const;
 
  private:
-  // Adds members 1..K-1's logits to `sum` (which holds member 0's) and divides by K, in member order.
-  void average_logits(const TokenBatch& batch, std::vector<double>& sum) const;
-
   std::vector<BertTeacher<float>> members_;
 };
 

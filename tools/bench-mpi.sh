@@ -29,7 +29,7 @@ timed() {  # timed NAME RANKS ARGS...: wall seconds of the job into $work/NAME.s
 evaluation=(run --task sst2 --data data/glue/SST-2/dev.tsv --threads 1 --json)
 timed eval1 1 "${evaluation[@]}"
 timed evalN "$ranks" "${evaluation[@]}"
-distillation=(distill --teacher models/pretrained/sst2/teacher.h5 --init models/pretrained/sst2/student.h5 --task sst2
+distillation=(distill --teacher models/pretrained/sst2/teacher-ensemble/member-0.h5 --init models/pretrained/sst2/student.h5 --task sst2
               --stage pred --gradient implicit --steps 16 --train-limit 128 --dev-limit 64 --batch-size 32 --epochs 1
               --evaluations-per-epoch 1 --learning-rate 1e-4 --threads 1 --quiet)
 timed distill1 1 "${distillation[@]}" --output "$work/student1.h5"

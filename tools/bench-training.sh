@@ -18,7 +18,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%
 # train-teacher: 21 steps of 32 (0.01 epoch of SST-2 train) + one dev evaluation; distill: the shipped
 # teacher into the shipped student, 4 steps of 32 at T = 16 + 16 dev sentences.
 teacher=(train-teacher --task sst2 --size small --epochs 0.01 --evaluations-per-epoch 1 --threads 1 --quiet)
-distill=(distill --teacher models/pretrained/sst2/teacher.h5 --init models/pretrained/sst2/student.h5 --task sst2
+distill=(distill --teacher models/pretrained/sst2/teacher-ensemble/member-0.h5 --init models/pretrained/sst2/student.h5 --task sst2
          --stage pred --gradient implicit --steps 16 --train-limit 142 --dev-limit 16 --epochs 1
          --evaluations-per-epoch 1 --threads 1 --quiet)
 for i in "${!programs[@]}"; do

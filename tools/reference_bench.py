@@ -527,6 +527,45 @@ def relative_differences(mine, theirs):
     return worst, worst_name
 
 
+def closest_clamp_kink(snn_func, tokens, vth):
+    """The analog twin's pre-activation closest to a kink of its clamp sigma(v) = clamp(v / V_th, 0, 1) (method
+    doc §4), over every sub-layer, neuron and token: (distance |v/V_th| or |v/V_th - 1|, canonical sub-layer name).
+    The reference's training backward differentiates this chain (its per-layer equivalent functions recompute it
+    from the embedding), so a pre-activation within float32 rounding of 0 or 1 can fall on the other side of the
+    kink in our differently ordered sums, and sigma' (1/V_th or 0) then differs for that neuron: a gradient
+    near-tie, as a spike near-tie is for the simulation."""
+    import torch
+    segments = torch.zeros_like(tokens)
+    no_mask = torch.zeros(1, 1, 1, tokens.shape[1])
+    with torch.no_grad():
+        rates = [torch.clamp(snn_func.network_x(tokens, segments) / vth, 0, 1)]
+        closest = (float("inf"), None)
+        for i, layer in enumerate(snn_func.network_s_list[:-1]):  # the last entry is the (unused) feedback
+            kind = i % 6  # key, value, attention, self-output, intermediate, output (the reference's order)
+            if kind == 0:
+                v = layer(rates[i])
+            elif kind == 1:
+                v = layer(rates[i - 1])
+            elif kind == 2:
+                v, _ = layer(rates[i - 2], rates[i - 1], rates[i], no_mask)
+            elif kind == 3:
+                v = layer(rates[i], rates[i - 3])
+            elif kind == 5:
+                v = layer(rates[i], rates[i - 1])
+            else:
+                v = layer(rates[i])
+            v = v / vth
+            # Exactly 0 or 1 is the same on both sides (an attention neuron whose value column is silent gets
+            # exactly 0 from any summation order): only a nonzero distance can be a rounding knife-edge.
+            below, above = v.abs(), (v - 1).abs()
+            off_kink = torch.cat([below[below > 0], above[above > 0]])
+            distance = float(off_kink.min()) if off_kink.numel() else float("inf")
+            if distance < closest[0]:
+                closest = (distance, f"network_s{i + 1}")
+            rates.append(torch.clamp(v, 0, 1))
+    return closest
+
+
 def reference_train_worker(args):
     """Times the reference's training step (train-mode forward at T, cross-entropy, backward()) on the batch,
     `repeat` times with `threads` threads, and, with --examples, compares its per-example gradients with
@@ -598,7 +637,9 @@ def reference_train_worker(args):
             finally:
                 del model.snn_func.snn_forward  # the class's method again
             same_rates, same_rates_name = relative_differences(ours, gradients())
+            kink_distance, kink_sublayer = closest_clamp_kink(model.snn_func, tokens[rows], float(config["vth"]))
             agreement.append({"example": i, "end_to_end": end_to_end, "end_to_end_tensor": end_to_end_name,
+                              "closest_clamp_kink": kink_distance, "closest_clamp_kink_sublayer": kink_sublayer,
                               "same_rates": same_rates, "same_rates_tensor": same_rates_name,
                               "neurons_with_other_rates": differing, "neurons": neurons,
                               "max_last_layer_token0_rate_difference": last_token0})
@@ -706,12 +747,14 @@ def print_train_step_table(rows, options):
     print("Per-example gradients, spikingbert vs reference: max over tensors of ||ours - reference|| / ||reference||")
     print()
     print("| example | same simulated rates (gradient computation alone) | end to end (each side's own simulation) "
-          "| neurons whose rate differs between the simulations | max difference of a last-layer token-0 rate |")
-    print("|---|---|---|---|---|")
+          "| neurons whose rate differs between the simulations | max difference of a last-layer token-0 rate "
+          "| analog pre-activation closest to a clamp kink (v/V_th at 0 or 1) |")
+    print("|---|---|---|---|---|---|")
     for a in row["agreement"]:
         print(f"| {a['example']} | {a['same_rates']:.2e} ({a['same_rates_tensor']}) | {a['end_to_end']:.2e} "
               f"({a['end_to_end_tensor']}) | {a['neurons_with_other_rates']} of {a['neurons']} | "
-              f"{a['max_last_layer_token0_rate_difference']:.4f} |")
+              f"{a['max_last_layer_token0_rate_difference']:.4f} | {a['closest_clamp_kink']:.1e} "
+              f"({a['closest_clamp_kink_sublayer']}) |")
     ref, ref_name = row["reference_batched_vs_mean_of_examples"]
     mine, mine_name = row["spikingbert_batched_vs_mean_of_examples"]
     print()

@@ -14,6 +14,7 @@
 // them). Then a reduce-scatter by element ranges: rank c receives element range c of every node and
 // completes the same tree for them, and the completed ranges are gathered. Per rank that moves its own
 // nodes once and the sum once (like a ring all-reduce), whatever N is.
+#include "models/Parameter.hpp"
 #include "training/Communicator.hpp"
 
 #include <cstdint>
@@ -41,5 +42,25 @@ using MicroBatchVector = std::function<void(std::int64_t begin, std::int64_t end
 // returns the same vector.
 std::vector<float> sum_over_micro_batches(Communicator& communicator, std::int64_t count, std::int64_t width,
                                           const MicroBatchVector& compute);
+
+// A micro-batch's vector of both trainers: every parameter's gradient times `examples` (its mean loss's
+// gradient as the sum over its examples), in parameter order, into `out` (resized to `width`).
+inline void write_scaled_gradients(const std::vector<models::Parameter<float>>& parameters, std::int64_t examples,
+                                   std::int64_t width, std::vector<float>& out) {
+  out.resize(static_cast<std::size_t>(width));
+  const auto scale = static_cast<float>(examples);
+  float* write = out.data();
+  for (const auto& parameter : parameters) {
+    for (const float g : parameter.gradient) *write++ = scale * g;
+  }
+}
+
+// The batch's mean gradient from the micro-batches' sum: every parameter's gradient = sum / `count`.
+inline void read_mean_gradients(const std::vector<float>& sum, std::int64_t count, std::vector<models::Parameter<float>>& parameters) {
+  std::size_t offset = 0;
+  for (auto& parameter : parameters) {
+    for (auto& g : parameter.gradient) g = sum[offset++] / static_cast<float>(count);
+  }
+}
 
 }  // namespace spikingbert::training

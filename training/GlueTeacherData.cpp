@@ -62,15 +62,13 @@ std::vector<float> expand_word_embeddings(const std::vector<float>& compact, con
   return full;
 }
 
-std::vector<std::pair<std::string, double>> glue_metrics_of(io::GlueTask task, const std::vector<float>& logits,
-                                                            const std::vector<EncodedExample>& examples) {
+std::vector<io::MetricValue> glue_metrics_of(io::GlueTask task, const std::vector<float>& logits,
+                                             const std::vector<EncodedExample>& examples) {
   const auto& info = io::glue_task_info(task);
-  std::vector<std::pair<std::string, double>> result;
   if (info.is_regression()) {
     std::vector<double> predictions(logits.begin(), logits.end()), scores;
     for (const auto& example : examples) scores.push_back(example.label);
-    for (const auto& metric : io::glue_regression_metrics(predictions, scores)) result.emplace_back(metric.name, metric.value);
-    return result;
+    return io::glue_regression_metrics(predictions, scores);
   }
   const auto classes = static_cast<std::int64_t>(info.labels.size());
   std::vector<int> predictions, labels;
@@ -79,27 +77,13 @@ std::vector<std::pair<std::string, double>> glue_metrics_of(io::GlueTask task, c
     predictions.push_back(static_cast<int>(std::max_element(row, row + classes) - row));
     labels.push_back(static_cast<int>(examples[i].label));
   }
-  for (const auto& metric : io::glue_metrics(task, predictions, labels)) result.emplace_back(metric.name, metric.value);
-  return result;
+  return io::glue_metrics(task, predictions, labels);
 }
 
 DevMetric glue_dev_metric(io::GlueTask task, const std::vector<EncodedExample>& dev) {
   return [task, &dev](const std::vector<float>& logits) {
     const auto metrics = glue_metrics_of(task, logits, dev);
-    DevScore score;
-    std::ostringstream summary;
-    double total = 0;
-    for (const auto& [name, value] : metrics) {
-      summary << (summary.tellp() > 0 ? " " : "") << name << " " << value;
-      total += value;
-    }
-    // Accuracy for classification; the mean of Pearson and Spearman for STS-B (method doc §6.4).
-    score.selection = io::glue_task_info(task).is_regression() ? total / static_cast<double>(metrics.size())
-                                                              : metrics.front().second;
-    // Undefined (NaN: a correlation of constant predictions): below every defined score, above "none yet".
-    if (std::isnan(score.selection)) score.selection = std::numeric_limits<double>::lowest();
-    score.summary = summary.str();
-    return score;
+    return DevScore{io::glue_task_info(task).selection(metrics), io::metrics_text(metrics)};
   };
 }
 

@@ -5,6 +5,7 @@
 // dev metric.
 #include "io/BertTokenizer.hpp"
 #include "io/GlueExample.hpp"
+#include "io/GlueMetrics.hpp"
 #include "io/GlueTask.hpp"
 #include "training/EncodedExample.hpp"
 #include "training/TeacherTrainer.hpp"
@@ -31,10 +32,10 @@ void to_compact_ids(std::vector<EncodedExample>& examples, const VocabularyPruni
 std::vector<float> expand_word_embeddings(const std::vector<float>& compact, const VocabularyPruning& pruning,
                                           std::int64_t hidden);
 
-// Accuracy (or STS-B's mean of Pearson and Spearman, method doc §6.4) of dev logits.
+// The task's selection score (io::GlueTaskInfo::selection) and metrics summary of dev logits.
 DevMetric glue_dev_metric(io::GlueTask task, const std::vector<EncodedExample>& dev);
 // The task's metrics, by name, for a summary line.
-std::vector<std::pair<std::string, double>> glue_metrics_of(io::GlueTask task, const std::vector<float>& logits,
-                                                            const std::vector<EncodedExample>& examples);
+std::vector<io::MetricValue> glue_metrics_of(io::GlueTask task, const std::vector<float>& logits,
+                                             const std::vector<EncodedExample>& examples);
 
 }  // namespace spikingbert::training

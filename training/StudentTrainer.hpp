@@ -2,11 +2,9 @@
 // The spiking student's distillation loop (issue 6, method doc §6): per step, the BERT teacher(s) give the
 // targets, the event-driven kernel simulates the student for T steps, the loss is taken on the SNN rates
 // and its gradient flows through the steady-state map in the chosen mode (training/StudentGradient.hpp);
-// BertAdam with linear warm-up then decay updates the parameters. The patterns are the teacher's
-// (training/TeacherTrainer.hpp): seeded length-grouped batches, dev evaluation several times per epoch with
-// the event-driven simulator, the best model handed to a callback, and a resumable state written atomically
-// after every evaluation; batches depend only on (seed, step), so a resumed run continues exactly as if
-// never interrupted. Each fixed micro-batch of a batch (kMicroBatchExamples consecutive examples) is simulated
+// BertAdam with linear warm-up then decay updates the parameters. The schedule, evaluations, best model,
+// resumable state, Ctrl-C and progress are the shared loop's (training/TrainingLoop.hpp); the evaluation is
+// the event-driven simulation of the student. Each fixed micro-batch of a batch (kMicroBatchExamples consecutive examples) is simulated
 // and differentiated on its own and the batch gradient is the fixed-tree sum of the micro-batches' gradients
 // over the ranks of training::world() (training/ExampleSum.hpp), so 1 or N MPI ranks give the same
 // parameters; rank 0 writes the state (docs/scaling.md).
@@ -19,17 +17,14 @@
 //   labels           cross-entropy on gold labels (MSE for STS-B).
 // The teacher runs without dropout (a deterministic target; the reference keeps the teacher's dropout on,
 // method doc §6.1, a TinyBERT quirk we do not copy).
-#include "training/ResumeChecks.hpp"
 #include "io/ModelConfig.hpp"
-#include "models/BertTeacher.hpp"
 #include "models/SpikingBert.hpp"
 #include "models/SpikingBertEquilibrium.hpp"
-#include "training/AdamSettings.hpp"
+#include "models/TeacherEnsemble.hpp"
 #include "training/EncodedExample.hpp"
 #include "training/StudentGradient.hpp"
-#include "training/TeacherTrainer.hpp"
+#include "training/TrainingLoop.hpp"
 
-#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -43,24 +38,16 @@ std::string to_string(DistillStage stage);
 // Inverse of to_string; throws io::InputError naming `place` otherwise.
 DistillStage parse_distill_stage(const std::string& name, const std::string& place = "--stage");
 
-struct StudentTrainingOptions {
+struct StudentTrainingOptions : TrainingOptions {
   DistillStage stage = DistillStage::prediction;
   GradientMode gradient = GradientMode::implicit;
   int time_steps = 16;          // T of the event-kernel simulation per training step
-  double epochs = 1;            // may be fractional: round(epochs * batches per epoch) steps
-  std::int64_t batch_size = 32;
-  AdamSettings adam;            // BertAdam (method doc §6.4)
-  double warmup_fraction = 0.1;
   double temperature = 1.0;     // tau of prediction-layer KD
-  std::uint64_t seed = 42;
-  std::int64_t evaluations_per_epoch = 4;
   int threads = 1;              // simulation threads (results do not depend on it)
-  std::filesystem::path state_file;  // resumable state; empty = none
-  bool resume = false;
-  bool quiet = false;
-  RunOptions run_options;            // stored in the state; --resume refuses other values (ResumeChecks.hpp)
-  std::filesystem::path best_checkpoint;  // where on_best writes; --resume requires it once a best exists
 };
+
+// Metadata 'kind' of the student's training states.
+inline constexpr const char* kStudentStateKind = "spikingbert-student-training-state";
 
 // The student as the event kernel's network, from the map's current parameters (same tensors).
 models::SpikingBert spiking_bert_of(const models::SpikingBertEquilibrium<float>& student,
@@ -75,29 +62,19 @@ using StudentDevEvaluator = std::function<DevScore(const models::SpikingBert& st
 using StudentBestSink = std::function<void(const models::SpikingBertEquilibrium<float>& student,
                                            const DevScore& score, std::int64_t step)>;
 
-struct StudentEvaluation {
-  std::int64_t step = 0;
-  double epoch = 0;
-  StudentLoss train_loss;  // means over the steps since the previous evaluation
-  DevScore score;
-};
+// The loss terms of TrainingEvaluation::train_loss, named as StudentLoss (report.loss_names: train_loss,
+// prediction, attention, hidden).
+StudentLoss student_loss_of(const std::vector<double>& terms);
 
-struct StudentTrainingReport {
-  std::vector<StudentEvaluation> evaluations;
-  DevScore best;
-  std::int64_t best_step = -1;
-  std::int64_t steps = 0;
-  double seconds = 0;
-  double examples_per_second = 0;
+struct StudentTrainingReport : TrainingReport {
   int max_adjoint_iterations = 0;  // feedback mode
 };
 
-// teachers: at least one, all with the student's vocabulary and labels; member 0 gives the hidden states
-// and attention scores, the logits are averaged over all. snn_config: the student's kernel config (sizes,
-// V_th, leak). The student is updated in place.
+// teachers: one teacher or an ensemble, with the student's vocabulary and labels; member 0 gives the hidden
+// states and attention scores, the logits are the ensemble's mean (models/TeacherEnsemble.hpp).
+// snn_config: the student's kernel config (sizes, V_th, leak). The student is updated in place.
 StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& student,
-                                    const io::ModelConfig& snn_config,
-                                    const std::vector<const models::BertTeacher<float>*>& teachers,
+                                    const io::ModelConfig& snn_config, const models::TeacherEnsemble& teachers,
                                     const std::vector<EncodedExample>& train, const StudentDevEvaluator& evaluate,
                                     const StudentBestSink& on_best, const StudentTrainingOptions& options);
 

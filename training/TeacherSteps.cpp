@@ -11,7 +11,7 @@
 
 namespace spikingbert::training {
 
-float teacher_train_step(models::BertTeacher<float>& model, TeacherOptimizer& optimizer,
+float teacher_train_step(models::BertTeacher<float>& model, Optimizer& optimizer,
                          const std::vector<EncodedExample>& examples, const std::vector<std::int64_t>& indices,
                          std::uint64_t dropout_seed, models::BertTeacherActivations<float>& workspace) {
   const auto B = static_cast<std::int64_t>(indices.size());
@@ -44,20 +44,12 @@ float teacher_train_step(models::BertTeacher<float>& model, TeacherOptimizer& op
     gradients.logits = d_logits.data();
     model.backward(batch, workspace, gradients);
     my_losses.push_back(static_cast<double>(m) * loss);
-    out.resize(static_cast<std::size_t>(parameter_count));
-    const auto scale = static_cast<float>(m);
-    float* write = out.data();
-    for (auto& parameter : model.parameters()) {
-      for (const float g : parameter.gradient) *write++ = scale * g;
-    }
+    write_scaled_gradients(model.parameters(), m, parameter_count, out);
   };
   auto& communicator = world();
   const auto gradient_sum = sum_over_micro_batches(communicator, B, parameter_count, micro_batch_gradient);
   const auto losses = communicator.all_gather_concatenated<double>(my_losses);
-  std::size_t offset = 0;
-  for (auto& parameter : model.parameters()) {
-    for (auto& g : parameter.gradient) g = gradient_sum[offset++] / static_cast<float>(B);
-  }
+  read_mean_gradients(gradient_sum, B, model.parameters());
   optimizer.step(model.parameters());
   // The summed gradient fills rows of the word table that this rank's own backward passes never touched,
   // which zero_gradients (it clears only touched rows) would leave behind for the next step.

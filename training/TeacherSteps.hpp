@@ -3,7 +3,7 @@
 #include "models/BertTeacher.hpp"
 #include "models/TeacherEnsemble.hpp"
 #include "training/EncodedExample.hpp"
-#include "training/TeacherOptimizer.hpp"
+#include "training/Optimizer.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -17,7 +17,7 @@ namespace spikingbert::training {
 // the micro-batches' gradients over the ranks of world() divided by the batch size, so the update is the
 // same on any number of ranks (training/ExampleSum.hpp). Collective under MPI.
 // Returns the batch loss (the mean of the examples' losses).
-float teacher_train_step(models::BertTeacher<float>& model, TeacherOptimizer& optimizer,
+float teacher_train_step(models::BertTeacher<float>& model, Optimizer& optimizer,
                          const std::vector<EncodedExample>& examples, const std::vector<std::int64_t>& indices,
                          std::uint64_t dropout_seed, models::BertTeacherActivations<float>& workspace);
 

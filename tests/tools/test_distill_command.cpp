@@ -1,7 +1,8 @@
 // distill end to end on a slice of SST-2 with a small random teacher (full WordPiece vocabulary): the three
 // stages chain through --init, the checkpoint chosen on the validation split is a student `run` accepts and
 // reproduces the dev accuracy distill measured once at the end, the output does not depend on the thread
-// count, and a run killed with SIGKILL and resumed ends with bit-identical parameters.
+// count, and a run stopped with Ctrl-C (SIGINT) and resumed ends with bit-identical parameters (the shared
+// training loop, training/TrainingLoop.hpp; SIGKILL is tested on train-teacher, tools/test_interrupt.cpp).
 #include "support/RunCommand.hpp"
 #include "RandomTeacher.hpp"
 
@@ -121,7 +122,7 @@ TEST_CASE("distill: the same checkpoint for 1, 2, 4 and 8 threads (ensemble of t
   fs::remove_all(folder);
 }
 
-TEST_CASE("distill --resume after SIGKILL ends with bit-identical parameters", "[tools][distill]") {
+TEST_CASE("distill --resume after Ctrl-C (SIGINT) ends with bit-identical parameters", "[tools][distill]") {
   const auto folder = fresh_folder("distill-resume");
   const auto teacher = write_random_teacher(folder, 1);
   const std::string options = "--stage pred --init " + teacher + " --epochs 3 --evaluations-per-epoch 4 --threads 1";
@@ -130,13 +131,16 @@ TEST_CASE("distill --resume after SIGKILL ends with bit-identical parameters", "
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
 
-  // Start the same run in the background, SIGKILL it as soon as its first training state is on disk.
+  // Start the same run in the background, SIGINT it as soon as its first training state is on disk: it writes
+  // the state of the step in progress and exits 130 with one line naming the step.
   const auto killed = (folder / "killed.h5").string();
   std::string background = "'";  // appended piecewise: GCC 12 warns falsely (-Wrestrict) on "'" + s + "'"
   background += SPIKINGBERT_EXECUTABLE;
   background += "' ";
   background += small_run(teacher, killed, options);
-  background += " >/dev/null 2>&1 & echo $!";
+  background += " >/dev/null 2>'";
+  background += (folder / "stderr.txt").string();
+  background += "' & echo $!";
   result = run_shell(background);
   REQUIRE(result.exit_code == 0);
   const auto pid = std::stoi(result.out);
@@ -145,11 +149,16 @@ TEST_CASE("distill --resume after SIGKILL ends with bit-identical parameters", "
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   REQUIRE(fs::exists(killed + ".state"));
-  const bool was_running = ::kill(pid, SIGKILL) == 0;
-  CHECK(was_running);  // still training when killed (12 steps, the state appears after the first)
+  const bool was_running = ::kill(pid, SIGINT) == 0;
+  CHECK(was_running);  // still training when stopped (12 steps, the state appears after the first evaluation)
   wait_until_gone(pid);
   const auto before_resume = io::read_checkpoint(killed + ".state");
-  CHECK(std::stoll(before_resume.metadata.at("step")) < 12);
+  const auto stopped_at = before_resume.metadata.at("step");
+  CHECK(std::stoll(stopped_at) < 12);
+  const auto err = testing::read_whole_file(folder / "stderr.txt");
+  INFO(err);
+  CHECK(err.find("spikingbert: interrupted: distill stopped after step " + stopped_at + " of 12; --resume continues from " +
+                 killed + ".state\n") != std::string::npos);
 
   result = run_spikingbert(small_run(teacher, killed, options + " --resume"));
   INFO(result.err);

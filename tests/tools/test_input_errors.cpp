@@ -348,7 +348,7 @@ TEST_CASE("errors: distill options", "[tools][errors][distill]") {
   check_input_error(run_spikingbert(base("--stage pred --student-layers -1")), "command line",
                     "--student-layers: must be positive", output);
   check_input_error(run_spikingbert(base("--stage pred --validation-size -2")), "command line",
-                    "--validation-size: must not be negative", output);
+                    "--validation-size: is -2", output);
   check_input_error(run_spikingbert(base("--stage pred --temperature 0")), "command line", "--temperature", output);
   check_input_error(run_spikingbert(base("--stage pred --resume")), (output / "student.h5.state").string(),
                     "no training state to resume", output);

@@ -101,10 +101,10 @@ TEST_CASE("student shape: a narrower student learns internal-layer KD through W_
   const training::StudentDevEvaluator evaluate = [](const models::SpikingBert&) { return training::DevScore{0, ""}; };
   const training::StudentBestSink on_best = [](const models::SpikingBertEquilibrium<float>&, const training::DevScore&,
                                                std::int64_t) {};
-  const auto report = training::train_student(student, config, {&teacher}, sentences(48, 2),
+  const auto report = training::train_student(student, config, models::TeacherEnsemble({teacher}), sentences(48, 2),
                                               evaluate, on_best, options);
-  const auto& first = report.evaluations.front().train_loss;
-  const auto& last = report.evaluations.back().train_loss;
+  const auto first = training::student_loss_of(report.evaluations.front().train_loss);
+  const auto last = training::student_loss_of(report.evaluations.back().train_loss);
   CHECK(first.hidden > 0);
   CHECK(last.hidden < first.hidden);
   CHECK(last.attention < first.attention);

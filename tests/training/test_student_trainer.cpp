@@ -109,13 +109,13 @@ TEST_CASE("train_student lowers the loss of every stage on the SNN rates", "[tra
     };
     const training::StudentBestSink on_best = [&](const models::SpikingBertEquilibrium<float>&, const training::DevScore&,
                                                   std::int64_t) { ++best_calls; };
-    const auto report = training::train_student(setup.student, setup.student_config, {&setup.teacher},
+    const auto report = training::train_student(setup.student, setup.student_config, models::TeacherEnsemble({setup.teacher}),
                                                 train, evaluate, on_best, options);
     CHECK(report.steps == 24);
     REQUIRE(report.evaluations.size() == 6);
     CHECK(best_calls == 1);  // the selection falls with every call, so only the first is best
-    const auto& first = report.evaluations.front().train_loss;
-    const auto& last = report.evaluations.back().train_loss;
+    const auto first = training::student_loss_of(report.evaluations.front().train_loss);
+    const auto last = training::student_loss_of(report.evaluations.back().train_loss);
     CHECK(last.total < first.total);
     if (c.stage == training::DistillStage::internal_layers) {
       CHECK(last.attention < first.attention);

@@ -63,7 +63,7 @@ io::ModelConfig tiny_regression_config(std::int64_t vocabulary) {
 double overfit(const StsbSlice& slice, const std::vector<EncodedExample>& targets, double learning_rate) {
   models::BertTeacher<float> model(tiny_regression_config(slice.vocabulary), 1);
   const std::int64_t epochs = 60, batch_size = 16;
-  TeacherOptimizer optimizer(OptimizerKind::bert_adam, AdamSettings{learning_rate}, LinearWarmupSchedule{epochs * 4, 0.1});
+  Optimizer optimizer(OptimizerKind::bert_adam, AdamSettings{learning_rate}, LinearWarmupSchedule{epochs * 4, 0.1});
   models::BertTeacherActivations<float> workspace;
   for (std::int64_t epoch = 0; epoch < epochs; ++epoch) {
     for (const auto& indices : shuffled_length_grouped_batches(targets, batch_size, 100 + epoch)) {

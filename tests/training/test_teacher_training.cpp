@@ -47,7 +47,7 @@ TEST_CASE("teacher training: a tiny model overfits 64 random-label examples to 1
   models::BertTeacher<float> model(config, 1);
   const auto examples = random_examples(64, config.vocab_size, 3);
   const std::int64_t epochs = 60, batch_size = 16;
-  TeacherOptimizer optimizer(OptimizerKind::bert_adam, AdamSettings{3e-3},
+  Optimizer optimizer(OptimizerKind::bert_adam, AdamSettings{3e-3},
                              LinearWarmupSchedule{epochs * 4, 0.1});
   models::BertTeacherActivations<float> workspace;
   const double before = accuracy(teacher_predict(model, examples, 32), examples, 2);

@@ -5,6 +5,8 @@
 #include "io/Error.hpp"
 
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -46,6 +48,18 @@ CLI::Validator positive_integer(const std::string& option, const std::string& ex
         return {};
       },
       "N>=1");
+}
+
+CLI::Validator positive_number(const std::string& option, const std::string& expected) {
+  return CLI::Validator(
+      [option, expected](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) || !(value > 0))
+          throw io::InputError("command line", option, "is '" + text + "'", expected);
+        return {};
+      },
+      "X>0");
 }
 
 void check_time_steps(const std::string& option, std::int64_t steps) {

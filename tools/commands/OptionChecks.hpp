@@ -31,6 +31,9 @@ int all_cores();
 CLI::Validator positive_integer(const std::string& option, const std::string& expected,
                                 std::int64_t maximum = INT32_MAX);
 
+// A validator accepting only finite numbers > 0 for `option` (io::InputError naming it otherwise).
+CLI::Validator positive_number(const std::string& option, const std::string& expected);
+
 // The --steps rule of every command: 1 <= T <= kMaximumTimeSteps (InputError naming `option` otherwise).
 void check_time_steps(const std::string& option, std::int64_t steps);
 

@@ -175,7 +175,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
   const std::string vocabulary_file = o.vocab.empty() ? default_vocabulary_path().string() : o.vocab;
   const auto tokenizer = io::BertTokenizer::from_file(vocabulary_file);
   const int vocabulary_size = static_cast<int>(tokenizer.vocabulary().size());
-  const int num_labels = info.is_regression() ? 1 : static_cast<int>(info.labels.size());
+  const int num_labels = info.num_labels();
 
   std::optional<models::SpikingBert> loaded;
   if (o.random_model) {

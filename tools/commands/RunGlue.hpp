@@ -15,7 +15,7 @@ struct RunGlueOptions {
   int steps = 0;               // 0: the config's t_conv
   int threads = 1;
   int batch = 0;               // --batch-size: examples simulated at once (throughput only)
-  int max_length = 0;          // 0: 64 for SST-2, else 128, capped by max_position_embeddings
+  int max_length = 0;          // 0: the task's default, capped by max_position_embeddings
   bool json = false;
   std::string trace, trace_level = "summary";
   std::string energy = "fp32", energy_json;

@@ -1,13 +1,14 @@
 #include "commands/SharedOptions.hpp"
 
 #include "commands/OptionChecks.hpp"
+#include "training/ResumeChecks.hpp"
 #include "commands/Progress.hpp"
 #include "commands/ShippedData.hpp"
 #include "io/Error.hpp"
 #include "io/GlueTask.hpp"
-#include "models/GlueSimulation.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
 namespace spikingbert::tools {
 
@@ -25,8 +26,7 @@ constexpr Renamed kRenamedOptions[] = {
 };
 
 std::string default_max_length_text() {
-  return "default " + std::to_string(models::kSst2MaxLength) + " for SST-2, else " +
-         std::to_string(models::kDefaultGlueMaxLength);
+  return "default " + std::to_string(io::kSst2MaxLength) + " for SST-2, else " + std::to_string(io::kDefaultGlueMaxLength);
 }
 
 }  // namespace
@@ -60,8 +60,10 @@ CLI::Option* add_vocab_option(CLI::App* command, std::string& vocab) {
 }
 
 CLI::Option* add_max_length_option(CLI::App* command, int& max_length, const std::string& what) {
-  return command->add_option("--max-length", max_length,
-                             what.empty() ? "Tokens per example, [CLS]/[SEP] included (" + default_max_length_text() + ")" : what);
+  return command
+      ->add_option("--max-length", max_length,
+                   what.empty() ? "Tokens per example, [CLS]/[SEP] included (" + default_max_length_text() + ")" : what)
+      ->check(positive_integer("--max-length", "a positive token count (" + default_max_length_text() + ")"));
 }
 
 CLI::Option* add_training_batch_size_option(CLI::App* command, int& batch_size) {
@@ -83,7 +85,7 @@ CLI::Option* add_simulation_batch_size_option(CLI::App* command, int& batch_size
 CLI::Option* add_learning_rate_option(CLI::App* command, double& learning_rate) {
   return command->add_option("--learning-rate", learning_rate, "Peak learning rate (linear warm-up, then linear decay)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number("--learning-rate", "a finite rate > 0"));
 }
 
 CLI::Option* add_seed_option(CLI::App* command, std::uint64_t& seed, const std::string& what) {
@@ -117,39 +119,57 @@ CLI::Option* add_quiet_option(CLI::App* command, bool* quiet) {
       "No progress lines on stderr");
 }
 
-CLI::Option* add_epochs_option(CLI::App* command, double& epochs) {
-  return command->add_option("--epochs", epochs, "Epochs (may be fractional)")->capture_default_str()->check(CLI::PositiveNumber);
-}
-
-CLI::Option* add_warmup_option(CLI::App* command, double& warmup) {
-  return command->add_option("--warmup", warmup, "Warm-up fraction of the optimizer steps")->capture_default_str()->check(CLI::Range(0.0, 0.999));
-}
-
-CLI::Option* add_weight_decay_option(CLI::App* command, double& weight_decay) {
-  return command->add_option("--weight-decay", weight_decay, "Decoupled weight decay (not biases or LayerNorm)")->capture_default_str();
-}
-
-CLI::Option* add_evaluations_per_epoch_option(CLI::App* command, int& evaluations) {
-  return command->add_option("--evaluations-per-epoch", evaluations, "Validation evaluations per epoch")
+void add_training_options(CLI::App* command, TrainingCommandOptions& o, const std::string& seed_what) {
+  command->add_option("--epochs", o.epochs, "Epochs (may be fractional)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number("--epochs", "a finite number of epochs > 0"));
+  add_learning_rate_option(command, o.learning_rate);
+  command->add_option("--warmup", o.warmup, "Warm-up fraction of the optimizer steps")->capture_default_str()->check(CLI::Range(0.0, 0.999));
+  command->add_option("--weight-decay", o.weight_decay, "Decoupled weight decay (not biases or LayerNorm)")->capture_default_str();
+  add_training_batch_size_option(command, o.batch_size);
+  command->add_option("--evaluations-per-epoch", o.evaluations_per_epoch, "Validation evaluations per epoch")
+      ->capture_default_str()
+      ->check(positive_integer("--evaluations-per-epoch", "evaluations per epoch >= 1"));
+  add_seed_option(command, o.seed, seed_what);
+  command->add_option("--data-dir", o.data_dir, "GLUE folder (default: the shipped data/glue)");
+  add_vocab_option(command, o.vocab);
+  add_max_length_option(command, o.max_length);
+  command->add_option("--train-limit", o.train_limit, "Use only the first N training examples (0 = all), validation included");
+  command->add_option("--validation-size", o.validation_size,
+                      "Examples held out of the training file for selection (default 10%, at most 1000; fixed seed)")
+      ->check(positive_integer("--validation-size", "at least 1 example held out for selection"));
+  command->add_flag("--resume", o.resume, "Continue from OUTPUT.state");
+  add_threads_option(command, o.threads);
+  add_quiet_option(command, &o.quiet);
 }
 
-CLI::Option* add_data_dir_option(CLI::App* command, std::string& data_dir) {
-  return command->add_option("--data-dir", data_dir, "GLUE folder (default: the shipped data/glue)");
+void require_state_to_resume(const TrainingCommandOptions& options, const std::string& state_file, const std::string& command) {
+  if (options.resume && !std::filesystem::exists(state_file)) {
+    throw io::InputError(state_file, "file", "no training state to resume",
+                         "a state written by an earlier " + command + " run with the same --output");
+  }
 }
 
-CLI::Option* add_train_limit_option(CLI::App* command, std::int64_t& limit) {
-  return command->add_option("--train-limit", limit, "Use only the first N training examples (0 = all), validation included");
-}
-
-CLI::Option* add_validation_size_option(CLI::App* command, std::int64_t& size) {
-  return command->add_option("--validation-size", size,
-                             "Examples held out of the training file for selection (default 10%, at most 1000; fixed seed)");
-}
-
-CLI::Option* add_resume_option(CLI::App* command, bool& resume) {
-  return command->add_flag("--resume", resume, "Continue from OUTPUT.state");
+training::TrainingOptions training_loop_options(const TrainingCommandOptions& o, const std::string& output,
+                                                std::uint64_t seed, int max_length) {
+  training::TrainingOptions options;
+  options.epochs = o.epochs;
+  options.batch_size = o.batch_size;
+  options.adam.learning_rate = o.learning_rate;
+  options.adam.weight_decay = o.weight_decay;
+  options.warmup_fraction = o.warmup;
+  options.seed = seed;
+  options.evaluations_per_epoch = o.evaluations_per_epoch;
+  options.state_file = output + ".state";
+  options.resume = o.resume;
+  options.quiet = o.quiet;
+  options.best_checkpoint = output;
+  options.run_options = {{"--epochs", training::option_text(o.epochs)}, {"--batch-size", std::to_string(o.batch_size)},
+                         {"--learning-rate", training::option_text(o.learning_rate)}, {"--warmup", training::option_text(o.warmup)},
+                         {"--weight-decay", training::option_text(o.weight_decay)}, {"--seed", std::to_string(seed)},
+                         {"--evaluations-per-epoch", std::to_string(o.evaluations_per_epoch)},
+                         {"--max-length", std::to_string(max_length)}, {"--train-limit", std::to_string(o.train_limit)}};
+  return options;
 }
 
 void add_renamed_options(CLI::App& app) {

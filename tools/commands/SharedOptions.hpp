@@ -13,6 +13,8 @@
 //
 // Renamed options are refused with one line naming the new option (exit 2), not kept as silent aliases
 // (add_renamed_options).
+#include "training/TrainingLoop.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
@@ -39,9 +41,9 @@ CLI::Option* add_task_option(CLI::App* command, std::string& task, const std::st
 CLI::Option* add_data_option(CLI::App* command, std::string& data, const std::string& what);
 // --vocab: a WordPiece vocabulary file (default: the shipped bert-base-uncased).
 CLI::Option* add_vocab_option(CLI::App* command, std::string& vocab);
-// --max-length N: tokens per example, [CLS] and [SEP] included; 0 (not given): the task's default, 64 for
-// SST-2 and 128 otherwise (models/GlueSimulation.hpp). `what` replaces the description where a command
-// uses the length differently (tokenize, data).
+// --max-length N >= 1: tokens per example, [CLS] and [SEP] included; not given (0): the task's default
+// (io::GlueTaskInfo::default_max_length). `what` replaces the description where a command uses the length
+// differently (tokenize, data).
 CLI::Option* add_max_length_option(CLI::App* command, int& max_length, const std::string& what = {});
 // --batch-size N, examples per optimizer step (default kTrainingBatchSize).
 CLI::Option* add_training_batch_size_option(CLI::App* command, int& batch_size);
@@ -61,16 +63,28 @@ CLI::Option* add_threads_option(CLI::App* command, int& threads, const std::stri
 // the flag on (the trainers).
 CLI::Option* add_quiet_option(CLI::App* command, bool* quiet = nullptr);
 
-// The options of train-teacher and distill: the schedule, the data and the resumable state. Each keeps the
-// value it is given as its default.
-CLI::Option* add_epochs_option(CLI::App* command, double& epochs);
-CLI::Option* add_warmup_option(CLI::App* command, double& warmup);
-CLI::Option* add_weight_decay_option(CLI::App* command, double& weight_decay);
-CLI::Option* add_evaluations_per_epoch_option(CLI::App* command, int& evaluations);
-CLI::Option* add_data_dir_option(CLI::App* command, std::string& data_dir);
-CLI::Option* add_train_limit_option(CLI::App* command, std::int64_t& limit);
-CLI::Option* add_validation_size_option(CLI::App* command, std::int64_t& size);
-CLI::Option* add_resume_option(CLI::App* command, bool& resume);
+// The options train-teacher and distill share: the schedule, the data, the resumable state, threads and
+// quiet. The defaults of epochs and learning rate are each recipe's (set them before add_training_options);
+// every other default is the same for both.
+struct TrainingCommandOptions {
+  std::string data_dir, vocab;
+  double epochs = 1, learning_rate = 5e-5, warmup = 0.1, weight_decay = 0.01;
+  int batch_size = kTrainingBatchSize, evaluations_per_epoch = 4, max_length = 0, threads = 0;
+  std::int64_t train_limit = 0, validation_size = -1;  // -1: the default validation size
+  std::uint64_t seed = 42;
+  bool resume = false, quiet = false;
+};
+// Declares --epochs, --learning-rate, --warmup, --weight-decay, --batch-size, --evaluations-per-epoch,
+// --seed, --data-dir, --vocab, --max-length, --train-limit, --validation-size, --resume, --threads, --quiet.
+void add_training_options(CLI::App* command, TrainingCommandOptions& options, const std::string& seed_what);
+// The training loop's options of one run writing `output` (its state at output.state) with `seed`: the
+// shared values, and as RunOptions (training/ResumeChecks.hpp) every shared option that changes the run
+// (not --threads, --quiet, --resume, --data-dir, --vocab), `max_length` as the command resolved it. The
+// command appends its own run options.
+// With --resume: io::InputError unless `state_file` exists (checked before any data is read).
+void require_state_to_resume(const TrainingCommandOptions& options, const std::string& state_file, const std::string& command);
+training::TrainingOptions training_loop_options(const TrainingCommandOptions& options, const std::string& output,
+                                                std::uint64_t seed, int max_length);
 
 // On every subcommand of `app`: each retired option name this subcommand does not use for something else
 // (--batch, --lr, --max-seq-length, --seq, --file) fails with `command line:--OLD: was renamed (expected

@@ -7,6 +7,8 @@
 
 #include "io/Error.hpp"
 #include "models/ModelFiles.hpp"
+#include "models/VectorErf.hpp"
+#include "models/VectorMathCheck.hpp"
 #include "models/RandomSpikingBert.hpp"
 #include "sim/HeapBenchmark.hpp"
 
@@ -32,6 +34,7 @@ struct BenchOptions {
   unsigned seed = 1;
   bool json = false;
   bool heaps = false;
+  bool vector_math = false;
   bool event_only = false;
   int repeat = 1;  // each kernel is timed this many times; the fastest run is reported
   std::string write_model;  // non-empty: write the random model as a native checkpoint instead of timing
@@ -84,7 +87,31 @@ RunComparison compare_runs(const sim::RunResult& a, const sim::RunResult& b) {
   return comparison;
 }
 
+// Every float32 input through the vectorised erf and exp and through std::erf and std::exp; any difference
+// is an internal error.
+void run_vector_math_check(const BenchOptions& o) {
+  constexpr std::uint64_t kAllFloats = std::uint64_t{1} << 32;
+  std::uint64_t mismatches = 0;
+  for (const auto function : {models::VectorMathFunction::erf, models::VectorMathFunction::exp}) {
+    const char* name = function == models::VectorMathFunction::erf ? "erf" : "exp";
+    const auto start = std::chrono::steady_clock::now();
+    const models::VectorMathCheckResult result = models::check_vector_math_range(function, 0, kAllFloats, o.threads);
+    std::printf("%s: %llu float inputs, %llu differ from std::%s (vectorised: %s); %.1f s wall, %d threads\n", name,
+                static_cast<unsigned long long>(result.inputs), static_cast<unsigned long long>(result.mismatches), name,
+                models::kVectorErf ? "yes" : "no, the scalar library function", seconds_since(start), o.threads);
+    std::printf("%s: vectorised %.2f s, std::%s %.2f s (CPU in the loops): %.2fx\n", name, result.vector_seconds, name,
+                result.library_seconds, result.library_seconds / result.vector_seconds);
+    for (const auto pattern : result.first_mismatches) std::printf("%s: differs at bit pattern 0x%08x\n", name, pattern);
+    mismatches += result.mismatches;
+  }
+  if (mismatches != 0) throw std::runtime_error("the vectorised erf or exp differs from the library's");
+}
+
 void run_bench(const BenchOptions& o) {
+  if (o.vector_math) {
+    run_vector_math_check(o);
+    return;
+  }
   if (o.heaps) {
     for (const auto& timing : sim::measure_event_heaps(2'000'000))
       std::printf("%-22s %6.1f ns per push+pop\n", timing.heap.c_str(), timing.nanoseconds_per_event);
@@ -232,6 +259,9 @@ void add_bench_command(CLI::App& app) {
                       "Write the random model as a native checkpoint to this file instead of timing");
   command->add_flag("--event-only", options->event_only, "Time only the event kernel (for profiling)");
   command->add_flag("--heaps", options->heaps, "Measure the Boost.Heap candidates for the event queue instead");
+  command->add_flag("--vector-math", options->vector_math,
+                    "Compare the vectorised erf and exp with std::erf and std::exp on all 2^32 float inputs instead, bit for bit, "
+                    "and time both (minutes; an internal error, exit 3, if any differs)");
   command->callback([options] { run_bench(*options); });
 }
 

@@ -25,7 +25,7 @@ struct DataOptions {
   std::string file;
   std::string vocab;
   int max_length = 0;
-  bool max_length_given = false;  // if not, the task's default (models/GlueSimulation.hpp)
+  bool max_length_given = false;  // if not, the task's default (io::GlueTaskInfo)
 };
 
 // Nearest-rank percentile of sorted values: the smallest value with at least p% of the values at or
@@ -38,9 +38,8 @@ int percentile(const std::vector<int>& sorted, int percent) {
 void summarise(const DataOptions& options) {
   const io::GlueTask task = io::parse_glue_task(options.task);
   const io::GlueTaskInfo& info = io::glue_task_info(task);
-  // Without --max-length: the length the task's commands use by default (64 for SST-2, else 128).
-  const int max_length = options.max_length_given ? options.max_length
-                                                  : (task == io::GlueTask::sst2 ? models::kSst2MaxLength : models::kDefaultGlueMaxLength);
+  // Without --max-length: the length the task's commands use by default.
+  const int max_length = options.max_length_given ? options.max_length : info.default_max_length;
   io::check_max_seq_length(max_length, "command line", "--max-length");
   const auto dataset = io::read_glue_file(task, options.file);
   const auto vocabulary = options.vocab.empty() ? default_vocabulary_path() : std::filesystem::path(options.vocab);

@@ -1,7 +1,4 @@
 // `spikingbert distill --teacher CKPT [--teacher CKPT ...] --task TASK --stage ikd|pred|labels
-
-#include "commands/SharedOptions.hpp"
-#include "commands/SummaryJson.hpp"
 // --steps T --gradient MODE --output CKPT [--init CKPT] [--resume]`: trains a spiking student by
 // distillation (issue 6, method doc §6) with the loop of training/StudentTrainer: loss on the event-kernel
 // rates at T steps, gradient through the steady-state map (docs/gradients.md), evaluation with the
@@ -20,7 +17,10 @@
 // Every checkpoint records its provenance (commands/Provenance.hpp).
 #include "commands/ShardedGlue.hpp"
 #include "commands/Commands.hpp"
+#include "commands/Interrupt.hpp"
 #include "commands/OptionChecks.hpp"
+#include "commands/SharedOptions.hpp"
+#include "commands/SummaryJson.hpp"
 #include "commands/Provenance.hpp"
 #include "commands/ShippedData.hpp"
 
@@ -56,15 +56,14 @@ namespace {
 constexpr const char* kGeneralStage = "general";
 constexpr const char* kClassifierPrefix = "classification.";
 
-struct DistillOptions {
+// The shared defaults (TrainingCommandOptions) are the paper's recipe: 1 epoch at a peak rate of 5e-5.
+struct DistillOptions : TrainingCommandOptions {
   std::vector<std::string> teachers;
-  std::string task, stage, gradient = "implicit", output, init, data_dir, vocab, corpus;
-  int steps = 16, batch = kTrainingBatchSize, evaluations_per_epoch = 4, threads = 0, max_seq_length = 0;
+  std::string task, stage, gradient = "implicit", output, init, corpus;
+  int steps = 16;
   models::StudentShape shape;
-  double epochs = 1, learning_rate = 5e-5, temperature = 1.0, warmup = 0.1, weight_decay = 0.01;
-  std::int64_t train_limit = 0, dev_limit = 0, validation_size = -1;  // -1: the default size
-  std::uint64_t seed = 42;
-  bool resume = false, quiet = false;
+  double temperature = 1.0;
+  std::int64_t dev_limit = 0;
 };
 
 void require(bool condition, const std::string& option, const std::string& problem, const std::string& expected) {
@@ -73,28 +72,6 @@ void require(bool condition, const std::string& option, const std::string& probl
 
 bool shape_given(const models::StudentShape& shape) {
   return shape.layers > 0 || shape.hidden > 0 || shape.intermediate > 0 || shape.heads > 0;
-}
-
-// "accuracy 0.5 f1 0.4" and {"accuracy": 0.5, "f1": 0.4} of a simulation's metrics.
-std::string metrics_text(const std::vector<io::MetricValue>& metrics) {
-  std::ostringstream text;
-  for (const auto& metric : metrics) text << (text.tellp() > 0 ? " " : "") << metric.name << " " << metric.value;
-  return text.str();
-}
-
-// The selection score: accuracy (MCC for CoLA: the task's first GLUE metric), the mean of Pearson and
-// Spearman for STS-B (method doc §6.4).
-// An undefined score (NaN: a correlation of constant predictions) ranks below every defined one but still
-// above "no checkpoint yet", so a run always writes its output.
-double selection_of(const std::vector<io::MetricValue>& metrics, bool regression) {
-  double score = std::numeric_limits<double>::quiet_NaN();
-  if (!metrics.empty() && !regression) score = metrics.front().value;
-  if (!metrics.empty() && regression) {
-    double total = 0;
-    for (const auto& metric : metrics) total += metric.value;
-    score = total / static_cast<double>(metrics.size());
-  }
-  return std::isnan(score) ? std::numeric_limits<double>::lowest() : score;
 }
 
 // The student and where its weights came from.
@@ -180,15 +157,7 @@ void distill(const DistillOptions& o) {
   }
   require(o.steps >= 1, "--steps", "must be positive (got " + std::to_string(o.steps) + ")", ">= 1 time steps");
   check_time_steps("--steps", o.steps);
-  require(o.threads >= 1 && o.threads <= kMaximumThreads, "--threads", "is " + std::to_string(o.threads),
-          "a thread count >= 1 (at most " + std::to_string(kMaximumThreads) + ")");
-  require(o.max_seq_length >= 0, "--max-length", "is " + std::to_string(o.max_seq_length), "a positive token count");
-  require(o.batch >= 1, "--batch-size", "must be positive", ">= 1");
-  require(o.epochs > 0 && std::isfinite(o.epochs), "--epochs", "must be positive", "> 0");
-  require(o.learning_rate > 0 && std::isfinite(o.learning_rate), "--learning-rate", "must be positive", "> 0");
   require(o.temperature > 0 && std::isfinite(o.temperature), "--temperature", "must be positive", "> 0");
-  require(o.evaluations_per_epoch >= 1, "--evaluations-per-epoch", "must be positive", ">= 1");
-  require(o.validation_size >= -1, "--validation-size", "must not be negative", ">= 1 examples");
   for (const auto& [value, name] : {std::pair{o.shape.layers, "--student-layers"}, {o.shape.hidden, "--student-hidden"},
                                     {o.shape.intermediate, "--student-intermediate"}, {o.shape.heads, "--student-heads"}}) {
     require(value >= 0, name, "must be positive (got " + std::to_string(value) + ")", ">= 1");
@@ -198,14 +167,11 @@ void distill(const DistillOptions& o) {
   std::vector<std::filesystem::path> inputs(o.teachers.begin(), o.teachers.end());
   inputs.insert(inputs.end(), {o.init, o.vocab, o.data_dir});
   check_outputs(inputs, {o.output, state_file});
-  if (o.resume && !std::filesystem::exists(state_file)) {
-    throw io::InputError(state_file, "file", "no training state to resume",
-                         "a state written by an earlier distill run with the same --output");
-  }
+  require_state_to_resume(o, state_file, "distill");
 
   // 2. Teachers (the same vocabulary and labels; the first is the internal-layer teacher).
   const io::GlueTaskInfo* info = task ? &io::glue_task_info(*task) : nullptr;
-  std::int64_t num_labels = info ? (info->is_regression() ? 1 : static_cast<std::int64_t>(info->labels.size())) : 0;
+  std::int64_t num_labels = info ? info->num_labels() : 0;
   std::vector<models::BertTeacher<float>> teachers;
   io::ModelConfig lead_config;
   io::TensorMap lead_tensors;
@@ -271,8 +237,8 @@ void distill(const DistillOptions& o) {
                          "the models' vocab_size " + std::to_string(student_config.vocab_size) + " (see --vocab)");
   }
   const int positions = std::min(student_config.max_position_embeddings, lead_config.max_position_embeddings);
-  const int max_length = o.max_seq_length > 0 ? o.max_seq_length
-                                              : std::min(task == io::GlueTask::sst2 ? models::kSst2MaxLength : models::kDefaultGlueMaxLength, positions);
+  const int max_length = o.max_length > 0 ? o.max_length
+                                              : std::min(info ? info->default_max_length : io::kDefaultGlueMaxLength, positions);
   require(max_length <= positions, "--max-length", std::to_string(max_length) + " tokens",
           "at most the models' max_position_embeddings " + std::to_string(positions));
   std::vector<training::EncodedExample> train;
@@ -302,19 +268,14 @@ void distill(const DistillOptions& o) {
     models::GlueSetOptions set_options;
     set_options.max_length = max_length;
     validation = models::make_glue_set(snn_config, student_source, std::move(held_out), tokenizer, vocab_path.string(), set_options);
-    // MNLI: the matched and the mismatched dev sets, both reported.
-    if (*task == io::GlueTask::mnli) {
-      for (const auto* name : {"dev_matched", "dev_mismatched"}) dev_files.emplace_back(name, glue_file(std::string(name) + ".tsv"));
-    } else {
-      dev_files.emplace_back("dev", glue_file(info->dev_file));
-    }
+    for (const auto& dev_set : info->dev_sets) dev_files.emplace_back(dev_set.name, glue_file(dev_set.file));  // MNLI: both
     for (const auto& [name, file] : dev_files) {
       if (!std::filesystem::exists(file)) throw io::InputError(file.string(), "file", "does not exist", "the task's dev file (--data-dir)");
       data_files.push_back(file);
     }
   }
-  require(static_cast<std::int64_t>(train.size()) >= o.batch, "--batch-size",
-          std::to_string(o.batch) + " is more than the " + std::to_string(train.size()) + " training examples",
+  require(static_cast<std::int64_t>(train.size()) >= o.batch_size, "--batch-size",
+          std::to_string(o.batch_size) + " is more than the " + std::to_string(train.size()) + " training examples",
           "a batch no larger than the training set");
 
   // 5. Provenance, evaluation on the validation split, the best student written atomically.
@@ -341,8 +302,8 @@ void distill(const DistillOptions& o) {
       return score;
     }
     const auto result = simulate_glue_set_on_ranks(snn, student_source, *validation, simulation_options());
-    score.selection = selection_of(result.metrics, info->is_regression());
-    score.summary = metrics_text(result.metrics);
+    score.selection = info->selection(result.metrics);
+    score.summary = io::metrics_text(result.metrics);
     return score;
   };
   const training::StudentBestSink save_best = [&](const models::SpikingBertEquilibrium<float>& best,
@@ -366,29 +327,17 @@ void distill(const DistillOptions& o) {
   options.stage = stage;
   options.gradient = mode;
   options.time_steps = o.steps;
-  options.epochs = o.epochs;
-  options.batch_size = o.batch;
-  options.adam.learning_rate = o.learning_rate;
-  options.adam.weight_decay = o.weight_decay;
-  options.warmup_fraction = o.warmup;
+  static_cast<training::TrainingOptions&>(options) = training_loop_options(o, o.output, o.seed, max_length);
   options.temperature = o.temperature;
-  options.seed = o.seed;
-  options.evaluations_per_epoch = o.evaluations_per_epoch;
   options.threads = o.threads;
-  options.state_file = state_file;
-  options.resume = o.resume;
-  options.quiet = o.quiet;
-  options.best_checkpoint = o.output;
-  // Every option that changes the run (ResumeChecks.hpp); --threads and --quiet do not.
-  options.run_options = {{"--task", info ? info->name : std::string("general")}, {"--corpus", o.corpus}, {"--steps", std::to_string(o.steps)}, {"--batch-size", std::to_string(o.batch)},
-                         {"--epochs", training::option_text(o.epochs)}, {"--learning-rate", training::option_text(o.learning_rate)},
-                         {"--temperature", training::option_text(o.temperature)}, {"--warmup", training::option_text(o.warmup)},
-                         {"--weight-decay", training::option_text(o.weight_decay)}, {"--seed", std::to_string(o.seed)},
-                         {"--evaluations-per-epoch", std::to_string(o.evaluations_per_epoch)},
-                         {"--max-length", std::to_string(max_length)}, {"--train-limit", std::to_string(o.train_limit)},
-                         {"--dev-limit", std::to_string(o.dev_limit)}, {"--teacher", std::to_string(o.teachers.size()) + " file(s)"}};
-  std::vector<const models::BertTeacher<float>*> teacher_pointers;
-  for (const auto& teacher : teachers) teacher_pointers.push_back(&teacher);
+  options.stop_requested = interrupt_requested;  // Ctrl-C: the state of the step in progress is written
+  // Distillation's own options that change the run (training/ResumeChecks.hpp).
+  options.run_options.insert(options.run_options.end(),
+                             {{"--task", info ? info->name : std::string("general")}, {"--corpus", o.corpus},
+                              {"--stage", stage_name}, {"--gradient", training::to_string(mode)},
+                              {"--steps", std::to_string(o.steps)}, {"--temperature", training::option_text(o.temperature)},
+                              {"--dev-limit", std::to_string(o.dev_limit)},
+                              {"--teacher", std::to_string(o.teachers.size()) + " file(s)"}});
   if (!o.quiet && training::world().is_root()) {
     std::cerr << "distill: " << (info ? info->name : std::string("general (") + o.corpus + ")") << ", stage " << stage_name
               << ", gradient " << training::to_string(mode) << ", T = " << o.steps << ", " << teachers.size()
@@ -396,7 +345,12 @@ void distill(const DistillOptions& o) {
               << " from " << built.initialised_from << ", " << train.size() << " training and " << validation_count
               << " validation examples\n";
   }
-  const auto report = training::train_student(*student, snn_config, teacher_pointers, train, evaluate, save_best, options);
+  const models::TeacherEnsemble ensemble(std::move(teachers), "--teacher");
+  const auto report = training::train_student(*student, snn_config, ensemble, train, evaluate, save_best, options);
+  if (report.interrupted) {
+    throw Interrupted("distill stopped after step " + std::to_string(report.steps) + " of " + std::to_string(report.total_steps) +
+                      "; --resume continues from " + state_file);
+  }
 
   // 6. The dev set(s), once, with the selected checkpoint; recorded in its metadata.
   nlohmann::json dev = nlohmann::json::object();
@@ -412,13 +366,13 @@ void distill(const DistillOptions& o) {
       const auto result = simulate_glue_set_on_ranks(best_model, o.output, set, simulation_options());
       dev[name] = metrics_json(result.metrics);
       dev[name]["examples"] = result.examples;
-      if (!o.quiet && training::world().is_root()) std::cerr << "distill: " << name << " (measured once, after selection) " << metrics_text(result.metrics) << "\n";
+      if (!o.quiet && training::world().is_root()) std::cerr << "distill: " << name << " (measured once, after selection) " << io::metrics_text(result.metrics) << "\n";
     }
     checkpoint.metadata["dev"] = dev.dump();
     if (training::world().is_root()) io::write_checkpoint(o.output, checkpoint);
   }
 
-  nlohmann::json summary;
+  nlohmann::json summary = training_json(report);
   summary["command"] = "distill";
   summary["task"] = info ? info->name : "";
   summary["stage"] = stage_name;
@@ -430,22 +384,8 @@ void distill(const DistillOptions& o) {
                         {"initialised_from", built.initialised_from}};
   summary["training_examples"] = train.size();
   summary["validation_examples"] = validation_count;
-  summary["best_validation"] = report.best.summary;
-  summary["best_selection"] = report.best.selection;
-  summary["best_optimizer_step"] = report.best_step;
   summary["dev"] = dev;
-  summary["optimizer_steps"] = report.steps;
-  summary["seconds"] = std::round(report.seconds * 10) / 10;
-  summary["examples_per_second"] = std::round(report.examples_per_second * 10) / 10;
   if (mode == training::GradientMode::feedback) summary["max_adjoint_iterations"] = report.max_adjoint_iterations;
-  nlohmann::json evaluations = nlohmann::json::array();
-  for (const auto& evaluation : report.evaluations) {
-    evaluations.push_back({{"epoch", std::round(evaluation.epoch * 100) / 100}, {"optimizer_step", evaluation.step},
-                           {"train_loss", evaluation.train_loss.total}, {"prediction", evaluation.train_loss.prediction},
-                           {"attention", evaluation.train_loss.attention}, {"hidden", evaluation.train_loss.hidden},
-                           {"validation", evaluation.score.summary}, {"selection", evaluation.score.selection}});
-  }
-  summary["evaluations"] = evaluations;
   std::cout << summary.dump() << "\n";
 }
 
@@ -469,27 +409,12 @@ void add_distill_command(CLI::App& app) {
   command->add_option("--student-hidden", o->shape.hidden, "Student hidden size (default: the teacher's; narrower: W_td)");
   command->add_option("--student-intermediate", o->shape.intermediate, "Student intermediate size (default: the teacher's)");
   command->add_option("--student-heads", o->shape.heads, "Student attention heads (default: the teacher's)");
-  add_resume_option(command, o->resume);
-  add_epochs_option(command, o->epochs);
-  add_learning_rate_option(command, o->learning_rate);
-  add_warmup_option(command, o->warmup);
-  add_weight_decay_option(command, o->weight_decay);
-  add_training_batch_size_option(command, o->batch);
   command->add_option("--temperature", o->temperature, "Temperature of prediction-layer KD")->capture_default_str();
-  add_evaluations_per_epoch_option(command, o->evaluations_per_epoch);
-  add_threads_option(command, o->threads);
-  add_seed_option(command, o->seed, "Seed of shuffling and of the random initialisation");
-  add_data_dir_option(command, o->data_dir);
-  add_vocab_option(command, o->vocab);
-  add_max_length_option(command, o->max_seq_length);
-  add_train_limit_option(command, o->train_limit);
-  command->add_option("--validation-size", o->validation_size,
-                      "Examples held out of the training file for selection (default 10%, at most 1000; fixed seed)");
   command->add_option("--dev-limit", o->dev_limit, "Evaluate on the first N dev examples (0 = all)");
-  add_quiet_option(command, &o->quiet);
+  add_training_options(command, *o, "Seed of shuffling and of the random initialisation");
   command->callback([o] {
-    std::unique_ptr<tbb::global_control> limit;
-    if (o->threads > 0) limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, o->threads);
+    const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, o->threads);
+    const InterruptScope interrupts;  // Ctrl-C: the state of the step in progress is written, then exit 130
     distill(*o);
   });
 }

@@ -200,18 +200,17 @@ std::vector<float> teacher_predict_on_ranks(const models::BertTeacher<float>& mo
 void run_on_glue(const RunTeacherOptions& options) {
   const io::GlueTask task = io::parse_glue_task(options.task);
   const auto& task_info = io::glue_task_info(task);
-  const std::int64_t expected_labels = task_info.is_regression() ? 1 : static_cast<std::int64_t>(task_info.labels.size());
+  const std::int64_t expected_labels = task_info.num_labels();
   const auto tokenizer = io::BertTokenizer::from_file(options.vocab.empty() ? default_vocabulary_path()
                                                                             : std::filesystem::path(options.vocab));
   const auto dataset = io::read_glue_file(task, options.data, io::GlueLabels::present);
-  std::vector<float> logits;
+  models::MeanLogits mean_logits;  // the members' mean (models/TeacherEnsemble.hpp)
   std::vector<training::EncodedExample> examples;
   double seconds = 0;
   std::vector<std::filesystem::path> member_paths;
   for (const auto& path : options.models) {
     for (const auto& member : models::teacher_member_paths(path)) member_paths.push_back(member);
   }
-  const float member_weight = 1.0f / static_cast<float>(member_paths.size());
   for (const auto& path : member_paths) {
     const auto files = models::read_teacher_files(path);
     const auto model = models::teacher_from_tensors<float>(files.config, files.tensors, files.source);
@@ -225,7 +224,7 @@ void run_on_glue(const RunTeacherOptions& options) {
     }
     const int max_seq_length = options.max_seq_length > 0
                                    ? options.max_seq_length
-                                   : static_cast<int>(std::min<std::int64_t>(task == io::GlueTask::sst2 ? 64 : 128,
+                                   : static_cast<int>(std::min<std::int64_t>(task_info.default_max_length,
                                                                              model.config().max_position_embeddings));
     if (max_seq_length > model.config().max_position_embeddings) {
       throw io::InputError("command line", "--max-length", std::to_string(max_seq_length) + " tokens",
@@ -236,9 +235,9 @@ void run_on_glue(const RunTeacherOptions& options) {
     const auto start = std::chrono::steady_clock::now();
     const auto member_logits = teacher_predict_on_ranks(model, examples, options.batch_size);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (logits.empty()) logits.assign(member_logits.size(), 0.0f);
-    for (std::size_t i = 0; i < logits.size(); ++i) logits[i] += member_weight * member_logits[i];
+    mean_logits.add(member_logits);
   }
+  const auto logits = mean_logits.mean();
   const auto metrics = training::glue_metrics_of(task, logits, examples);
   const auto examples_size = examples.size();
   const auto& info = task_info;
@@ -283,10 +282,6 @@ void add_run_teacher_command(CLI::App& app) {
   command->callback([options] {
     const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, options->threads);
     options->model = options->models.front();
-    if (options->max_seq_length < 0) {
-      throw io::InputError("command line", "--max-length", "is " + std::to_string(options->max_seq_length),
-                           "a positive token count (default 64 for SST-2, else 128)");
-    }
     std::vector<std::filesystem::path> inputs(options->models.begin(), options->models.end());
     inputs.insert(inputs.end(), {options->inputs, options->data, options->vocab});
     check_outputs(inputs, {options->output});

@@ -34,7 +34,7 @@ struct SweepOptions {
   bool random_model = false;
   std::string task, data, vocab, output, steps, vth;
   std::string energy = "fp32";
-  int limit = 0, threads = 1, batch = kSimulationBatchSize, max_length = 0;
+  int limit = 0, threads = 0, batch = kSimulationBatchSize, max_length = 0;  // threads: add_threads_option's default
 };
 
 std::vector<std::string> split_list(const std::string& text, const std::string& option, const std::string& expected) {
@@ -85,8 +85,6 @@ void run_sweep(const SweepOptions& o) {
   if (o.random_model == !o.model.empty())
     throw io::InputError("command line", "--model", o.random_model ? "given with --random-model" : "missing",
                          "either --model DIR or --random-model");
-  if (o.threads < 1) throw io::InputError("command line", "--threads", "must be positive", ">= 1");
-  if (o.batch < 1) throw io::InputError("command line", "--batch-size", "must be positive", ">= 1");
   const auto steps = parse_steps(o.steps);
   for (const auto t : steps) check_time_steps("--steps", t);
   check_outputs({o.model, o.data, o.vocab, o.energy}, {o.output});
@@ -98,8 +96,7 @@ void run_sweep(const SweepOptions& o) {
   const auto tokenizer = io::BertTokenizer::from_file(vocabulary_file);
   std::optional<models::SpikingBert> loaded;
   if (o.random_model) {
-    const int num_labels = info.is_regression() ? 1 : static_cast<int>(info.labels.size());
-    loaded.emplace(models::make_glue_random_model(static_cast<int>(tokenizer.vocabulary().size()), num_labels, o.threads));
+    loaded.emplace(models::make_glue_random_model(static_cast<int>(tokenizer.vocabulary().size()), info.num_labels(), o.threads));
     std::fprintf(stderr, "%s\n", models::describe_glue_random_model().c_str());
   } else {
     loaded.emplace(models::load_spiking_bert(o.model));

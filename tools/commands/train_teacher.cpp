@@ -1,6 +1,4 @@
 // `spikingbert train-teacher --task TASK --size small|medium|base --epochs N --output CKPT`: trains a BERT
-
-#include "commands/SharedOptions.hpp"
 // teacher from scratch on any GLUE task (issue 5, issue 14 item 3; recipe in teacher-calibration.md and method
 // doc §6.4). The best checkpoint on the validation split carved from the training file is kept (written
 // atomically whenever it improves; training/ValidationSplit.hpp); the dev set (MNLI: matched and mismatched) is
@@ -12,6 +10,8 @@
 // (training/TeacherTargetScaling.hpp). Every checkpoint records its provenance (commands/Provenance.hpp).
 #include "commands/Commands.hpp"
 #include "commands/OptionChecks.hpp"
+#include "commands/SharedOptions.hpp"
+#include "commands/SummaryJson.hpp"
 #include "commands/Interrupt.hpp"
 #include "commands/Provenance.hpp"
 #include "commands/ShippedData.hpp"
@@ -39,14 +39,19 @@ namespace spikingbert::tools {
 
 namespace {
 
-struct TrainTeacherOptions {
-  std::string task, size = "small", output, data_dir, train_file, dev_file, vocab, optimizer = "bertadam",
-                    pooling = "mean";
-  double epochs = 1.5, learning_rate = 5e-4, warmup = 0.1, weight_decay = 0.01, dropout = 0.1, beta2 = 0.999;
-  int batch_size = 32, max_seq_length = 0, evaluations_per_epoch = 4, threads = 0, members = 0;
-  std::int64_t train_limit = 0, validation_size = -1;  // -1: the default size
-  std::uint64_t seed = 42;
-  bool resume = false, no_prune = false, quiet = false;
+// The recipe's defaults (teacher-calibration.md): 1.5 epochs at a peak learning rate of 5e-4.
+constexpr double kDefaultEpochs = 1.5;
+constexpr double kDefaultLearningRate = 5e-4;
+
+struct TrainTeacherOptions : TrainingCommandOptions {
+  TrainTeacherOptions() {
+    epochs = kDefaultEpochs;
+    learning_rate = kDefaultLearningRate;
+  }
+  std::string task, size = "small", output, train_file, dev_file, optimizer = "bertadam", pooling = "mean";
+  double dropout = 0.1, beta2 = 0.999;
+  int members = 0;
+  bool no_prune = false;
 };
 
 io::ModelConfig size_preset(const std::string& size) {
@@ -93,15 +98,13 @@ PreparedData prepare(const TrainTeacherOptions& o) {
   const auto train_path = glue_file(o.train_file, "train.tsv", "--train");
   // MNLI: the matched and the mismatched dev sets, both reported (unless --dev names one file).
   std::vector<std::pair<std::string, std::filesystem::path>> dev_paths;
-  if (data.task == io::GlueTask::mnli && o.dev_file.empty()) {
-    for (const auto* name : {"dev_matched", "dev_mismatched"}) {
-      dev_paths.emplace_back(name, glue_file("", std::string(name) + ".tsv", "--dev"));
-    }
+  if (o.dev_file.empty()) {
+    for (const auto& dev_set : info.dev_sets) dev_paths.emplace_back(dev_set.name, glue_file("", dev_set.file, "--dev"));
   } else {
-    dev_paths.emplace_back("dev", glue_file(o.dev_file, info.dev_file, "--dev"));
+    dev_paths.emplace_back("dev", o.dev_file);
   }
   const auto vocab_path = o.vocab.empty() ? default_vocabulary_path() : std::filesystem::path(o.vocab);
-  const int max_seq_length = o.max_seq_length > 0 ? o.max_seq_length : (data.task == io::GlueTask::sst2 ? 64 : 128);
+  const int max_seq_length = o.max_length > 0 ? o.max_length : info.default_max_length;
   if (o.optimizer != "bertadam" && o.optimizer != "adamw") {
     throw io::InputError("command line", "--optimizer", "unknown optimizer '" + o.optimizer + "'", "bertadam or adamw");
   }
@@ -146,7 +149,7 @@ PreparedData prepare(const TrainTeacherOptions& o) {
   config = size_preset(o.size);
   config.vocab_size = data.pruning.size();
   config.max_position_embeddings = std::max(max_seq_length, 64);
-  config.num_labels = info.is_regression() ? 1 : static_cast<std::int64_t>(info.labels.size());
+  config.num_labels = info.num_labels();
   config.hidden_dropout_prob = o.dropout;
   config.attention_probs_dropout_prob = o.dropout;
   config.pad_token_id = tokenizer.pad_id();
@@ -154,13 +157,6 @@ PreparedData prepare(const TrainTeacherOptions& o) {
   data.full_config = config;
   data.full_config.vocab_size = static_cast<std::int64_t>(tokenizer.vocabulary().size());
   return data;
-}
-
-void require_valid_lengths(const TrainTeacherOptions& o) {
-  if (o.max_seq_length < 0) {
-    throw io::InputError("command line", "--max-length", "is " + std::to_string(o.max_seq_length),
-                         "a positive token count (default 64 for SST-2, else 128)");
-  }
 }
 
 // Trains one teacher with `seed`, keeping its best dev checkpoint at `output` (state at output.state).
@@ -217,31 +213,15 @@ training::TeacherTrainingReport train_member(const TrainTeacherOptions& o, const
   };
 
   training::TeacherTrainingOptions options;
-  options.epochs = o.epochs;
-  options.batch_size = o.batch_size;
-  options.optimizer = o.optimizer == "adamw" ? training::OptimizerKind::adamw : training::OptimizerKind::bert_adam;
-  options.adam.learning_rate = o.learning_rate;
-  options.adam.weight_decay = o.weight_decay;
-  options.adam.beta2 = o.beta2;
-  options.warmup_fraction = o.warmup;
-  options.seed = seed;
-  options.evaluations_per_epoch = o.evaluations_per_epoch;
-  options.state_file = output + ".state";
+  static_cast<training::TrainingOptions&>(options) = training_loop_options(o, output, seed, o.max_length);
   options.resume = resume;
-  options.quiet = o.quiet;
-  options.best_checkpoint = output;
-  // Every option that changes the run (training/ResumeChecks.hpp); --threads and --quiet do not.
-  options.run_options = {{"--task", info.name}, {"--size", o.size}, {"--epochs", training::option_text(o.epochs)},
-                         {"--batch-size", std::to_string(o.batch_size)}, {"--learning-rate", training::option_text(o.learning_rate)},
-                         {"--optimizer", o.optimizer}, {"--beta2", training::option_text(o.beta2)}, {"--warmup", training::option_text(o.warmup)},
-                         {"--weight-decay", training::option_text(o.weight_decay)}, {"--dropout", training::option_text(o.dropout)},
-                         {"--pooling", o.pooling}, {"--seed", std::to_string(seed)},
-                         {"--evaluations-per-epoch", std::to_string(o.evaluations_per_epoch)},
-                         {"--max-length", std::to_string(o.max_seq_length)},
-                         {"--train-limit", std::to_string(o.train_limit)}, {"--no-prune", o.no_prune ? "on" : "off"}};
-  if (resume && !std::filesystem::exists(options.state_file)) {
-    throw io::InputError(options.state_file.string(), "file", "no training state to resume", "a state written by an earlier run with the same --output");
-  }
+  options.optimizer = o.optimizer == "adamw" ? training::OptimizerKind::adamw : training::OptimizerKind::bert_adam;
+  options.adam.beta2 = o.beta2;
+  // The teacher's own options that change the run (training/ResumeChecks.hpp).
+  options.run_options.insert(options.run_options.end(),
+                             {{"--task", info.name}, {"--size", o.size}, {"--optimizer", o.optimizer},
+                              {"--beta2", training::option_text(o.beta2)}, {"--dropout", training::option_text(o.dropout)},
+                              {"--pooling", o.pooling}, {"--no-prune", o.no_prune ? "on" : "off"}});
   if (!o.quiet) {
     std::cerr << "train-teacher: " << info.name << ", seed " << seed << ", " << data.train.size() << " training and "
               << data.validation.size() << " validation examples, vocabulary " << data.pruning.size() << " pieces, "
@@ -256,40 +236,24 @@ training::TeacherTrainingReport train_member(const TrainTeacherOptions& o, const
   return report;
 }
 
-nlohmann::json evaluations_json(const training::TeacherTrainingReport& report) {
-  nlohmann::json evaluations = nlohmann::json::array();
-  for (const auto& evaluation : report.evaluations) {
-    evaluations.push_back({{"epoch", std::round(evaluation.epoch * 100) / 100}, {"optimizer_step", evaluation.step},
-                           {"train_loss", evaluation.train_loss}, {"validation", evaluation.score.summary}});
-  }
-  return evaluations;
-}
-
 void train(const TrainTeacherOptions& o) {
-  require_valid_lengths(o);
   check_outputs({o.train_file, o.dev_file, o.vocab, o.data_dir},
                 o.members == 0 ? std::vector<std::filesystem::path>{o.output, o.output + ".state"}
                                : std::vector<std::filesystem::path>{});
+  if (o.members == 0) require_state_to_resume(o, o.output + ".state", "train-teacher");
   const PreparedData data = prepare(o);
   const auto& info = io::glue_task_info(data.task);
   if (o.members == 0) {
     const auto report = train_member(o, data, o.seed, o.output, o.resume);
     const auto [dev, dev_line] = measure_dev_once(o.output, data);
     if (!o.quiet) std::cerr << "train-teacher: " << dev_line << " (measured once, after selection)\n";
-    nlohmann::json summary;
+    nlohmann::json summary = training_json(report);
     summary["command"] = "train-teacher";
     summary["task"] = info.name;
     summary["output"] = o.output;
     summary["training_examples"] = data.train.size();
     summary["validation_examples"] = data.validation.size();
-    summary["best_validation"] = report.best.summary;
     summary["dev"] = dev;
-    summary["best_selection"] = report.best.selection;
-    summary["best_optimizer_step"] = report.best_step;
-    summary["optimizer_steps"] = report.steps;
-    summary["seconds"] = std::round(report.seconds * 10) / 10;
-    summary["examples_per_second"] = std::round(report.examples_per_second);
-    summary["evaluations"] = evaluations_json(report);
     std::cout << summary.dump() << "\n";
     return;
   }
@@ -320,10 +284,9 @@ void train(const TrainTeacherOptions& o) {
                                 {"dev", member_dev}};
     manifest.members.push_back({file, info_json});
     if (training::world().is_root()) write_ensemble_manifest(folder, manifest);
-    members.push_back({{"file", file}, {"seed", seed}, {"best_validation", report.best.summary}, {"dev", member_dev},
-                       {"best_selection", report.best.selection}, {"best_optimizer_step", report.best_step},
-                       {"optimizer_steps", report.steps}, {"seconds", std::round(report.seconds * 10) / 10},
-                       {"evaluations", evaluations_json(report)}});
+    auto member = training_json(report);
+    member.update({{"file", file}, {"seed", seed}, {"dev", member_dev}});
+    members.push_back(member);
     if (!o.quiet) {
       std::cerr << "train-teacher: member " << k << " best validation " << report.best.summary << ", " << member_dev_line << "\n";
     }
@@ -360,36 +323,21 @@ void add_train_teacher_command(CLI::App& app) {
   auto o = std::make_shared<TrainTeacherOptions>();
   add_task_option(command, o->task)->required();
   command->add_option("--size", o->size, "tiny, small (2x128), medium (4x256) or base (12x768)")->capture_default_str();
-  add_epochs_option(command, o->epochs);
   command->add_option("--output", o->output,
                       "Checkpoint to write (best dev model; CKPT.state holds the resumable state), or with --members "
                       "the ensemble folder")->required();
   command->add_option("--members", o->members,
                       "Train an ensemble of N teachers (seeds --seed, --seed+1, ...) into the folder --output: "
                       "member-K.h5 and ensemble.json")->check(CLI::Range(1, 64));
-  add_data_dir_option(command, o->data_dir);
   command->add_option("--train", o->train_file, "Training TSV (default: <data-dir>/<task>/train.tsv)");
   command->add_option("--dev", o->dev_file, "Dev TSV, evaluated once at the end (default: <data-dir>/<task>/dev.tsv; "
                                            "MNLI: dev_matched.tsv and dev_mismatched.tsv)");
-  add_vocab_option(command, o->vocab);
-  add_max_length_option(command, o->max_seq_length);
-  add_training_batch_size_option(command, o->batch_size);
-  add_learning_rate_option(command, o->learning_rate);
   command->add_option("--optimizer", o->optimizer, "bertadam (method doc §6.4) or adamw")->capture_default_str();
   command->add_option("--beta2", o->beta2, "Adam beta2")->capture_default_str();
-  add_warmup_option(command, o->warmup);
-  add_weight_decay_option(command, o->weight_decay);
   command->add_option("--dropout", o->dropout, "Hidden and attention dropout")->capture_default_str()->check(CLI::Range(0.0, 0.95));
   command->add_option("--pooling", o->pooling, "mean (better from scratch) or cls (Hugging Face)")->capture_default_str();
-  add_seed_option(command, o->seed, "Seed of initialisation, shuffling and dropout");
-  add_evaluations_per_epoch_option(command, o->evaluations_per_epoch);
-  add_train_limit_option(command, o->train_limit);
-  command->add_option("--validation-size", o->validation_size,
-                      "Examples held out of the training file for selection (default 10%, at most 1000; fixed seed)");
   command->add_flag("--no-prune", o->no_prune, "Keep the whole WordPiece vocabulary");
-  add_resume_option(command, o->resume);
-  add_quiet_option(command, &o->quiet);
-  add_threads_option(command, o->threads);
+  add_training_options(command, *o, "Seed of initialisation, shuffling and dropout");
   command->callback([o] {
     const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, o->threads);
     const InterruptScope interrupts;  // Ctrl-C: the state of the step in progress is written, then exit 130
