@@ -3,9 +3,12 @@
 #include "io/Error.hpp"
 #include "models/ModelFiles.hpp"
 #include "models/RandomSpikingBert.hpp"
+#include "models/SubLayerTable.hpp"
 #include "support/RunCommand.hpp"
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 
 using namespace spikingbert;
 
@@ -150,4 +153,18 @@ TEST_CASE("Checkpoint round trip and loader errors name the tensor", "[models][f
   models::TokenBatch bad = batch;
   bad.token_ids[0] = config.vocab_size;
   CHECK_THROWS_AS(model.forward(bad, options, models::KernelKind::kEvent), io::InputError);
+}
+
+TEST_CASE("docs/architecture.md shows the sub-layer table as the code builds it (tiny)", "[models]") {
+  const auto table = models::SubLayerTable(io::model_size_preset("tiny", "test", "size"));
+  std::ifstream file(std::string(SPIKINGBERT_SOURCE_DIR) + "/docs/architecture.md");
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  INFO("regenerate the table in docs/architecture.md from SubLayerTable::markdown():\n" << table.markdown());
+  CHECK(text.find(table.markdown()) != std::string::npos);
+  // The numbering every reader relies on: embedding, then Key..Output per encoder layer; the feedback weight last.
+  CHECK(table.size() == 13);
+  CHECK(table.index(1, models::SubLayerKind::output) == table.last_output());
+  CHECK(table.layer_input(1) == table.index(0, models::SubLayerKind::output));
+  CHECK(table.feedback().weight.name == "network_s13.fc.weight");
+  CHECK(table[5].width == 64);
 }
