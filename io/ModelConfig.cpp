@@ -65,7 +65,29 @@ std::string format_number(double value) {
 
 const char* const kKnownKeys[] = {"vocab_size",  "hidden_size",     "intermediate_size", "num_attention_heads",
                                   "num_hidden_layers", "max_position_embeddings", "type_vocab_size",
-                                  "num_labels",  "layer_norm_eps",  "vth", "leak", "refractory_steps", "feedback", "t_conv", "task"};
+                                  "num_labels",  "layer_norm_eps",  "pad_token_id", "initializer_range",
+                                  "hidden_dropout_prob", "attention_probs_dropout_prob", "pooling", "fit_size",
+                                  "vth", "leak", "refractory_steps", "feedback", "t_conv", "task"};
+
+int read_non_negative_int(const nlohmann::json& json, const std::string& key, const std::string& source) {
+  const auto& value = json.at(key);
+  if (value.is_number_integer() && value == 0) return 0;
+  if (value.is_number_integer() && !value.is_number_unsigned() && value.get<std::int64_t>() < 0) {
+    throw InputError(source, key_place(key), "is " + value.dump(), "an integer >= 0");
+  }
+  return read_positive_int(json, key, source);
+}
+
+// The named shapes of model_size_preset: one row each.
+struct SizePreset {
+  const char* name;
+  int vocab_size, hidden_size, intermediate_size, num_attention_heads, num_hidden_layers, max_position_embeddings;
+  int t_conv;
+};
+constexpr SizePreset kSizePresets[] = {
+    {"tiny", 64, 32, 64, 2, 2, 32, 50},
+    {"base4", 30522, 768, 3072, 12, 4, 512, 100},
+};
 }  // namespace
 
 void validate_model_config(const ModelConfig& config, const std::string& source) {
@@ -128,6 +150,49 @@ void validate_model_config(const ModelConfig& config, const std::string& source)
     throw InputError(source, key_place("layer_norm_eps"), "is " + format_number(config.layer_norm_eps),
                      "a finite number > 0");
   }
+  if (config.pad_token_id < 0 || config.pad_token_id >= config.vocab_size) {
+    throw InputError(source, key_place("pad_token_id"), "is " + std::to_string(config.pad_token_id),
+                     "a token id from 0 to vocab_size - 1 = " + std::to_string(config.vocab_size - 1));
+  }
+  if (!std::isfinite(config.initializer_range) || config.initializer_range < 0) {
+    throw InputError(source, key_place("initializer_range"), "is " + format_number(config.initializer_range),
+                     "a finite number >= 0");
+  }
+  const std::pair<const char*, const std::optional<double>*> dropouts[] = {
+      {"hidden_dropout_prob", &config.hidden_dropout_prob},
+      {"attention_probs_dropout_prob", &config.attention_probs_dropout_prob}};
+  for (const auto& [key, probability] : dropouts) {
+    if (*probability && !(**probability >= 0.0 && **probability < 1.0)) {
+      throw InputError(source, key_place(key), "is " + format_number(**probability), "a probability in [0, 1)");
+    }
+  }
+  if (config.fit_size < 0) {
+    throw InputError(source, key_place("fit_size"), "is " + std::to_string(config.fit_size),
+                     "a width >= 0 (0: hidden_size)");
+  }
+}
+
+ModelConfig model_size_preset(const std::string& name, const std::string& source, const std::string& place) {
+  for (const auto& preset : kSizePresets) {
+    if (name != preset.name) continue;
+    ModelConfig config;
+    config.vocab_size = preset.vocab_size;
+    config.hidden_size = preset.hidden_size;
+    config.intermediate_size = preset.intermediate_size;
+    config.num_attention_heads = preset.num_attention_heads;
+    config.num_hidden_layers = preset.num_hidden_layers;
+    config.max_position_embeddings = preset.max_position_embeddings;
+    config.t_conv = preset.t_conv;
+    validate_model_config(config, "size preset '" + name + "'");
+    return config;
+  }
+  throw InputError(source, place, "unknown size '" + name + "'", model_size_preset_names());
+}
+
+std::string model_size_preset_names() {
+  std::string names;
+  for (const auto& preset : kSizePresets) names += (names.empty() ? "" : " or ") + std::string(preset.name);
+  return names;
 }
 
 double estimated_parameter_count(const ModelConfig& c) {
@@ -188,6 +253,21 @@ ModelConfig parse_model_config(const nlohmann::json& json, const std::string& so
     config.num_labels = labels_from_map.value_or(kDefaultNumLabels);
   }
 
+  if (json.contains("pad_token_id") && !json.at("pad_token_id").is_null()) {
+    config.pad_token_id = read_non_negative_int(json, "pad_token_id", source);
+  }
+  if (json.contains("initializer_range")) config.initializer_range = read_number(json, "initializer_range", source);
+  if (json.contains("hidden_dropout_prob")) config.hidden_dropout_prob = read_number(json, "hidden_dropout_prob", source);
+  if (json.contains("attention_probs_dropout_prob")) {
+    config.attention_probs_dropout_prob = read_number(json, "attention_probs_dropout_prob", source);
+  }
+  if (json.contains("pooling")) {
+    const auto& pooling = json.at("pooling");
+    if (pooling == "cls") config.pooling = Pooling::first_token;
+    else if (pooling == "mean") config.pooling = Pooling::mean;
+    else throw InputError(source, key_place("pooling"), "is " + describe(pooling), "\"cls\" or \"mean\"");
+  }
+  if (json.contains("fit_size")) config.fit_size = read_non_negative_int(json, "fit_size", source);
   if (json.contains("vth")) config.vth = read_number(json, "vth", source);
   if (json.contains("leak")) config.leak = read_number(json, "leak", source);
   if (json.contains("refractory_steps")) {
@@ -268,6 +348,12 @@ nlohmann::json to_json(const ModelConfig& config) {
   json["type_vocab_size"] = config.type_vocab_size;
   json["num_labels"] = config.num_labels;
   json["layer_norm_eps"] = config.layer_norm_eps;
+  json["pad_token_id"] = config.pad_token_id;
+  json["initializer_range"] = config.initializer_range;
+  if (config.hidden_dropout_prob) json["hidden_dropout_prob"] = *config.hidden_dropout_prob;
+  if (config.attention_probs_dropout_prob) json["attention_probs_dropout_prob"] = *config.attention_probs_dropout_prob;
+  json["pooling"] = config.pooling == Pooling::mean ? "mean" : "cls";
+  if (config.fit_size > 0) json["fit_size"] = config.fit_size;
   json["vth"] = config.vth;
   json["leak"] = config.leak;
   // Written only when not the reference's, so the configs of IF models without feedback stay as they were.

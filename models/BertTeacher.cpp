@@ -62,7 +62,10 @@ void apply_mask_backward(Scalar* d_in, const Scalar* d_out, const AlignedVector<
 }  // namespace
 
 template <class Scalar>
-BertTeacher<Scalar>::BertTeacher(const BertTeacherConfig& config, std::uint64_t seed) : config_(config) {
+BertTeacher<Scalar>::BertTeacher(const io::ModelConfig& model_config, std::uint64_t seed) : config_(model_config) {
+  config_.hidden_dropout_prob = config_.hidden_dropout_prob.value_or(kHuggingFaceDropout);
+  config_.attention_probs_dropout_prob = config_.attention_probs_dropout_prob.value_or(kHuggingFaceDropout);
+  const auto& config = config_;
   if (config.hidden_size % config.num_attention_heads != 0) {
     throw std::invalid_argument("BertTeacher: hidden_size must be a multiple of num_attention_heads");
   }
@@ -187,7 +190,7 @@ void BertTeacher<Scalar>::forward(const TokenBatch& batch, BertTeacherActivation
                      c.layer_norm_eps);
   a.hidden_states.resize(c.num_hidden_layers + 1);
   a.hidden_states[0].resize(N * H);
-  draw_mask(a.embedding_dropout, N * H, c.hidden_dropout_prob, training,
+  draw_mask(a.embedding_dropout, N * H, *c.hidden_dropout_prob, training,
             site_seed(options.dropout_seed, -1, kEmbeddingSite));
   apply_mask(a.hidden_states[0].data(), a.embedding_norm.data(), a.embedding_dropout, N * H);
 
@@ -213,7 +216,7 @@ void BertTeacher<Scalar>::forward(const TokenBatch& batch, BertTeacherActivation
     linear_forward(y.query.data(), input, value(p.query_weight), value(p.query_bias), N, H, H);
     linear_forward(y.key.data(), input, value(p.key_weight), value(p.key_bias), N, H, H);
     linear_forward(y.value.data(), input, value(p.value_weight), value(p.value_bias), N, H, H);
-    draw_mask(y.attention_dropout, attention.score_count(), c.attention_probs_dropout_prob, training,
+    draw_mask(y.attention_dropout, attention.score_count(), *c.attention_probs_dropout_prob, training,
               site_seed(options.dropout_seed, l, kAttentionSite));
     attention_forward(y.context.data(), y.scores.data(), y.probabilities.data(), y.query.data(), y.key.data(),
                       y.value.data(), batch.attention_mask.data(),
@@ -221,7 +224,7 @@ void BertTeacher<Scalar>::forward(const TokenBatch& batch, BertTeacherActivation
     // Self output: LN(Drop(dense(context)) + input).
     linear_forward(y.self_output.data(), y.context.data(), value(p.self_output_weight), value(p.self_output_bias),
                    N, H, H);
-    draw_mask(y.self_output_dropout, N * H, c.hidden_dropout_prob, training,
+    draw_mask(y.self_output_dropout, N * H, *c.hidden_dropout_prob, training,
               site_seed(options.dropout_seed, l, kSelfOutputSite));
     apply_mask(y.self_residual.data(), y.self_output.data(), y.self_output_dropout, N * H);
     for (std::int64_t i = 0; i < N * H; ++i) y.self_residual[i] += input[i];
@@ -232,7 +235,7 @@ void BertTeacher<Scalar>::forward(const TokenBatch& batch, BertTeacherActivation
                    value(p.intermediate_bias), N, H, F);
     gelu_forward(y.intermediate_gelu.data(), y.intermediate.data(), N * F);
     linear_forward(y.output.data(), y.intermediate_gelu.data(), value(p.output_weight), value(p.output_bias), N, F, H);
-    draw_mask(y.output_dropout, N * H, c.hidden_dropout_prob, training,
+    draw_mask(y.output_dropout, N * H, *c.hidden_dropout_prob, training,
               site_seed(options.dropout_seed, l, kOutputSite));
     apply_mask(y.output_residual.data(), y.output.data(), y.output_dropout, N * H);
     for (std::int64_t i = 0; i < N * H; ++i) y.output_residual[i] += y.attention_output[i];
@@ -252,7 +255,7 @@ void BertTeacher<Scalar>::forward(const TokenBatch& batch, BertTeacherActivation
                   c.pooling);
   linear_forward(a.pooler_dense.data(), a.pooler_input.data(), value(pooler_weight_), value(pooler_bias_), B, H, H);
   tanh_forward(a.pooled.data(), a.pooler_dense.data(), B * H);
-  draw_mask(a.pooled_dropout, B * H, c.hidden_dropout_prob, training,
+  draw_mask(a.pooled_dropout, B * H, *c.hidden_dropout_prob, training,
             site_seed(options.dropout_seed, -1, kPooledSite));
   apply_mask(a.classifier_input.data(), a.pooled.data(), a.pooled_dropout, B * H);
   linear_forward(a.logits.data(), a.classifier_input.data(), value(classifier_weight_), value(classifier_bias_), B,

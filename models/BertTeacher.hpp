@@ -8,9 +8,10 @@
 // layer's hidden state, every layer's scaled masked pre-softmax scores, the pooled output and the logits.
 // The backward accumulates the gradient of every parameter; it accepts gradients on the logits and,
 // for distillation, on any hidden state or score tensor.
-// Scalar is float for speed and double for gradient checks.
+// The config's unset dropout probabilities take Hugging Face's default 0.1 (kHuggingFaceDropout); config()
+// reports them set. Scalar is float for speed and double for gradient checks.
 #include "models/AlignedVector.hpp"
-#include "models/BertTeacherConfig.hpp"
+#include "io/ModelConfig.hpp"
 #include "models/Parameter.hpp"
 #include "models/TokenBatch.hpp"
 
@@ -50,14 +51,17 @@ struct ForwardOptions {
   std::uint64_t dropout_seed = 0;   // masks are a function of this seed only
 };
 
+// Hugging Face BertConfig's hidden_dropout_prob and attention_probs_dropout_prob default.
+inline constexpr double kHuggingFaceDropout = 0.1;
+
 template <class Scalar>
 class BertTeacher {
  public:
   // Parameters initialised as Hugging Face: weights N(0, initializer_range), biases 0, LayerNorm 1/0,
   // the padding row of the word embeddings 0.
-  BertTeacher(const BertTeacherConfig& config, std::uint64_t seed);
+  BertTeacher(const io::ModelConfig& config, std::uint64_t seed);
 
-  const BertTeacherConfig& config() const { return config_; }
+  const io::ModelConfig& config() const { return config_; }
   std::vector<Parameter<Scalar>>& parameters() { return parameters_; }
   const std::vector<Parameter<Scalar>>& parameters() const { return parameters_; }
   Parameter<Scalar>& parameter(const std::string& name);
@@ -95,7 +99,7 @@ class BertTeacher {
         d_context, d_self_output, d_query, d_key, d_value, d_input;
   };
 
-  BertTeacherConfig config_;
+  io::ModelConfig config_;
   BackwardScratch scratch_;
   std::vector<std::int64_t> touched_word_rows_;
   std::vector<Parameter<Scalar>> parameters_;

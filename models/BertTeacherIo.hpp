@@ -12,11 +12,12 @@
 
 namespace spikingbert::models {
 
-// Teacher-specific config keys beyond io::ModelConfig, read from its `extra` (Hugging Face names):
-// hidden_dropout_prob, attention_probs_dropout_prob, initializer_range, pad_token_id, hidden_act (must be
-// "gelu"), and "pooling": "cls" (default, Hugging Face) or "mean".
-BertTeacherConfig teacher_config(const io::ModelConfig& config, const std::string& source);
-io::ModelConfig model_config(const BertTeacherConfig& config, const std::string& task);
+// The one teacher-only config check: Hugging Face's "hidden_act", if given, must be "gelu" (the exact erf
+// GELU the teacher computes). The student ignores the key (the SNN's GELU is fixed, method doc §1.3).
+void require_gelu_activation(const io::ModelConfig& config, const std::string& source);
+// The config a teacher file carries: `config` with `task` and Hugging Face's identification keys
+// (model_type "bert", architectures, hidden_act "gelu"), so Hugging Face can load the folder.
+io::ModelConfig teacher_file_config(io::ModelConfig config, const std::string& task);
 
 // The tensors a BertTeacher with this config needs, in order, with shapes (Hugging Face names).
 // Legacy names (LayerNorm.gamma/beta) are accepted on input and renamed.

@@ -23,7 +23,7 @@ constexpr int kRandomModelCalibrationRounds = 3;  // models/RandomSpikingBert.hp
 }  // namespace
 
 SpikingBert make_glue_random_model(int vocab_size, int num_labels, int threads) {
-  SpikingBertConfig config;
+  io::ModelConfig config;
   config.vocab_size = vocab_size;
   config.hidden_size = kGlueRandomModelHidden;
   config.intermediate_size = kGlueRandomModelIntermediate;
@@ -49,14 +49,14 @@ std::string describe_glue_random_model() {
 SpikingBert with_threshold(const SpikingBert& model, double vth) {
   if (!(vth > 0.0) || !std::isfinite(vth))
     throw io::InputError("command line", "--vth", "threshold " + std::to_string(vth), "a finite V_th > 0");
-  SpikingBertConfig config = model.config();
+  io::ModelConfig config = model.config();
   config.vth = vth;
   return SpikingBert(config, model.weights());
 }
 
 int GlueSet::num_labels() const { return io::glue_task_info(task).num_labels(); }
 
-GlueSet load_glue_set(const SpikingBertConfig& config, const std::string& model_source, io::GlueTask task,
+GlueSet load_glue_set(const io::ModelConfig& config, const std::string& model_source, io::GlueTask task,
                       const std::filesystem::path& data, const io::BertTokenizer& tokenizer,
                       const std::string& vocabulary_source, const GlueSetOptions& options) {
   if (options.limit < 0) throw io::InputError("command line", "--limit", "must not be negative", ">= 0 (0 = all)");
@@ -64,7 +64,7 @@ GlueSet load_glue_set(const SpikingBertConfig& config, const std::string& model_
   return make_glue_set(config, model_source, io::read_glue_file(task, data), tokenizer, vocabulary_source, options);
 }
 
-GlueSet make_glue_set(const SpikingBertConfig& config, const std::string& model_source, io::GlueDataset dataset,
+GlueSet make_glue_set(const io::ModelConfig& config, const std::string& model_source, io::GlueDataset dataset,
                       const io::BertTokenizer& tokenizer, const std::string& vocabulary_source,
                       const GlueSetOptions& options) {
   if (options.limit < 0) throw io::InputError("command line", "--limit", "must not be negative", ">= 0 (0 = all)");
@@ -119,7 +119,7 @@ std::vector<io::MetricValue> glue_set_metrics(const GlueSet& set, std::span<cons
 }
 
 SpikingBertEquilibrium<float> steady_state_map(const SpikingBert& model, const std::string& model_source) {
-  return SpikingBertEquilibrium<float>(equilibrium_config(model_config_from(model.config())),
+  return SpikingBertEquilibrium<float>(model.config(),
                                        weights_to_tensors(model.config(), model.weights()), model_source);
 }
 
@@ -203,7 +203,7 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
   sim::KernelOptions kernel;
   kernel.steps = options.steps > 0 ? options.steps : config.t_conv;
   kernel.block_steps = options.block_steps;
-  const auto sublayers = static_cast<std::size_t>(config.sublayer_count());
+  const auto sublayers = static_cast<std::size_t>(model.sublayers().size());
 
   GlueSimulationResult result;
   result.examples = set.encoded.count;
@@ -265,11 +265,11 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
       for (std::size_t j = 0; j < sublayers; ++j) {
         result.counts[j] += forward.run.populations[static_cast<std::size_t>(forward.sublayers[j])].counts;
         result.real_token_spikes[j] += static_cast<double>(outcome.sublayer_spikes[j]);
-        result.real_token_neuron_steps[j] += static_cast<double>(tokens) * model.sublayer_width(static_cast<int>(j)) *
+        result.real_token_neuron_steps[j] += static_cast<double>(tokens) * model.sublayers().width(static_cast<int>(j)) *
                                       static_cast<double>(forward.run.steps);
         if (equilibrium) {
           result.residual_units[j] += outcome.residual_units[j];
-          result.residual_elements[j] += static_cast<double>(tokens) * model.sublayer_width(static_cast<int>(j));
+          result.residual_elements[j] += static_cast<double>(tokens) * model.sublayers().width(static_cast<int>(j));
           result.final_residual_max[j] = std::max(result.final_residual_max[j], outcome.residual_max[j]);
         }
       }

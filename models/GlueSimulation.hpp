@@ -65,12 +65,12 @@ struct GlueSetOptions {
 // Reads `data`, keeps the first `limit` examples and encodes them. Throws io::InputError when the
 // model does not fit the task (num_labels), the vocabulary (vocab_size; `vocabulary_source` names the
 // vocabulary file in the message) or max_length.
-GlueSet load_glue_set(const SpikingBertConfig& config, const std::string& model_source, io::GlueTask task,
+GlueSet load_glue_set(const io::ModelConfig& config, const std::string& model_source, io::GlueTask task,
                       const std::filesystem::path& data, const io::BertTokenizer& tokenizer,
                       const std::string& vocabulary_source, const GlueSetOptions& options);
 // The same for examples already read (e.g. a validation split carved from a training file): `dataset.file`
 // names them in messages.
-GlueSet make_glue_set(const SpikingBertConfig& config, const std::string& model_source, io::GlueDataset dataset,
+GlueSet make_glue_set(const io::ModelConfig& config, const std::string& model_source, io::GlueDataset dataset,
                       const io::BertTokenizer& tokenizer, const std::string& vocabulary_source,
                       const GlueSetOptions& options);
 

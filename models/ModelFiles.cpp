@@ -7,44 +7,6 @@
 
 namespace spikingbert::models {
 
-SpikingBertConfig config_from(const io::ModelConfig& c) {
-  SpikingBertConfig config;
-  config.vocab_size = c.vocab_size;
-  config.hidden_size = c.hidden_size;
-  config.intermediate_size = c.intermediate_size;
-  config.num_attention_heads = c.num_attention_heads;
-  config.num_hidden_layers = c.num_hidden_layers;
-  config.max_position_embeddings = c.max_position_embeddings;
-  config.type_vocab_size = c.type_vocab_size;
-  config.num_labels = c.num_labels;
-  config.layer_norm_eps = c.layer_norm_eps;
-  config.vth = c.vth;
-  config.leak = c.leak;
-  config.refractory_steps = c.refractory_steps;
-  config.feedback = c.feedback;
-  config.t_conv = c.t_conv;
-  return config;
-}
-
-io::ModelConfig model_config_from(const SpikingBertConfig& config) {
-  io::ModelConfig c;
-  c.vocab_size = config.vocab_size;
-  c.hidden_size = config.hidden_size;
-  c.intermediate_size = config.intermediate_size;
-  c.num_attention_heads = config.num_attention_heads;
-  c.num_hidden_layers = config.num_hidden_layers;
-  c.max_position_embeddings = config.max_position_embeddings;
-  c.type_vocab_size = config.type_vocab_size;
-  c.num_labels = config.num_labels;
-  c.layer_norm_eps = config.layer_norm_eps;
-  c.vth = config.vth;
-  c.leak = config.leak;
-  c.refractory_steps = config.refractory_steps;
-  c.feedback = config.feedback;
-  c.t_conv = config.t_conv;
-  return c;
-}
-
 ModelFile read_model_file(const std::filesystem::path& path) {
   namespace fs = std::filesystem;
   if (!fs::exists(path)) throw io::InputError(path.string(), "model", "does not exist", "a model directory or checkpoint");
@@ -68,12 +30,11 @@ ModelFile read_model_file(const std::filesystem::path& path) {
 
 SpikingBert load_spiking_bert(const std::filesystem::path& path) {
   const auto file = read_model_file(path);
-  const auto config = config_from(file.config);
-  return SpikingBert(config, weights_from_tensors(config, file.tensors, file.source));
+  return SpikingBert(file.config, weights_from_tensors(file.config, file.tensors, file.source));
 }
 
 void save_spiking_bert_checkpoint(const std::filesystem::path& file, const SpikingBert& model) {
-  io::write_checkpoint(file, model_config_from(model.config()), weights_to_tensors(model.config(), model.weights()));
+  io::write_checkpoint(file, model.config(), weights_to_tensors(model.config(), model.weights()));
 }
 
 TokenBatch read_token_batch(const std::filesystem::path& inputs_h5) {

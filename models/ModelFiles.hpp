@@ -9,9 +9,6 @@
 
 namespace spikingbert::models {
 
-SpikingBertConfig config_from(const io::ModelConfig& config);
-io::ModelConfig model_config_from(const SpikingBertConfig& config);
-
 // `path` is either a directory holding config.json + model.safetensors (the reference's parameter
 // names, as tests/data/tiny), a directory holding a native checkpoint model.h5, or a native
 // checkpoint file (io/Checkpoint.hpp). Throws io::InputError naming the file on any problem.

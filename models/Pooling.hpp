@@ -2,11 +2,13 @@
 // Sequence pooling before the pooler's dense layer: either the first ([CLS]) position, as Hugging Face
 // BertPooler, or the mean over real (unpadded) tokens (teacher-calibration.md: a small model trained from
 // scratch does better with mean pooling).
+#include "io/ModelConfig.hpp"
+
 #include <cstdint>
 
 namespace spikingbert::models {
 
-enum class Pooling { first_token, mean };
+using Pooling = io::Pooling;  // a config key (io::ModelConfig::pooling)
 
 // out: [batch, hidden]; in: [batch*seq, hidden]; attention_mask: [batch, seq] (1 real, 0 padding).
 template <class Scalar>

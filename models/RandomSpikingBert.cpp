@@ -54,27 +54,12 @@ SharedFloats shared(std::vector<float> v) { return std::make_shared<const std::v
 
 }  // namespace
 
-SpikingBertConfig tiny_config() {
-  SpikingBertConfig c;
-  c.vocab_size = 64;
-  c.hidden_size = 32;
-  c.intermediate_size = 64;
-  c.num_attention_heads = 2;
-  c.num_hidden_layers = 2;
-  c.max_position_embeddings = 32;
-  c.type_vocab_size = 2;
-  c.num_labels = 2;
-  c.t_conv = 50;
-  return c;
-}
-
-SpikingBertConfig base4_config() { return SpikingBertConfig{}; }
-
-SpikingBert make_random_spiking_bert(const SpikingBertConfig& config, double target_asr, std::uint32_t seed,
+SpikingBert make_random_spiking_bert(const io::ModelConfig& config, double target_asr, std::uint32_t seed,
                                      int calibration_rounds, int threads) {
-  config.validate("random model");
+  io::validate_model_config(config, "random model");
+  const SubLayerTable sublayers(config);
   Generator generator{std::mt19937(seed)};
-  const int h = config.hidden_size, m = config.intermediate_size;
+  const int h = config.hidden_size;
   const double a = std::clamp(target_asr, 0.01, 0.95);
   auto identity_map = [](double x) { return x; };
   // A LayerNorm output is ~ gamma z + beta: gamma sets the spread, beta the rate.
@@ -88,28 +73,25 @@ SpikingBert make_random_spiking_bert(const SpikingBertConfig& config, double tar
   w.word_embeddings = shared(generator.normal(static_cast<std::size_t>(config.vocab_size) * h, 0.0, 1.0));
   w.position_embeddings = shared(generator.normal(static_cast<std::size_t>(config.max_position_embeddings) * h, 0.0, 0.5));
   w.token_type_embeddings = shared(generator.normal(static_cast<std::size_t>(config.type_vocab_size) * h, 0.0, 0.5));
-  auto norm = [&](double beta_mean) {
-    return LayerNormWeights{shared(generator.normal(static_cast<std::size_t>(h), kCurrentSpread, 0.05)),
-                            shared(generator.normal(static_cast<std::size_t>(h), beta_mean, 0.05))};
-  };
-  auto linear = [&](int inputs, int outputs, double bias_mean, double spread) {
-    return LinearWeights{inputs, outputs,
-                         shared(generator.normal(static_cast<std::size_t>(inputs) * outputs, 0.0, spread)),
-                         shared(generator.normal(static_cast<std::size_t>(outputs), bias_mean, 0.05)), nullptr};
-  };
-  w.embedding_norm = norm(beta);
-  for (int k = 0; k < config.num_hidden_layers; ++k) {
-    EncoderLayerWeights layer;
-    layer.key = linear(h, h, linear_bias, weight_spread(h));
-    layer.value = linear(h, h, linear_bias, weight_spread(h));
-    // Query scale: scores of order 1 so the softmax is neither uniform nor one-hot.
-    layer.query = linear(h, h, 0.0, 3.0 / std::sqrt(a * h));
-    layer.self_output = linear(h, h, 0.0, weight_spread(h));
-    layer.self_output_norm = norm(beta);
-    layer.intermediate = linear(h, m, gelu_bias, weight_spread(h));
-    layer.output = linear(m, h, 0.0, weight_spread(m));
-    layer.output_norm = norm(beta);
-    w.layers.push_back(std::move(layer));
+  // Draws in table order: each sub-layer's linear map, then its LayerNorm.
+  for (const auto& sublayer : sublayers) {
+    SubLayerWeights weights;
+    const int inputs = sublayer.linear_inputs, outputs = sublayer.width;
+    if (!sublayer.linear.empty()) {
+      double bias_mean = 0.0, spread = weight_spread(inputs);
+      if (sublayer.kind == SubLayerKind::key || sublayer.kind == SubLayerKind::value) bias_mean = linear_bias;
+      if (sublayer.kind == SubLayerKind::intermediate) bias_mean = gelu_bias;
+      // Query scale: scores of order 1 so the softmax is neither uniform nor one-hot.
+      if (sublayer.kind == SubLayerKind::attention) spread = 3.0 / std::sqrt(a * inputs);
+      weights.linear = LinearWeights{inputs, outputs,
+                                     shared(generator.normal(static_cast<std::size_t>(inputs) * outputs, 0.0, spread)),
+                                     shared(generator.normal(static_cast<std::size_t>(outputs), bias_mean, 0.05)), nullptr};
+    }
+    if (!sublayer.layer_norm.empty()) {
+      weights.norm = LayerNormWeights{shared(generator.normal(static_cast<std::size_t>(h), kCurrentSpread, 0.05)),
+                                      shared(generator.normal(static_cast<std::size_t>(h), beta, 0.05))};
+    }
+    w.sublayers.push_back(std::move(weights));
   }
   w.classifier_weight = shared(generator.normal(static_cast<std::size_t>(config.num_labels) * h, 0.0, 1.0 / std::sqrt(h)));
   w.classifier_bias = shared(generator.normal(static_cast<std::size_t>(config.num_labels), 0.0, 0.1));
@@ -124,29 +106,23 @@ SpikingBert make_random_spiking_bert(const SpikingBertConfig& config, double tar
     const SpikingBert model(config, w);
     w = model.weights();  // keeps the packed weights; calibration only moves biases and betas
     const auto result = model.forward(batch, options, KernelKind::kEvent);
-    auto shift = [&](SharedFloats& values, int sublayer) {
-      const auto rates = result.asr(sublayer);
+    for (const auto& sublayer : sublayers) {
+      if (sublayer.kind == SubLayerKind::attention) continue;
+      auto& weights = w.sublayers[static_cast<std::size_t>(sublayer.index)];
+      SharedFloats& values = sublayer.layer_norm.empty() ? weights.linear.bias : weights.norm.beta;
+      const auto rates = result.asr(sublayer.index);
       double mean = 0.0;
       for (const float r : rates) mean += r;
       mean /= static_cast<double>(rates.size());
       auto shifted = *values;
       for (auto& v : shifted) v += static_cast<float>((a - mean) / kRateSlope);
       values = shared(std::move(shifted));
-    };
-    shift(w.embedding_norm.beta, 0);
-    for (int k = 0; k < config.num_hidden_layers; ++k) {
-      auto& layer = w.layers[static_cast<std::size_t>(k)];
-      shift(layer.key.bias, 6 * k + 1);
-      shift(layer.value.bias, 6 * k + 2);
-      shift(layer.self_output_norm.beta, 6 * k + 4);
-      shift(layer.intermediate.bias, 6 * k + 5);
-      shift(layer.output_norm.beta, 6 * k + 6);
     }
   }
   return SpikingBert(config, std::move(w));
 }
 
-TokenBatch make_random_batch(const SpikingBertConfig& config, int batch, int sequence, int padding, std::uint32_t seed) {
+TokenBatch make_random_batch(const io::ModelConfig& config, int batch, int sequence, int padding, std::uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<std::int64_t> token(1, config.vocab_size - 1);
   TokenBatch tokens;

@@ -8,15 +8,13 @@
 
 namespace spikingbert::models {
 
-SpikingBertConfig tiny_config();    // the shape of tests/data/tiny (hidden 32, 2 heads, 2 layers)
-SpikingBertConfig base4_config();   // the paper's SpikingBERT4: hidden 768, 12 heads, 3072, 4 layers
-
+// Shapes: io::model_size_preset ("tiny", "base4").
 // Weights ~ N(0, (gain/sqrt(fan_in))^2); biases and LayerNorm betas are chosen analytically so a
 // neuron's mean current gives the target rate, then corrected by `calibration_rounds` short
 // simulations (T = 24 on a random batch) that nudge each sub-layer's bias toward `target_asr`.
-SpikingBert make_random_spiking_bert(const SpikingBertConfig& config, double target_asr, std::uint32_t seed,
+SpikingBert make_random_spiking_bert(const io::ModelConfig& config, double target_asr, std::uint32_t seed,
                                      int calibration_rounds = 3, int threads = 1);
 // Random token ids (>= 1), one segment change in the middle, the last `padding` tokens padded.
-TokenBatch make_random_batch(const SpikingBertConfig& config, int batch, int sequence, int padding, std::uint32_t seed);
+TokenBatch make_random_batch(const io::ModelConfig& config, int batch, int sequence, int padding, std::uint32_t seed);
 
 }  // namespace spikingbert::models

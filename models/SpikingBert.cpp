@@ -12,41 +12,24 @@ namespace spikingbert::models {
 namespace {
 // Additive attention mask for padded keys (method doc §3: (1 - mask) * -10000).
 constexpr float kMaskedKeyScore = -10000.0f;
-// Delay of the feedback projection, last Output -> embedding neurons: the embedding neurons are updated first
-// in a step and the last Output last (method doc §2.1 order), so the earliest Output spikes they can read are
-// the previous step's; the reference's (disabled) feedback adds W_fb s_last of the previous step to u_0
-// (method doc §1.3). A zero-delay loop would have no update order (sim::Network::finalize).
-constexpr int kFeedbackDelaySteps = 1;
 }  // namespace
 
-SpikingBert::SpikingBert(SpikingBertConfig config, SpikingBertWeights weights)
-    : config_(config), weights_(std::move(weights)) {
-  config_.validate("model config");
-  if (static_cast<int>(weights_.layers.size()) != config_.num_hidden_layers)
-    throw io::InputError("model", "weights", "have " + std::to_string(weights_.layers.size()) + " encoder layers",
-                         std::to_string(config_.num_hidden_layers));
+SpikingBert::SpikingBert(io::ModelConfig config, SpikingBertWeights weights)
+    : config_(std::move(config)), sublayers_(config_), weights_(std::move(weights)) {
+  io::validate_model_config(config_, "model config");
+  if (static_cast<int>(weights_.sublayers.size()) != sublayers_.size())
+    throw io::InputError("model", "weights", "have " + std::to_string(weights_.sublayers.size()) + " sub-layers",
+                         std::to_string(sublayers_.size()));
   // Pack every projection once per model for the event kernel (sim/SparseProduct.hpp).
-  std::vector<LinearWeights*> linears;
-  for (auto& layer : weights_.layers)
-    linears.insert(linears.end(), {&layer.key, &layer.value, &layer.query, &layer.self_output, &layer.intermediate,
-                                   &layer.output});
-  if (weights_.feedback.weight) linears.push_back(&weights_.feedback);
-  for (LinearWeights* linear : linears)
-    if (!linear->packed)
-      linear->packed = std::make_shared<const sim::PackedWeights>(
-          sim::pack_weights(linear->weight->data(), linear->inputs, linear->outputs));
-}
-
-std::vector<std::string> SpikingBert::sublayer_names(int layers) {
-  std::vector<std::string> names{"embedding"};
-  for (int k = 0; k < layers; ++k)
-    for (const char* part : {"key", "value", "attention", "self_output", "intermediate", "output"})
-      names.push_back(std::string("L").append(std::to_string(k)).append("_").append(part));
-  return names;
-}
-
-int SpikingBert::sublayer_width(int sublayer) const {
-  return sublayer > 0 && sublayer % 6 == 5 ? config_.intermediate_size : config_.hidden_size;
+  for (auto& sublayer : weights_.sublayers) {
+    LinearWeights& linear = sublayer.linear;
+    if (linear.weight && !linear.packed)
+      linear.packed = std::make_shared<const sim::PackedWeights>(
+          sim::pack_weights(linear.weight->data(), linear.inputs, linear.outputs));
+  }
+  if (weights_.feedback.weight && !weights_.feedback.packed)
+    weights_.feedback.packed = std::make_shared<const sim::PackedWeights>(
+        sim::pack_weights(weights_.feedback.weight->data(), weights_.feedback.inputs, weights_.feedback.outputs));
 }
 
 void SpikingBert::validate(const TokenBatch& batch, const std::string& source) const {
@@ -92,7 +75,8 @@ std::vector<float> SpikingBert::embedding_current(const TokenBatch& batch) const
       const float* type = weights_.token_type_embeddings->data() + static_cast<std::size_t>(batch.segment_ids[token]) * hidden;
       float* row = current.data() + token * hidden;
       for (int j = 0; j < hidden; ++j) row[j] = word[j] + position[j] + type[j];
-      layer_norm_row(row, hidden, weights_.embedding_norm.gamma->data(), weights_.embedding_norm.beta->data(),
+      const auto& norm = weights_.sublayers.front().norm;
+      layer_norm_row(row, hidden, norm.gamma->data(), norm.beta->data(),
                      static_cast<float>(config_.layer_norm_eps), unused);
     }
   return current;
@@ -103,73 +87,62 @@ SpikingBertNetwork SpikingBert::build_network(const TokenBatch& batch) const {
   const int rows = static_cast<int>(batch.batch * batch.sequence);
   SpikingBertNetwork built{sim::Network(rows), {}};
   auto& network = built.network;
-  const sim::NeuronModel neuron{config_.vth, config_.leak, config_.refractory_steps};
-  const auto names = sublayer_names(config_.num_hidden_layers);
+  const sim::NeuronModel neuron = neuron_model(config_);
   const float eps = static_cast<float>(config_.layer_norm_eps);
-
-  auto population = [&](int sublayer, const LinearWeights* linear) {
-    sim::Population p;
-    p.name = names[static_cast<std::size_t>(sublayer)];
-    p.width = sublayer_width(sublayer);
-    p.neuron = neuron;
-    if (linear) p.bias = *linear->bias;
-    return p;
-  };
-  auto dense = [&](sim::PopulationId from, sim::PopulationId to, const LinearWeights& linear, int delay = 0) {
-    network.add_projection(sim::Projection::dense(from, to, linear.weight, delay, linear.packed));
-  };
-  auto identity = [&](sim::PopulationId from, sim::PopulationId to) {
-    network.add_projection(sim::Projection::identity(from, to));
-  };
-
-  // Sub-layer 0: embedding neurons with the constant current E (method doc §1.2).
-  auto embedding = population(0, nullptr);
-  embedding.drive = embedding_current(batch);
-  sim::PopulationId input = network.add_population(std::move(embedding));
-  built.sublayers.push_back(input);
-
   auto mask = std::make_shared<std::vector<float>>(static_cast<std::size_t>(rows));
   for (int r = 0; r < rows; ++r)
     (*mask)[static_cast<std::size_t>(r)] = (1.0f - static_cast<float>(batch.attention_mask[static_cast<std::size_t>(r)])) * kMaskedKeyScore;
 
-  for (int k = 0; k < config_.num_hidden_layers; ++k) {
-    const auto& w = weights_.layers[static_cast<std::size_t>(k)];
-    const int base = 6 * k;
-    // Key, Value: W s_in + b (method doc §1.3, i%6 = 0, 1).
-    const auto key = network.add_population(population(base + 1, &w.key));
-    dense(input, key, w.key);
-    const auto value = network.add_population(population(base + 2, &w.value));
-    dense(input, value, w.value);
-    // Attention: Q = W_Q s_in + b_Q as the current, then the attention transform (method doc §3).
-    auto attention_population = population(base + 3, &w.query);
-    attention_population.transforms.push_back(std::make_shared<SpikingAttention>(
-        key, value, config_.num_attention_heads, config_.head_size(), static_cast<int>(batch.sequence), mask));
-    const auto attention = network.add_population(std::move(attention_population));
-    dense(input, attention, w.query);
-    // SelfOutput: LN(W s_A + b + s_in) (i%6 = 3).
-    auto self_output_population = population(base + 4, &w.self_output);
-    self_output_population.transforms.push_back(
-        std::make_shared<LayerNormTransform>(w.self_output_norm.gamma, w.self_output_norm.beta, eps));
-    const auto self_output = network.add_population(std::move(self_output_population));
-    dense(attention, self_output, w.self_output);
-    identity(input, self_output);
-    // Intermediate: GELU(W s_SO + b) (i%6 = 4).
-    auto intermediate_population = population(base + 5, &w.intermediate);
-    intermediate_population.transforms.push_back(std::make_shared<GeluTransform>());
-    const auto intermediate = network.add_population(std::move(intermediate_population));
-    dense(self_output, intermediate, w.intermediate);
-    // Output: LN(W s_I + b + s_SO) (i%6 = 5).
-    auto output_population = population(base + 6, &w.output);
-    output_population.transforms.push_back(
-        std::make_shared<LayerNormTransform>(w.output_norm.gamma, w.output_norm.beta, eps));
-    const auto output = network.add_population(std::move(output_population));
-    dense(intermediate, output, w.output);
-    identity(self_output, output);
-    built.sublayers.insert(built.sublayers.end(), {key, value, attention, self_output, intermediate, output});
-    input = output;
+  // One population per sub-layer, its projections as the table lists them (method doc §1.3, §3).
+  for (const auto& sublayer : sublayers_) {
+    const auto& w = weights_.sublayers[static_cast<std::size_t>(sublayer.index)];
+    sim::Population population;
+    population.name = sublayer.name;
+    population.width = sublayer.width;
+    population.neuron = neuron;
+    if (w.linear.bias) population.bias = *w.linear.bias;
+    auto source = [&](EdgeRole role) {
+      for (const auto& edge : sublayer.inputs)
+        if (edge.role == role) return built.sublayers[static_cast<std::size_t>(edge.from)];
+      throw std::logic_error("SpikingBert: sub-layer " + sublayer.name + " lacks an input");
+    };
+    switch (sublayer.kind) {
+      case SubLayerKind::embedding:  // the constant current E (method doc §1.2)
+        population.drive = embedding_current(batch);
+        break;
+      case SubLayerKind::attention:  // Q = W_Q s_in + b_Q is the current; the transform attends (method doc §3)
+        population.transforms.push_back(std::make_shared<SpikingAttention>(
+            source(EdgeRole::attention_key), source(EdgeRole::attention_value), config_.num_attention_heads,
+            config_.attention_head_size(), static_cast<int>(batch.sequence), mask));
+        break;
+      case SubLayerKind::self_output:
+      case SubLayerKind::output:
+        population.transforms.push_back(std::make_shared<LayerNormTransform>(w.norm.gamma, w.norm.beta, eps));
+        break;
+      case SubLayerKind::intermediate:
+        population.transforms.push_back(std::make_shared<GeluTransform>());
+        break;
+      case SubLayerKind::key:
+      case SubLayerKind::value: break;
+    }
+    const auto id = network.add_population(std::move(population));
+    built.sublayers.push_back(id);
+    for (const auto& edge : sublayer.inputs) {
+      const auto from = built.sublayers[static_cast<std::size_t>(edge.from)];
+      if (edge.role == EdgeRole::dense)
+        network.add_projection(sim::Projection::dense(from, id, w.linear.weight, edge.delay_steps, w.linear.packed));
+      else if (edge.role == EdgeRole::residual)
+        network.add_projection(sim::Projection::identity(from, id));
+    }
   }
-  // Feedback: the last Output's spikes of step t - 1 into the embedding neurons' current at step t (no bias).
-  if (weights_.feedback.weight) dense(input, built.sublayers[0], weights_.feedback, kFeedbackDelaySteps);
+  // Feedback: the last Output's spikes of step t - delay into the embedding neurons' current at step t (no bias).
+  if (weights_.feedback.weight) {
+    const auto& feedback = sublayers_.feedback();
+    network.add_projection(sim::Projection::dense(built.sublayers[static_cast<std::size_t>(feedback.from)],
+                                                  built.sublayers[static_cast<std::size_t>(feedback.to)],
+                                                  weights_.feedback.weight, feedback.delay_steps,
+                                                  weights_.feedback.packed));
+  }
   network.finalize();
   return built;
 }
@@ -198,7 +171,7 @@ ForwardResult SpikingBert::forward(const TokenBatch& batch, const sim::KernelOpt
   result.run = kernel == KernelKind::kEvent ? sim::run_event_kernel(built.network, options)
                                             : sim::run_dense_kernel(built.network, options);
   result.steps = result.run.steps;  // fewer than options.steps when options.stop_after ended the run
-  result.logits = classify(result.asr(6 * config_.num_hidden_layers), result.batch, result.sequence);
+  result.logits = classify(result.asr(sublayers_.last_output()), result.batch, result.sequence);
   return result;
 }
 

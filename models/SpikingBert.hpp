@@ -4,8 +4,9 @@
 // layer the spiking sub-layers Key, Value, Attention (real Query inside), SelfOutput (LayerNorm,
 // spiking residual), Intermediate (GELU) and Output (LayerNorm, spiking residual); the classifier
 // reads ReLU of the last Output's ASR at token 0 (method doc §1.4).
-#include "models/SpikingBertConfig.hpp"
+#include "io/ModelConfig.hpp"
 #include "models/SpikingBertWeights.hpp"
+#include "models/SubLayerTable.hpp"
 #include "models/TokenBatch.hpp"
 #include "sim/Network.hpp"
 #include "sim/RunResult.hpp"
@@ -18,8 +19,8 @@ namespace spikingbert::models {
 
 enum class KernelKind { kEvent, kDense };
 
-// The network for one batch: rows = batch x sequence tokens; sublayer j (reference order, 0 = the
-// embedding neurons, then 6 per encoder layer) is population sublayers[j].
+// The network for one batch: rows = batch x sequence tokens; sublayer j (SubLayerTable order) is
+// population sublayers[j].
 struct SpikingBertNetwork {
   sim::Network network;
   std::vector<sim::PopulationId> sublayers;
@@ -39,14 +40,12 @@ struct ForwardResult {
 
 class SpikingBert {
  public:
-  SpikingBert(SpikingBertConfig config, SpikingBertWeights weights);
+  SpikingBert(io::ModelConfig config, SpikingBertWeights weights);
 
-  const SpikingBertConfig& config() const { return config_; }
+  const io::ModelConfig& config() const { return config_; }
   const SpikingBertWeights& weights() const { return weights_; }
-
-  // "embedding", "L0_key", "L0_value", "L0_attention", "L0_self_output", "L0_intermediate", "L0_output", ...
-  static std::vector<std::string> sublayer_names(int layers);
-  int sublayer_width(int sublayer) const;
+  // Names ("embedding", "L0_key", ...), widths and inputs of the sub-layers (models/SubLayerTable).
+  const SubLayerTable& sublayers() const { return sublayers_; }
 
   // Throws io::InputError (naming `source`) for ids outside the vocabulary, bad segments, masks or lengths.
   void validate(const TokenBatch& batch, const std::string& source) const;
@@ -60,7 +59,8 @@ class SpikingBert {
   std::int64_t parameter_count() const;
 
  private:
-  SpikingBertConfig config_;
+  io::ModelConfig config_;
+  SubLayerTable sublayers_;
   SpikingBertWeights weights_;
 };
 

@@ -64,43 +64,17 @@ void add_offset(AlignedVector<Scalar>& rates, const std::vector<const Scalar*>& 
 
 }  // namespace
 
-EquilibriumConfig equilibrium_config(const io::ModelConfig& config) {
-  EquilibriumConfig c;
-  c.vocab_size = config.vocab_size;
-  c.hidden_size = config.hidden_size;
-  c.intermediate_size = config.intermediate_size;
-  c.num_attention_heads = config.num_attention_heads;
-  c.num_hidden_layers = config.num_hidden_layers;
-  c.max_position_embeddings = config.max_position_embeddings;
-  c.type_vocab_size = config.type_vocab_size;
-  c.num_labels = config.num_labels;
-  c.layer_norm_eps = config.layer_norm_eps;
-  c.vth = config.vth;
-  c.leak = config.leak;
-  c.refractory_steps = config.refractory_steps;
-  const auto& extra = config.extra;
-  auto number = [&](const char* key, double fallback) {
-    return extra.contains(key) && extra[key].is_number() ? extra[key].get<double>() : fallback;
-  };
-  c.hidden_dropout_prob = number("hidden_dropout_prob", 0.0);
-  c.attention_probs_dropout_prob = number("attention_probs_dropout_prob", 0.0);
-  c.initializer_range = number("initializer_range", c.initializer_range);
-  c.pad_token_id = static_cast<std::int64_t>(number("pad_token_id", 0.0));
-  c.fit_size = static_cast<std::int64_t>(number("fit_size", 0.0));
-  return c;
-}
-
 template <class Scalar>
-SpikingBertEquilibrium<Scalar>::SpikingBertEquilibrium(const EquilibriumConfig& config, std::uint64_t seed)
-    : config_(config) {
+SpikingBertEquilibrium<Scalar>::SpikingBertEquilibrium(const io::ModelConfig& config, std::uint64_t seed)
+    : config_(config), sublayers_(config) {
   build();
   initialise(seed);
 }
 
 template <class Scalar>
-SpikingBertEquilibrium<Scalar>::SpikingBertEquilibrium(const EquilibriumConfig& config,
+SpikingBertEquilibrium<Scalar>::SpikingBertEquilibrium(const io::ModelConfig& config,
                                                        const io::TensorMap& tensors, const std::string& source)
-    : config_(config) {
+    : config_(config), sublayers_(config) {
   build();
   const std::string feedback = parameters_[feedback_weight_].name;
   // Parameters the file may lack (fit_dense, pooler, feedback) get the initialisation of initialise(), drawn
@@ -154,37 +128,39 @@ void SpikingBertEquilibrium<Scalar>::build() {
   if (c.hidden_size % c.num_attention_heads != 0) {
     throw std::invalid_argument("SpikingBertEquilibrium: hidden_size must be a multiple of num_attention_heads");
   }
-  const std::int64_t H = c.hidden_size, F = c.intermediate_size;
-  word_ = add("network_x.word_embeddings.weight", {c.vocab_size, H});
-  position_ = add("network_x.position_embeddings.weight", {c.max_position_embeddings, H});
-  type_ = add("network_x.token_type_embeddings.weight", {c.type_vocab_size, H});
-  embedding_norm_weight_ = add("network_x.LayerNorm.weight", {H});
-  embedding_norm_bias_ = add("network_x.LayerNorm.bias", {H});
-  auto module = [](std::int64_t layer, SubLayer sub_layer) {
-    return "network_s" + std::to_string(population_index(layer, sub_layer)) + ".";
-  };
-  for (std::int64_t k = 0; k < c.num_hidden_layers; ++k) {
+  const std::int64_t H = c.hidden_size;
+  for (const auto& parameter : sublayers_.parameters()) add(parameter.name, parameter.shape);
+  auto at = [&](const std::string& name) { return index_by_name_.at(name); };
+  const auto& embedding = sublayers_[0];
+  word_ = at("network_x.word_embeddings.weight");
+  position_ = at("network_x.position_embeddings.weight");
+  type_ = at("network_x.token_type_embeddings.weight");
+  embedding_norm_weight_ = at(embedding.layer_norm + ".weight");
+  embedding_norm_bias_ = at(embedding.layer_norm + ".bias");
+  for (int k = 0; k < sublayers_.encoder_layers(); ++k) {
+    auto linear = [&](SubLayerKind kind, int& weight, int& bias) {
+      const auto& prefix = sublayers_[sublayers_.index(k, kind)].linear;
+      weight = at(prefix + ".weight");
+      bias = at(prefix + ".bias");
+    };
+    auto norm = [&](SubLayerKind kind, int& weight, int& bias) {
+      const auto& prefix = sublayers_[sublayers_.index(k, kind)].layer_norm;
+      weight = at(prefix + ".weight");
+      bias = at(prefix + ".bias");
+    };
     LayerIndex index{};
-    index.key_weight = add(module(k, SubLayer::key) + "dense.weight", {H, H});
-    index.key_bias = add(module(k, SubLayer::key) + "dense.bias", {H});
-    index.value_weight = add(module(k, SubLayer::value) + "dense.weight", {H, H});
-    index.value_bias = add(module(k, SubLayer::value) + "dense.bias", {H});
-    index.query_weight = add(module(k, SubLayer::attention) + "query.weight", {H, H});
-    index.query_bias = add(module(k, SubLayer::attention) + "query.bias", {H});
-    index.self_weight = add(module(k, SubLayer::self_output) + "dense.weight", {H, H});
-    index.self_bias = add(module(k, SubLayer::self_output) + "dense.bias", {H});
-    index.self_norm_weight = add(module(k, SubLayer::self_output) + "LayerNorm.weight", {H});
-    index.self_norm_bias = add(module(k, SubLayer::self_output) + "LayerNorm.bias", {H});
-    index.intermediate_weight = add(module(k, SubLayer::intermediate) + "dense.weight", {F, H});
-    index.intermediate_bias = add(module(k, SubLayer::intermediate) + "dense.bias", {F});
-    index.output_weight = add(module(k, SubLayer::output) + "dense.weight", {H, F});
-    index.output_bias = add(module(k, SubLayer::output) + "dense.bias", {H});
-    index.output_norm_weight = add(module(k, SubLayer::output) + "LayerNorm.weight", {H});
-    index.output_norm_bias = add(module(k, SubLayer::output) + "LayerNorm.bias", {H});
+    linear(SubLayerKind::key, index.key_weight, index.key_bias);
+    linear(SubLayerKind::value, index.value_weight, index.value_bias);
+    linear(SubLayerKind::attention, index.query_weight, index.query_bias);
+    linear(SubLayerKind::self_output, index.self_weight, index.self_bias);
+    norm(SubLayerKind::self_output, index.self_norm_weight, index.self_norm_bias);
+    linear(SubLayerKind::intermediate, index.intermediate_weight, index.intermediate_bias);
+    linear(SubLayerKind::output, index.output_weight, index.output_bias);
+    norm(SubLayerKind::output, index.output_norm_weight, index.output_norm_bias);
     layer_index_.push_back(index);
   }
   // The feedback SNNFC (last of the reference's network_s_list, no bias), unused by the reference.
-  feedback_weight_ = add("network_s" + std::to_string(c.population_count()) + ".fc.weight", {H, H});
+  feedback_weight_ = at(sublayers_.feedback().weight.name);
   fit_dense_weight_ = add("fit_dense.weight", {c.fit_width(), H});
   fit_dense_bias_ = add("fit_dense.bias", {c.fit_width()});
   pooler_weight_ = add("pooler_layer.dense.weight", {H, H});
@@ -251,7 +227,7 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
   if (L > c.max_position_embeddings) {
     throw std::invalid_argument("SpikingBertEquilibrium: sequence longer than max_position_embeddings");
   }
-  if (!given_rates.empty() && static_cast<std::int64_t>(given_rates.size()) != c.population_count()) {
+  if (!given_rates.empty() && static_cast<std::int64_t>(given_rates.size()) != sublayers_.size()) {
     throw std::invalid_argument("SpikingBertEquilibrium: given_rates needs one entry per population");
   }
   const bool training = options.training;
@@ -259,15 +235,15 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
   a.sequence = L;
   a.given_rates = given_rates;
   a.feedback_input = feedback_input;
-  a.currents.resize(c.population_count());
-  a.rates.resize(c.population_count());
-  for (std::int64_t j = 0; j < c.population_count(); ++j) {
-    a.currents[j].resize(N * c.population_width(j));
-    a.rates[j].resize(N * c.population_width(j));
+  a.currents.resize(sublayers_.size());
+  a.rates.resize(sublayers_.size());
+  for (std::int64_t j = 0; j < sublayers_.size(); ++j) {
+    a.currents[j].resize(N * sublayers_.width(static_cast<int>(j)));
+    a.rates[j].resize(N * sublayers_.width(static_cast<int>(j)));
   }
-  const sim::NeuronModel neuron = c.neuron();
+  const sim::NeuronModel neuron = neuron_model(c);
   auto sigma = [&](std::int64_t j) {  // a_j = sigma(current_j): clamp(current_j / V_th, 0, 1) for IF, method doc §4
-    neuron.rates(a.rates[j].data(), a.currents[j].data(), N * c.population_width(j));
+    neuron.rates(a.rates[j].data(), a.currents[j].data(), N * sublayers_.width(static_cast<int>(j)));
     add_offset(a.rates[j], rate_offsets, j);
   };
 
@@ -281,7 +257,7 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
   layer_norm_forward(a.embedding_norm.data(), a.embedding_mean.data(), a.embedding_rstd.data(),
                      a.embedding_sum.data(), value(embedding_norm_weight_), value(embedding_norm_bias_), N, H,
                      c.layer_norm_eps);
-  draw_mask(a.embedding_dropout, N * H, c.hidden_dropout_prob, training,
+  draw_mask(a.embedding_dropout, N * H, hidden_dropout(), training,
             site_seed(options.dropout_seed, -1, kEmbeddingSite));
   apply_mask(a.currents[0].data(), a.embedding_norm.data(), a.embedding_dropout, N * H);
   if (feedback_input != nullptr) {  // + y W_fb^T (feedback projection, docs/gradients.md)
@@ -296,10 +272,11 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
   for (std::int64_t k = 0; k < c.num_hidden_layers; ++k) {
     const LayerIndex& p = layer_index_[k];
     auto& y = a.layers[k];
-    const std::int64_t in = population_index(k, SubLayer::input), K = population_index(k, SubLayer::key),
-                       V = population_index(k, SubLayer::value), A = population_index(k, SubLayer::attention),
-                       SO = population_index(k, SubLayer::self_output),
-                       I = population_index(k, SubLayer::intermediate), O = population_index(k, SubLayer::output);
+    const auto index = [&](SubLayerKind kind) { return static_cast<std::int64_t>(sublayers_.index(static_cast<int>(k), kind)); };
+    const std::int64_t in = sublayers_.layer_input(static_cast<int>(k)), K = index(SubLayerKind::key),
+                       V = index(SubLayerKind::value), A = index(SubLayerKind::attention),
+                       SO = index(SubLayerKind::self_output), I = index(SubLayerKind::intermediate),
+                       O = index(SubLayerKind::output);
     const Scalar* a_in = a.input_rates(in);
     // a_K, a_V (i%6 == 0, 1).
     linear_forward(a.currents[K].data(), a_in, value(p.key_weight), value(p.key_bias), N, H, H);
@@ -311,7 +288,7 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
     y.scores.resize(attention.score_count());
     y.probabilities.resize(attention.score_count());
     linear_forward(y.query.data(), a_in, value(p.query_weight), value(p.query_bias), N, H, H);
-    draw_mask(y.attention_dropout, attention.score_count(), c.attention_probs_dropout_prob, training,
+    draw_mask(y.attention_dropout, attention.score_count(), attention_dropout(), training,
               site_seed(options.dropout_seed, k, kAttentionSite));
     attention_forward(a.currents[A].data(), y.scores.data(), y.probabilities.data(), y.query.data(),
                       a.input_rates(K), a.input_rates(V), batch.attention_mask.data(),
@@ -321,7 +298,7 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
     for (auto* buffer : {&y.self_dense, &y.self_residual, &y.output_dense, &y.output_residual}) buffer->resize(N * H);
     for (auto* buffer : {&y.self_mean, &y.self_rstd, &y.output_mean, &y.output_rstd}) buffer->resize(N);
     linear_forward(y.self_dense.data(), a.input_rates(A), value(p.self_weight), value(p.self_bias), N, H, H);
-    draw_mask(y.self_dropout, N * H, c.hidden_dropout_prob, training, site_seed(options.dropout_seed, k, kSelfOutputSite));
+    draw_mask(y.self_dropout, N * H, hidden_dropout(), training, site_seed(options.dropout_seed, k, kSelfOutputSite));
     apply_mask(y.self_residual.data(), y.self_dense.data(), y.self_dropout, N * H);
     for (std::int64_t i = 0; i < N * H; ++i) y.self_residual[i] += a_in[i];
     layer_norm_forward(a.currents[SO].data(), y.self_mean.data(), y.self_rstd.data(), y.self_residual.data(),
@@ -334,7 +311,7 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
     gelu_forward(a.currents[I].data(), y.intermediate.data(), N * F);
     sigma(I);
     // a_O = sigma(LN(Drop(W_O a_I + b_O) + a_SO)) (i%6 == 5).
-    draw_mask(y.output_dropout, N * H, c.hidden_dropout_prob, training, site_seed(options.dropout_seed, k, kOutputSite));
+    draw_mask(y.output_dropout, N * H, hidden_dropout(), training, site_seed(options.dropout_seed, k, kOutputSite));
     output_current(k, N, a.input_rates(I), a.input_rates(SO), y.output_dropout, y, a.currents[O].data());
     sigma(O);
   }
@@ -366,7 +343,7 @@ void SpikingBertEquilibrium<Scalar>::output_sublayer_forward(std::int64_t layer,
   const std::int64_t count = rows * config_.hidden_size;
   scratch.current.resize(count);
   output_current(layer, rows, intermediate_rates, self_output_rates, {}, scratch.layer, scratch.current.data());
-  config_.neuron().rates(rates, scratch.current.data(), count);  // sigma, method doc §4
+  neuron_model(config_).rates(rates, scratch.current.data(), count);  // sigma, method doc §4
 }
 
 template <class Scalar>
@@ -388,28 +365,29 @@ void SpikingBertEquilibrium<Scalar>::backward(const TokenBatch& batch, const Equ
   const std::int64_t H = c.hidden_size, F = c.intermediate_size;
   const AttentionShape attention{B, L, H, c.num_attention_heads};
   // u_j: adjoint of population j's rate, seeded with the incoming gradient; consumers add to it below.
-  rate_adjoints_.resize(c.population_count());
-  for (std::int64_t j = 0; j < c.population_count(); ++j) {
+  rate_adjoints_.resize(sublayers_.size());
+  for (std::int64_t j = 0; j < sublayers_.size(); ++j) {
     auto& u = rate_adjoints_[j];
-    const std::int64_t count = N * c.population_width(j);
+    const std::int64_t count = N * sublayers_.width(static_cast<int>(j));
     if (static_cast<std::size_t>(j) < g.rates.size() && g.rates[j] != nullptr) u.assign(g.rates[j], g.rates[j] + count);
     else zeroed(u, count);
   }
   AlignedVector<Scalar> d_current, d_residual, d_dense, d_pre, d_query;
   // d current_j = sigma'(current_j) * u_j; for IF sigma' = 1/V_th on [0, V_th] inclusive (method doc §5.2).
-  const sim::NeuronModel neuron = c.neuron();
+  const sim::NeuronModel neuron = neuron_model(c);
   auto sigma_backward = [&](std::int64_t j) {
-    const std::int64_t count = N * c.population_width(j);
+    const std::int64_t count = N * sublayers_.width(static_cast<int>(j));
     zeroed(d_current, count);
     neuron.rates_backward(d_current.data(), rate_adjoints_[j].data(), a.currents[j].data(), count);
   };
   for (std::int64_t k = c.num_hidden_layers - 1; k >= 0; --k) {
     const LayerIndex& p = layer_index_[k];
     const auto& y = a.layers[k];
-    const std::int64_t in = population_index(k, SubLayer::input), K = population_index(k, SubLayer::key),
-                       V = population_index(k, SubLayer::value), A = population_index(k, SubLayer::attention),
-                       SO = population_index(k, SubLayer::self_output),
-                       I = population_index(k, SubLayer::intermediate), O = population_index(k, SubLayer::output);
+    const auto index = [&](SubLayerKind kind) { return static_cast<std::int64_t>(sublayers_.index(static_cast<int>(k), kind)); };
+    const std::int64_t in = sublayers_.layer_input(static_cast<int>(k)), K = index(SubLayerKind::key),
+                       V = index(SubLayerKind::value), A = index(SubLayerKind::attention),
+                       SO = index(SubLayerKind::self_output), I = index(SubLayerKind::intermediate),
+                       O = index(SubLayerKind::output);
     // Output: LN, residual to a_SO, dropout, dense from a_I.
     sigma_backward(O);
     zeroed(d_residual, N * H);

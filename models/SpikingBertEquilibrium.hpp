@@ -13,6 +13,9 @@
 // Heads (method doc §1.4): logits = ReLU(z_O(L)[:, 0]) W_c^T + b_c; the KD adapter fit_dense (W_td) maps a
 // representation z to z W_td^T + b_td.
 //
+// The sub-layers ("populations" here) and parameter names are those of models/SubLayerTable. The config's
+// unset dropout probabilities mean 0 (the SNN has no dropout, method doc §1.3).
+//
 // Where a sub-layer takes its input from (InputSource):
 //   - chained (the reference's analog twin): each sub-layer reads the analog rates computed above it;
 //   - given rates (implicit differentiation at the simulated equilibrium): each sub-layer j reads the
@@ -30,6 +33,7 @@
 #include "io/Tensor.hpp"
 #include "models/AlignedVector.hpp"
 #include "models/Parameter.hpp"
+#include "models/SubLayerTable.hpp"
 #include "models/TokenBatch.hpp"
 #include "sim/NeuronModel.hpp"
 
@@ -40,49 +44,6 @@
 #include <vector>
 
 namespace spikingbert::models {
-
-struct EquilibriumConfig {
-  std::int64_t vocab_size = 30522;
-  std::int64_t hidden_size = 768;
-  std::int64_t intermediate_size = 3072;
-  std::int64_t num_attention_heads = 12;
-  std::int64_t num_hidden_layers = 4;
-  std::int64_t max_position_embeddings = 512;
-  std::int64_t type_vocab_size = 2;
-  std::int64_t num_labels = 2;
-  std::int64_t pad_token_id = 0;             // word-embedding row without gradient (padding_idx)
-  double layer_norm_eps = 1e-12;             // method doc §1.1
-  double vth = 1.0;                          // V_th of sigma (method doc §2.1)
-  double leak = 1.0;                         // 1 = IF (the reference), < 1 = LIF (docs/neuron-models.md)
-  int refractory_steps = 0;                  // absolute refractory period R in steps (0 = none)
-  double hidden_dropout_prob = 0.0;          // E, SelfOutput and Output dense (method doc §1.3)
-  double attention_probs_dropout_prob = 0.0; // attention probabilities (method doc §3)
-  double initializer_range = 0.02;           // N(0, .) for weights at random init (method doc §1.1)
-  // Width of the teacher's hidden states W_td maps the student's onto (TinyBERT's config "fit_size"):
-  // fit_dense is [fit_size, hidden_size]; 0 = hidden_size (a student as wide as its teacher).
-  std::int64_t fit_size = 0;
-  std::int64_t fit_width() const { return fit_size > 0 ? fit_size : hidden_size; }
-
-  std::int64_t head_size() const { return hidden_size / num_attention_heads; }
-  // The neuron model whose steady-state rate is sigma: the one the kernel simulates (sim/NeuronModel.hpp).
-  sim::NeuronModel neuron() const { return sim::NeuronModel{vth, leak, refractory_steps}; }
-  // The embedding population plus 6 per encoder layer (method doc §1.3).
-  std::int64_t population_count() const { return 6 * num_hidden_layers + 1; }
-  std::int64_t population_width(std::int64_t population) const {
-    return population > 0 && population % 6 == 5 ? intermediate_size : hidden_size;
-  }
-};
-
-// From a model config.json; hidden_dropout_prob / attention_probs_dropout_prob / initializer_range /
-// pad_token_id are read from its extra keys when present (default 0 dropout: evaluation-like).
-EquilibriumConfig equilibrium_config(const io::ModelConfig& config);
-
-// Population (sub-layer) index of encoder layer k's sub-layers, method doc §1.3 (i % 6 convention).
-enum class SubLayer : std::int64_t { input = 0, key = 1, value = 2, attention = 3, self_output = 4,
-                                     intermediate = 5, output = 6 };
-inline std::int64_t population_index(std::int64_t layer, SubLayer sub_layer) {
-  return 6 * layer + static_cast<std::int64_t>(sub_layer);
-}
 
 template <class Scalar>
 struct EquilibriumActivations {
@@ -98,7 +59,7 @@ struct EquilibriumActivations {
   // currents[j]: the value sigma is applied to for population j (E(x) for j = 0); rates[j] = sigma(currents[j]).
   std::vector<AlignedVector<Scalar>> currents, rates;
   std::vector<Layer> layers;
-  // Empty: chained (analog twin). Otherwise population_count() pointers to the rates each sub-layer read
+  // Empty: chained (analog twin). Otherwise one pointer per sub-layer to the rates each sub-layer read
   // as its inputs (owned by the caller; they must outlive backward()).
   std::vector<const Scalar*> given_rates;
   // Rates of the last Output population driving the feedback projection, or null (no feedback).
@@ -120,14 +81,15 @@ class SpikingBertEquilibrium {
  public:
   // Random initialisation as the reference (method doc §1.1): weights N(0, initializer_range), biases 0,
   // LayerNorm 1/0, feedback weight 0 (disabled).
-  SpikingBertEquilibrium(const EquilibriumConfig& config, std::uint64_t seed);
+  SpikingBertEquilibrium(const io::ModelConfig& config, std::uint64_t seed);
   // Weights from tensors under the canonical names; the core (network_x.*, network_s1..6L.*) and
   // classification.* are required; fit_dense.*, pooler_layer.* and the feedback weight are optional
   // (random / zero when absent). Throws io::InputError naming `source` and the tensor for a missing or
   // mis-shaped tensor.
-  SpikingBertEquilibrium(const EquilibriumConfig& config, const io::TensorMap& tensors, const std::string& source);
+  SpikingBertEquilibrium(const io::ModelConfig& config, const io::TensorMap& tensors, const std::string& source);
 
-  const EquilibriumConfig& config() const { return config_; }
+  const io::ModelConfig& config() const { return config_; }
+  const SubLayerTable& sublayers() const { return sublayers_; }
   std::vector<Parameter<Scalar>>& parameters() { return parameters_; }
   const std::vector<Parameter<Scalar>>& parameters() const { return parameters_; }
   Parameter<Scalar>& parameter(const std::string& name);
@@ -135,8 +97,8 @@ class SpikingBertEquilibrium {
   void zero_gradients();
   io::TensorMap tensors() const;  // every parameter as float32 under its name
 
-  // The steady-state map. given_rates: empty = chained analog twin; otherwise population_count() pointers,
-  // each [rows, population_width(j)], the rates every sub-layer reads as inputs (implicit mode).
+  // The steady-state map. given_rates: empty = chained analog twin; otherwise one pointer per sub-layer j,
+  // each [rows, sublayers().width(j)], the rates every sub-layer reads as inputs (implicit mode).
   // rate_offsets (tests of the implicit gradient, may be empty or hold nulls): r_j added to population j's
   // chained rate after sigma, i.e. the fixed point of the shifted map a = f(a) + r.
   // feedback_input (null: no feedback): [rows, hidden] rates y of the last Output population fed back to the
@@ -160,7 +122,7 @@ class SpikingBertEquilibrium {
 
   // Loss gradients arriving on the model's outputs; empty vectors or null entries mean none.
   struct OutputGradients {
-    std::vector<const Scalar*> rates;   // population_count() entries, d loss / d a_j  [rows, width_j]
+    std::vector<const Scalar*> rates;   // one entry per sub-layer, d loss / d a_j  [rows, width_j]
     std::vector<const Scalar*> scores;  // num_hidden_layers entries, d loss / d S_k    [batch, heads, seq, seq]
   };
   // Reverse sweep: accumulates the parameter gradients. The adjoint of every population's rate (the
@@ -215,7 +177,11 @@ class SpikingBertEquilibrium {
     return parameters_[index].shape.size() == 2 ? sink_matrix_.data() : sink_vector_.data();
   }
 
-  EquilibriumConfig config_;
+  double hidden_dropout() const { return config_.hidden_dropout_prob.value_or(0.0); }
+  double attention_dropout() const { return config_.attention_probs_dropout_prob.value_or(0.0); }
+
+  io::ModelConfig config_;
+  SubLayerTable sublayers_;
   std::vector<Parameter<Scalar>> parameters_;
   std::map<std::string, int> index_by_name_;
   int word_ = 0, position_ = 0, type_ = 0, embedding_norm_weight_ = 0, embedding_norm_bias_ = 0;

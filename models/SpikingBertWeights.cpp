@@ -88,9 +88,9 @@ LayerNormWeights layer_norm(const TensorLookup& lookup, const std::string& prefi
           copy_of(require(lookup, prefix + ".bias", {hidden}, source), count)};
 }
 
-SpikingBertWeights weights_from(const SpikingBertConfig& config, const TensorLookup& lookup, const std::string& source) {
-  config.validate(source.c_str());
-  const int hidden = config.hidden_size, intermediate = config.intermediate_size;
+SpikingBertWeights weights_from(const io::ModelConfig& config, const TensorLookup& lookup, const std::string& source) {
+  io::validate_model_config(config, source);
+  const int hidden = config.hidden_size;
   auto table = [&](const std::string& name, std::int64_t rows) {
     return copy_of(require(lookup, name, {rows, hidden}, source), static_cast<std::size_t>(rows) * hidden);
   };
@@ -98,20 +98,11 @@ SpikingBertWeights weights_from(const SpikingBertConfig& config, const TensorLoo
   weights.word_embeddings = table("network_x.word_embeddings.weight", config.vocab_size);
   weights.position_embeddings = table("network_x.position_embeddings.weight", config.max_position_embeddings);
   weights.token_type_embeddings = table("network_x.token_type_embeddings.weight", config.type_vocab_size);
-  weights.embedding_norm = layer_norm(lookup, "network_x.LayerNorm", hidden, source);
-  for (int k = 0; k < config.num_hidden_layers; ++k) {
-    // Encoder layer k owns network_s{6k+1} .. network_s{6k+6} (method doc §1.3; tiny README §5).
-    auto name = [&](int offset) { return "network_s" + std::to_string(6 * k + offset); };
-    EncoderLayerWeights layer;
-    layer.key = linear(lookup, name(1) + ".dense", hidden, hidden, source);
-    layer.value = linear(lookup, name(2) + ".dense", hidden, hidden, source);
-    layer.query = linear(lookup, name(3) + ".query", hidden, hidden, source);
-    layer.self_output = linear(lookup, name(4) + ".dense", hidden, hidden, source);
-    layer.self_output_norm = layer_norm(lookup, name(4) + ".LayerNorm", hidden, source);
-    layer.intermediate = linear(lookup, name(5) + ".dense", hidden, intermediate, source);
-    layer.output = linear(lookup, name(6) + ".dense", intermediate, hidden, source);
-    layer.output_norm = layer_norm(lookup, name(6) + ".LayerNorm", hidden, source);
-    weights.layers.push_back(std::move(layer));
+  for (const auto& sublayer : SubLayerTable(config)) {
+    SubLayerWeights w;
+    if (!sublayer.linear.empty()) w.linear = linear(lookup, sublayer.linear, sublayer.linear_inputs, sublayer.width, source);
+    if (!sublayer.layer_norm.empty()) w.norm = layer_norm(lookup, sublayer.layer_norm, sublayer.width, source);
+    weights.sublayers.push_back(std::move(w));
   }
   weights.classifier_weight = copy_of(require(lookup, "classification.weight", {config.num_labels, hidden}, source),
                                       static_cast<std::size_t>(config.num_labels) * hidden);
@@ -150,7 +141,7 @@ void put_norm(io::TensorMap& tensors, const std::string& prefix, const LayerNorm
 
 std::string feedback_weight_name(int layers) { return "network_s" + std::to_string(6 * layers + 1) + ".fc.weight"; }
 
-SpikingBertWeights weights_from_tensors(const SpikingBertConfig& config, const io::TensorMap& tensors,
+SpikingBertWeights weights_from_tensors(const io::ModelConfig& config, const io::TensorMap& tensors,
                                         const std::string& source) {
   return weights_from(config, [&](const std::string& name) {
     const auto it = tensors.find(name);
@@ -159,7 +150,7 @@ SpikingBertWeights weights_from_tensors(const SpikingBertConfig& config, const i
   }, source);
 }
 
-SpikingBertWeights weights_from_parameters(const SpikingBertConfig& config, const std::vector<Parameter<float>>& parameters,
+SpikingBertWeights weights_from_parameters(const io::ModelConfig& config, const std::vector<Parameter<float>>& parameters,
                                            const std::string& source) {
   std::map<std::string, const Parameter<float>*> by_name;
   for (const auto& parameter : parameters) by_name[parameter.name] = &parameter;
@@ -170,7 +161,7 @@ SpikingBertWeights weights_from_parameters(const SpikingBertConfig& config, cons
   }, source);
 }
 
-io::TensorMap weights_to_tensors(const SpikingBertConfig& config, const SpikingBertWeights& weights) {
+io::TensorMap weights_to_tensors(const io::ModelConfig& config, const SpikingBertWeights& weights) {
   io::TensorMap tensors;
   const std::int64_t hidden = config.hidden_size;
   tensors["network_x.word_embeddings.weight"] = io::Tensor{{config.vocab_size, hidden}, *weights.word_embeddings};
@@ -178,18 +169,10 @@ io::TensorMap weights_to_tensors(const SpikingBertConfig& config, const SpikingB
       io::Tensor{{config.max_position_embeddings, hidden}, *weights.position_embeddings};
   tensors["network_x.token_type_embeddings.weight"] =
       io::Tensor{{config.type_vocab_size, hidden}, *weights.token_type_embeddings};
-  put_norm(tensors, "network_x.LayerNorm", weights.embedding_norm);
-  for (int k = 0; k < config.num_hidden_layers; ++k) {
-    auto name = [&](int offset) { return "network_s" + std::to_string(6 * k + offset); };
-    const auto& layer = weights.layers[static_cast<std::size_t>(k)];
-    put_linear(tensors, name(1) + ".dense", layer.key);
-    put_linear(tensors, name(2) + ".dense", layer.value);
-    put_linear(tensors, name(3) + ".query", layer.query);
-    put_linear(tensors, name(4) + ".dense", layer.self_output);
-    put_norm(tensors, name(4) + ".LayerNorm", layer.self_output_norm);
-    put_linear(tensors, name(5) + ".dense", layer.intermediate);
-    put_linear(tensors, name(6) + ".dense", layer.output);
-    put_norm(tensors, name(6) + ".LayerNorm", layer.output_norm);
+  for (const auto& sublayer : SubLayerTable(config)) {
+    const auto& w = weights.sublayers.at(static_cast<std::size_t>(sublayer.index));
+    if (!sublayer.linear.empty()) put_linear(tensors, sublayer.linear, w.linear);
+    if (!sublayer.layer_norm.empty()) put_norm(tensors, sublayer.layer_norm, w.norm);
   }
   tensors["classification.weight"] = io::Tensor{{config.num_labels, hidden}, *weights.classifier_weight};
   tensors["classification.bias"] = io::Tensor{{config.num_labels}, *weights.classifier_bias};

@@ -4,7 +4,8 @@
 // reference stores them [out][in] (tiny README §3). Tensors are shared, never copied per batch.
 #include "io/Tensor.hpp"
 #include "models/Parameter.hpp"
-#include "models/SpikingBertConfig.hpp"
+#include "io/ModelConfig.hpp"
+#include "models/SubLayerTable.hpp"
 #include "sim/SparseProduct.hpp"
 
 #include <memory>
@@ -26,17 +27,19 @@ struct LayerNormWeights {
   SharedFloats gamma, beta;  // [hidden]
 };
 
-struct EncoderLayerWeights {
-  LinearWeights key, value, query, self_output, intermediate, output;
-  LayerNormWeights self_output_norm, output_norm;
+// One sub-layer's parameters (models/SubLayerTable: SubLayer::linear and SubLayer::layer_norm); the parts
+// the sub-layer does not have are null.
+struct SubLayerWeights {
+  LinearWeights linear;      // W (Query for Attention), b
+  LayerNormWeights norm;     // the embedding's, SelfOutput's and Output's LayerNorm
 };
 
 struct SpikingBertWeights {
   SharedFloats word_embeddings;         // [vocab][hidden]
   SharedFloats position_embeddings;     // [max_position][hidden]
   SharedFloats token_type_embeddings;   // [type_vocab][hidden]
-  LayerNormWeights embedding_norm;
-  std::vector<EncoderLayerWeights> layers;
+  std::vector<SubLayerWeights> sublayers;  // SubLayerTable order
+
   SharedFloats classifier_weight;       // [labels][hidden] (reference layout: logits = a W_c^T + b_c)
   SharedFloats classifier_bias;         // [labels]
   // The feedback projection network_s{6L+1}.fc.weight, last Output -> embedding neurons, no bias (method doc
@@ -51,13 +54,13 @@ std::string feedback_weight_name(int layers);
 // Reads the reference's canonical names (`network_x.*`, `network_sN.*`, `classification.*`; tiny
 // config.json "parameter_roles"); alias copies (snn_func.*, ...) and unused tensors are ignored.
 // Throws io::InputError naming `source` and the tensor if one is missing or has the wrong shape.
-SpikingBertWeights weights_from_tensors(const SpikingBertConfig& config, const io::TensorMap& tensors,
+SpikingBertWeights weights_from_tensors(const io::ModelConfig& config, const io::TensorMap& tensors,
                                         const std::string& source);
 // The same from the steady-state map's parameters (canonical names and shapes; models/SpikingBertEquilibrium),
 // without an intermediate copy: what each training step simulates with (training::spiking_bert_of).
-SpikingBertWeights weights_from_parameters(const SpikingBertConfig& config, const std::vector<Parameter<float>>& parameters,
+SpikingBertWeights weights_from_parameters(const io::ModelConfig& config, const std::vector<Parameter<float>>& parameters,
                                            const std::string& source);
 // The inverse: canonical reference names and layouts (for writing checkpoints of random models).
-io::TensorMap weights_to_tensors(const SpikingBertConfig& config, const SpikingBertWeights& weights);
+io::TensorMap weights_to_tensors(const io::ModelConfig& config, const SpikingBertWeights& weights);
 
 }  // namespace spikingbert::models

@@ -15,20 +15,24 @@ std::map<std::string, std::string> teacher_to_student_names(std::int64_t teacher
                                 "LayerNorm.weight", "LayerNorm.bias"}) {
     names[std::string("bert.embeddings.") + embedding] = std::string("network_x.") + embedding;
   }
-  for (std::int64_t k = 0; k < student_layers; ++k) {
+  io::ModelConfig student_shape;  // only the depth matters: the table's parameter names
+  student_shape.num_hidden_layers = static_cast<int>(student_layers);
+  const SubLayerTable student(student_shape);
+  // Hugging Face's module of each sub-layer's linear map (Query for Attention) and LayerNorm.
+  const std::pair<SubLayerKind, const char*> linear_modules[] = {
+      {SubLayerKind::key, "attention.self.key."},          {SubLayerKind::value, "attention.self.value."},
+      {SubLayerKind::attention, "attention.self.query."},  {SubLayerKind::self_output, "attention.output.dense."},
+      {SubLayerKind::intermediate, "intermediate.dense."}, {SubLayerKind::output, "output.dense."}};
+  const std::pair<SubLayerKind, const char*> norm_modules[] = {{SubLayerKind::self_output, "attention.output.LayerNorm."},
+                                                               {SubLayerKind::output, "output.LayerNorm."}};
+  for (int k = 0; k < static_cast<int>(student_layers); ++k) {
     const std::int64_t mapped = (k + 1) * teacher_layers / student_layers - 1;  // uniform mapping, see the header
     const std::string teacher = "bert.encoder.layer." + std::to_string(mapped) + ".";
-    auto student = [&](SubLayer sub_layer) { return "network_s" + std::to_string(population_index(k, sub_layer)) + "."; };
     for (const char* part : {"weight", "bias"}) {
-      const std::string p = part;
-      names[teacher + "attention.self.key." + p] = student(SubLayer::key) + "dense." + p;
-      names[teacher + "attention.self.value." + p] = student(SubLayer::value) + "dense." + p;
-      names[teacher + "attention.self.query." + p] = student(SubLayer::attention) + "query." + p;
-      names[teacher + "attention.output.dense." + p] = student(SubLayer::self_output) + "dense." + p;
-      names[teacher + "attention.output.LayerNorm." + p] = student(SubLayer::self_output) + "LayerNorm." + p;
-      names[teacher + "intermediate.dense." + p] = student(SubLayer::intermediate) + "dense." + p;
-      names[teacher + "output.dense." + p] = student(SubLayer::output) + "dense." + p;
-      names[teacher + "output.LayerNorm." + p] = student(SubLayer::output) + "LayerNorm." + p;
+      for (const auto& [kind, module] : linear_modules)
+        names[teacher + module + part] = student[student.index(k, kind)].linear + "." + part;
+      for (const auto& [kind, module] : norm_modules)
+        names[teacher + module + part] = student[student.index(k, kind)].layer_norm + "." + part;
     }
   }
   names["classifier.weight"] = "classification.weight";
@@ -55,7 +59,7 @@ io::ModelConfig student_config_of_teacher(const io::ModelConfig& teacher, int st
   student.leak = 1.0;  // IF neurons, as the reference
   student.t_conv = steps;
   student.task = teacher.task;
-  if (teacher.extra.contains("pad_token_id")) student.extra["pad_token_id"] = teacher.extra["pad_token_id"];
+  student.pad_token_id = teacher.pad_token_id;
   return student;
 }
 
@@ -65,7 +69,7 @@ io::ModelConfig student_config_of_teacher(const io::ModelConfig& teacher, int st
   if (shape.hidden > 0) student.hidden_size = shape.hidden;
   if (shape.intermediate > 0) student.intermediate_size = shape.intermediate;
   if (shape.heads > 0) student.num_attention_heads = shape.heads;
-  if (student.hidden_size != teacher.hidden_size) student.extra["fit_size"] = teacher.hidden_size;
+  if (student.hidden_size != teacher.hidden_size) student.fit_size = teacher.hidden_size;
   return student;
 }
 

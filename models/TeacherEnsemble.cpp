@@ -118,7 +118,7 @@ TeacherEnsemble TeacherEnsemble::load(const fs::path& model) { return load(std::
 
 std::int64_t TeacherEnsemble::max_sequence_length() const {
   std::int64_t length = members_.front().config().max_position_embeddings;
-  for (const auto& member : members_) length = std::min(length, member.config().max_position_embeddings);
+  for (const auto& member : members_) length = std::min<std::int64_t>(length, member.config().max_position_embeddings);
   return length;
 }
 

@@ -69,7 +69,7 @@ class TeacherEnsemble {
   std::size_t size() const { return members_.size(); }
   const BertTeacher<float>& member(std::size_t index) const { return members_.at(index); }
   // Member 0's configuration: the shapes of the hidden states and scores that forward() returns.
-  const BertTeacherConfig& config() const { return members_.front().config(); }
+  const io::ModelConfig& config() const { return members_.front().config(); }
   std::int64_t num_labels() const { return config().num_labels; }
   std::int64_t vocab_size() const { return config().vocab_size; }
   // The longest sequence every member accepts (the smallest max_position_embeddings).

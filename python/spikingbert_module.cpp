@@ -198,11 +198,11 @@ class Model {
   explicit Model(std::optional<std::string> path) {
     source_ = path ? *path : shipped_file("models/pretrained/sst2/student.h5").string();
     auto file = sb::models::read_model_file(source_);
-    const auto config = sb::models::config_from(file.config);
+    const auto& config = file.config;
     snn_ = std::make_unique<sb::models::SpikingBert>(config,
                                                      sb::models::weights_from_tensors(config, file.tensors, file.source));
     steady_state_ = std::make_unique<sb::models::SpikingBertEquilibrium<float>>(
-        sb::models::equilibrium_config(file.config), file.tensors, file.source);
+        file.config, file.tensors, file.source);
     tensor_names_.reserve(file.tensors.size());
     for (const auto& [name, tensor] : file.tensors) tensor_names_.push_back(name);
   }
@@ -252,9 +252,9 @@ class Model {
     py::dict asr, spike_count, operations;
     for (std::size_t j = 0; j < sublayer_names.size(); ++j) {
       const int sublayer = static_cast<int>(j);
-      const std::vector<py::ssize_t> shape{batch.batch, batch.sequence, snn_->sublayer_width(sublayer)};
+      const std::vector<py::ssize_t> shape{batch.batch, batch.sequence, snn_->sublayers().width(sublayer)};
       asr[py::str(sublayer_names[j])] =
-          to_numpy(sb::models::asr_nan_at_padding(result, batch, sublayer, snn_->sublayer_width(sublayer)), shape);
+          to_numpy(sb::models::asr_nan_at_padding(result, batch, sublayer, snn_->sublayers().width(sublayer)), shape);
       spike_count[py::str(sublayer_names[j])] = to_numpy(result.spike_count(sublayer), shape);
       operations[py::str(sublayer_names[j])] =
           counts_dict(result.run.populations.at(static_cast<std::size_t>(result.sublayers[j])).counts);
@@ -306,7 +306,7 @@ class Model {
     for (std::size_t j = 0; j < sublayer_names.size(); ++j) {
       const auto& values = activations.rates[j];
       out[py::str(sublayer_names[j])] = to_numpy(std::vector<float>(values.begin(), values.end()),
-                                                 {batch.batch, batch.sequence, snn_->sublayer_width(static_cast<int>(j))});
+                                                 {batch.batch, batch.sequence, snn_->sublayers().width(static_cast<int>(j))});
     }
     return out;
   }
@@ -377,7 +377,7 @@ class Model {
 
  private:
   std::vector<std::string> names() const {
-    return sb::models::SpikingBert::sublayer_names(snn_->config().num_hidden_layers);
+    return snn_->sublayers().names();
   }
 
   std::vector<std::vector<float>> given_rates(const py::object& rates, const sb::models::TokenBatch& batch) const {
@@ -388,7 +388,7 @@ class Model {
       if (!dict.contains(name))
         throw sb::io::InputError("python", "rates", "has no '" + name + "'", "every sub-layer's rates (run()['asr'])");
       const auto array = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(dict[py::str(name)]);
-      const auto width = snn_->sublayer_width(static_cast<int>(given.size()));
+      const auto width = snn_->sublayers().width(static_cast<int>(given.size()));
       if (!array || array.size() != batch.rows() * width)
         throw sb::io::InputError("python", "rates['" + name + "']", "has the wrong size",
                                  "[batch, sequence, " + std::to_string(width) + "] rates");

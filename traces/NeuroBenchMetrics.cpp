@@ -23,8 +23,8 @@ NeuroBenchMetrics neurobench_metrics(const models::SpikingBert& model, const std
                                      const std::vector<std::int64_t>& tokens_per_example, int steps,
                                      const std::vector<std::int64_t>& steps_per_example) {
   const auto& config = model.config();
-  const auto names = models::SpikingBert::sublayer_names(config.num_hidden_layers);
-  const auto hidden = static_cast<double>(config.hidden_size), intermediate = static_cast<double>(config.intermediate_size);
+  const auto& table = model.sublayers();
+  const auto hidden = static_cast<double>(config.hidden_size);
   const auto labels = static_cast<double>(config.num_labels);
   NeuroBenchMetrics m;
   m.examples = static_cast<std::int64_t>(tokens_per_example.size());
@@ -34,9 +34,8 @@ NeuroBenchMetrics neurobench_metrics(const models::SpikingBert& model, const std
   // ConnectionSparsity over the Linear layers: Key, Value, Query, SelfOutput, Intermediate, Output dense
   // weights of every encoder layer and the classifier (embeddings are lookups, not Linear layers).
   std::uint64_t zeros = 0, weights = 0;
-  for (const auto& layer : model.weights().layers)
-    for (const auto* linear : {&layer.key, &layer.value, &layer.query, &layer.self_output, &layer.intermediate, &layer.output})
-      count_zeros(linear->weight, zeros, weights);
+  for (const auto& sublayer : model.weights().sublayers)
+    if (sublayer.linear.weight) count_zeros(sublayer.linear.weight, zeros, weights);
   count_zeros(model.weights().classifier_weight, zeros, weights);
   m.connection_sparsity = weights > 0 ? static_cast<double>(zeros) / static_cast<double>(weights) : 0.0;
   if (m.examples == 0) return m;
@@ -51,41 +50,45 @@ NeuroBenchMetrics neurobench_metrics(const models::SpikingBert& model, const std
 
   double all_spikes = 0.0, all_neuron_steps = 0.0;
   for (std::size_t j = 0; j < counts.size(); ++j) {
-    const double neuron_steps = token_steps * model.sublayer_width(static_cast<int>(j));
+    const double neuron_steps = token_steps * model.sublayers().width(static_cast<int>(j));
     all_spikes += spikes(static_cast<int>(j));
     all_neuron_steps += neuron_steps;
-    m.activation_sparsity_by_layer.emplace_back(names.at(j), neuron_steps > 0 ? 1.0 - spikes(static_cast<int>(j)) / neuron_steps : 0.0);
+    m.activation_sparsity_by_layer.emplace_back(table[static_cast<int>(j)].name,
+                                                neuron_steps > 0 ? 1.0 - spikes(static_cast<int>(j)) / neuron_steps : 0.0);
     const auto& c = counts[j];
-    const int kind = j == 0 ? 0 : static_cast<int>((j - 1) % 6) + 1;  // models::SubLayer numbering
     m.attention_spike_accumulates += static_cast<double>(c.selected_accumulates);
-    if (kind == 0) m.embedding_operations += static_cast<double>(real_operations(c));
-    else if (kind == 3) m.softmax_operations += static_cast<double>(real_operations(c));
-    else if (kind == 4 || kind == 6) m.layer_norm_operations += static_cast<double>(real_operations(c));
-    else if (kind == 5) m.gelu_operations += static_cast<double>(real_operations(c));
-    else m.key_value_bias_additions += static_cast<double>(real_operations(c));  // Key, Value: bias adds only
+    const double operations = static_cast<double>(real_operations(c));
+    switch (table[static_cast<int>(j)].kind) {
+      case models::SubLayerKind::embedding: m.embedding_operations += operations; break;
+      case models::SubLayerKind::attention: m.softmax_operations += operations; break;
+      case models::SubLayerKind::self_output:
+      case models::SubLayerKind::output: m.layer_norm_operations += operations; break;
+      case models::SubLayerKind::intermediate: m.gelu_operations += operations; break;
+      case models::SubLayerKind::key:
+      case models::SubLayerKind::value: m.key_value_bias_additions += operations; break;  // bias adds only
+    }
   }
   m.activation_sparsity = all_neuron_steps > 0 ? 1.0 - all_spikes / all_neuron_steps : 0.0;
   m.membrane_updates = all_neuron_steps / samples;
   m.effective_neuron_ops = kNeuronOperationsPerUpdate * m.membrane_updates;
   m.dense_neuron_ops = kNeuronOperationsPerUpdate * all_neuron_steps / samples;
 
-  // Synaptic operations of the Linear layers (method doc §1.3): layer k's input spikes reach Key, Value and
-  // Query (3 x hidden targets each), Attention spikes SelfOutput (hidden), SelfOutput spikes Intermediate
-  // (intermediate), Intermediate spikes Output (hidden). Binary inputs: accumulates. Residual spikes (identity
-  // projections) are not a Linear layer: counted apart.
-  double accumulates = 0.0, residual = 0.0;
-  for (int k = 0; k < config.num_hidden_layers; ++k) {
-    const int input = 6 * k, attention = 6 * k + 3, self_output = 6 * k + 4, inter = 6 * k + 5;
-    accumulates += spikes(input) * 3.0 * hidden + spikes(attention) * hidden + spikes(self_output) * intermediate +
-                   spikes(inter) * hidden;
-    residual += spikes(input) + spikes(self_output);
+  // Synaptic operations of the Linear layers (method doc §1.3): every spike of a sub-layer's dense input
+  // reaches its width targets (layer k's input spikes reach Key, Value and Query, ...). Binary inputs:
+  // accumulates. Residual spikes (identity projections) are not a Linear layer: counted apart. All terms
+  // are integers below 2^53, so the sums are exact in any order.
+  double accumulates = 0.0, residual = 0.0, dense_per_token_step = 0.0;
+  for (const auto& sublayer : table) {
+    for (const auto& edge : sublayer.inputs) {
+      if (edge.role == models::EdgeRole::dense) accumulates += spikes(edge.from) * sublayer.width;
+      if (edge.role == models::EdgeRole::residual) residual += spikes(edge.from);
+    }
+    dense_per_token_step += static_cast<double>(sublayer.linear_inputs) * sublayer.width;  // 0 for the embedding
   }
   m.effective_acs = accumulates / samples;
   m.residual_accumulates = residual / samples;
   // The classifier reads real-valued ASRs once per example: multiply-accumulates, hidden x labels.
   m.effective_macs = hidden * labels;
-  const double dense_per_token_step = static_cast<double>(config.num_hidden_layers) *
-                                      (4.0 * hidden * hidden + 2.0 * hidden * intermediate);
   m.dense_synops = (token_steps * dense_per_token_step) / samples + hidden * labels;
   m.attention_spike_accumulates /= samples;
   m.softmax_operations /= samples;

@@ -18,14 +18,14 @@ StepResidualObserver::StepResidualObserver(const models::SpikingBert& model,
       examples_(static_cast<int>(batch.batch)),
       sequence_(static_cast<int>(batch.sequence)),
       next_(next) {
-  if (static_cast<int>(sublayers_.size()) != model.config().sublayer_count())
+  if (static_cast<int>(sublayers_.size()) != model.sublayers().size())
     throw std::invalid_argument("StepResidualObserver: one population per sub-layer");
   if (steps_ < 1) throw std::invalid_argument("StepResidualObserver: steps must be positive");
   for (std::size_t j = 0; j < sublayers_.size(); ++j) {
     const auto id = static_cast<std::size_t>(sublayers_[j]);
     if (sublayer_of_population_.size() <= id) sublayer_of_population_.resize(id + 1, -1);
     sublayer_of_population_[id] = static_cast<int>(j);
-    widths_.push_back(model.sublayer_width(static_cast<int>(j)));
+    widths_.push_back(model.sublayers().width(static_cast<int>(j)));
     spike_count_.emplace_back(static_cast<std::size_t>(batch.rows()) * static_cast<std::size_t>(widths_.back()), 0u);
     rates_.emplace_back(spike_count_.back().size(), 0.0f);
   }

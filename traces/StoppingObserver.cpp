@@ -18,13 +18,13 @@ StoppingObserver::StoppingObserver(const models::SpikingBert& model,
       rows_(example.rows()) {
   if (example.batch != 1) throw std::invalid_argument("StoppingObserver: one example at a time");
   if (stable_steps_ < 1) throw std::invalid_argument("StoppingObserver: stable steps must be positive");
-  const int last_output = model.config().sublayer_count() - 1;  // method doc §1.3 order: ..., SO, I, O
+  const int last_output = model.sublayers().size() - 1;  // method doc §1.3 order: ..., SO, I, O
   if (static_cast<int>(sublayers.size()) != last_output + 1)
     throw std::invalid_argument("StoppingObserver: one population per sub-layer");
   for (int w = 0; w < 3; ++w) {
     const int sublayer = last_output - 2 + w;
     watched_[w] = sublayers[static_cast<std::size_t>(sublayer)];
-    widths_[w] = model.sublayer_width(sublayer);
+    widths_[w] = model.sublayers().width(sublayer);
     rates_[w].resize(static_cast<std::size_t>(rows_ * widths_[w]));
   }
   window_.resize(static_cast<std::size_t>(stable_steps_));

@@ -34,7 +34,7 @@ StudentLoss student_loss_and_gradient(models::SpikingBertEquilibrium<Scalar>& mo
                                       StudentStep<Scalar>& step, const AdjointSolverOptions& adjoint) {
   const auto& c = model.config();
   const std::int64_t B = batch.batch, L = batch.sequence, N = batch.rows(), H = c.hidden_size;
-  const std::int64_t populations = c.population_count();
+  const std::int64_t populations = model.sublayers().size();
   if (static_cast<std::int64_t>(snn_rates.size()) != populations) {
     throw std::invalid_argument("student_loss_and_gradient: need one SNN rate tensor per population");
   }
@@ -61,7 +61,7 @@ StudentLoss student_loss_and_gradient(models::SpikingBertEquilibrium<Scalar>& mo
   d_rates.assign(populations, {});
   auto d_rate = [&](std::int64_t population) -> Scalar* {
     auto& buffer = d_rates[population];
-    if (buffer.empty()) buffer.assign(N * c.population_width(population), Scalar(0));
+    if (buffer.empty()) buffer.assign(N * model.sublayers().width(static_cast<int>(population)), Scalar(0));
     return buffer.data();
   };
   StudentLoss loss;
@@ -95,7 +95,7 @@ StudentLoss student_loss_and_gradient(models::SpikingBertEquilibrium<Scalar>& mo
     const std::int64_t fit = c.fit_width();  // the teacher's hidden size (W_td: student -> teacher width)
     std::vector<Scalar> fitted(N * fit), d_fitted(N * fit);
     for (std::int64_t k = 0; k <= c.num_hidden_layers; ++k) {
-      const std::int64_t population = models::population_index(k, models::SubLayer::input);
+      const std::int64_t population = model.sublayers().layer_input(static_cast<int>(k));  // z_6k
       model.fit_dense_forward(fitted.data(), rates(population), N);
       std::fill(d_fitted.begin(), d_fitted.end(), Scalar(0));
       loss.hidden += mse_loss(fitted.data(), targets.teacher_hidden[k], N * fit, d_fitted.data());

@@ -54,7 +54,7 @@ DistillStage parse_distill_stage(const std::string& name, const std::string& pla
 }
 
 models::SpikingBert spiking_bert_of(const models::SpikingBertEquilibrium<float>& student,
-                                    const models::SpikingBertConfig& config) {
+                                    const io::ModelConfig& config) {
   return models::SpikingBert(config, models::weights_from_parameters(config, student.parameters(), "student"));
 }
 
@@ -82,11 +82,11 @@ namespace {
 // micro-batch, summed over the ranks) and its evaluation (the event-driven simulation of dev).
 class StudentTrainee final : public Trainee {
  public:
-  StudentTrainee(models::SpikingBertEquilibrium<float>& student, const models::SpikingBertConfig& snn_config,
+  StudentTrainee(models::SpikingBertEquilibrium<float>& student, const io::ModelConfig& snn_config,
                  const models::TeacherEnsemble& teachers, const std::vector<EncodedExample>& train,
                  const StudentDevEvaluator& evaluate, const StudentBestSink& on_best, const StudentTrainingOptions& options)
       : student_(student), snn_config_(snn_config), teachers_(teachers), train_(train), evaluate_(evaluate),
-        on_best_(on_best), options_(options), state_config_(models::model_config_from(snn_config)) {
+        on_best_(on_best), options_(options), state_config_(snn_config) {
     const auto& c = student.config();
     for (std::size_t k = 0; k < teachers.size(); ++k) {
       const auto& t = teachers.member(k).config();
@@ -159,7 +159,7 @@ class StudentTrainee final : public Trainee {
       const auto forward = snn.forward(batch, kernel_, models::KernelKind::kEvent);
       std::vector<std::vector<float>> rates;
       std::vector<const float*> rate_pointers;
-      for (std::int64_t j = 0; j < c.population_count(); ++j) rates.push_back(forward.asr(static_cast<int>(j)));
+      for (std::int64_t j = 0; j < snn.sublayers().size(); ++j) rates.push_back(forward.asr(static_cast<int>(j)));
       for (const auto& r : rates) rate_pointers.push_back(r.data());
       student_.zero_gradients();
       const auto loss = student_loss_and_gradient(student_, batch, rate_pointers, targets, options_.gradient, {}, workspace_);
@@ -193,7 +193,7 @@ class StudentTrainee final : public Trainee {
 
  private:
   models::SpikingBertEquilibrium<float>& student_;
-  const models::SpikingBertConfig& snn_config_;
+  const io::ModelConfig& snn_config_;
   const models::TeacherEnsemble& teachers_;
   const std::vector<EncodedExample>& train_;
   const StudentDevEvaluator& evaluate_;
@@ -214,7 +214,7 @@ class StudentTrainee final : public Trainee {
 }  // namespace
 
 StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& student,
-                                    const models::SpikingBertConfig& snn_config, const models::TeacherEnsemble& teachers,
+                                    const io::ModelConfig& snn_config, const models::TeacherEnsemble& teachers,
                                     const std::vector<EncodedExample>& train, const StudentDevEvaluator& evaluate,
                                     const StudentBestSink& on_best, const StudentTrainingOptions& options) {
   StudentTrainee trainee(student, snn_config, teachers, train, evaluate, on_best, options);

@@ -51,7 +51,7 @@ inline constexpr const char* kStudentStateKind = "spikingbert-student-training-s
 
 // The student as the event kernel's network, from the map's current parameters (same tensors).
 models::SpikingBert spiking_bert_of(const models::SpikingBertEquilibrium<float>& student,
-                                    const models::SpikingBertConfig& config);
+                                    const io::ModelConfig& config);
 
 // Logits of the event-driven simulation of `snn` for every example at T steps: [examples, num_labels].
 std::vector<float> student_predict(const models::SpikingBert& snn, const std::vector<EncodedExample>& examples,
@@ -74,7 +74,7 @@ struct StudentTrainingReport : TrainingReport {
 // states and attention scores, the logits are the ensemble's mean (models/TeacherEnsemble.hpp).
 // snn_config: the student's kernel config (sizes, V_th, leak). The student is updated in place.
 StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& student,
-                                    const models::SpikingBertConfig& snn_config, const models::TeacherEnsemble& teachers,
+                                    const io::ModelConfig& snn_config, const models::TeacherEnsemble& teachers,
                                     const std::vector<EncodedExample>& train, const StudentDevEvaluator& evaluate,
                                     const StudentBestSink& on_best, const StudentTrainingOptions& options);
 

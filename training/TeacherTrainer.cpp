@@ -29,7 +29,7 @@ class TeacherTrainee final : public Trainee {
     return kDescription;
   }
   std::vector<models::Parameter<float>>& parameters() override { return model_.parameters(); }
-  io::ModelConfig state_config() const override { return models::model_config(model_.config(), ""); }
+  io::ModelConfig state_config() const override { return models::teacher_file_config(model_.config(), ""); }
   std::vector<double> train_step(const std::vector<std::int64_t>& batch, std::int64_t step, Optimizer& optimizer) override {
     return {teacher_train_step(model_, optimizer, train_, batch, step_seed(seed_, step), workspace_)};
   }

@@ -9,6 +9,7 @@
 #include <random>
 
 using namespace spikingbert::models;
+namespace io = spikingbert::io;
 using namespace spikingbert::testing;
 
 namespace {
@@ -23,8 +24,8 @@ TokenBatch small_batch() {
   return batch;
 }
 
-BertTeacherConfig small_config() {
-  BertTeacherConfig config;
+io::ModelConfig small_config() {
+  io::ModelConfig config;
   config.vocab_size = 11;
   config.hidden_size = 8;
   config.num_hidden_layers = 2;
@@ -40,7 +41,7 @@ BertTeacherConfig small_config() {
 struct WeightedOutputs {
   std::vector<double> logits;
   std::vector<std::vector<double>> hidden, scores;
-  WeightedOutputs(const BertTeacherConfig& c, const TokenBatch& b) {
+  WeightedOutputs(const io::ModelConfig& c, const TokenBatch& b) {
     logits = random_values(b.batch * c.num_labels, -1, 1, 100);
     for (std::int64_t l = 0; l <= c.num_hidden_layers; ++l) {
       hidden.push_back(random_values(b.rows() * c.hidden_size, -1, 1, 200 + l));
@@ -64,7 +65,7 @@ struct WeightedOutputs {
   }
 };
 
-void check_all_gradients(const BertTeacherConfig& config, bool training) {
+void check_all_gradients(const io::ModelConfig& config, bool training) {
   BertTeacher<double> model(config, 5);
   const TokenBatch batch = small_batch();
   const WeightedOutputs weights(config, batch);
@@ -119,7 +120,7 @@ TEST_CASE("bert teacher: backward matches finite differences ([CLS] pooling, cla
 
 TEST_CASE("bert teacher: backward matches finite differences (mean pooling, regression, dropout on)") {
   auto config = small_config();
-  config.pooling = Pooling::mean;
+  config.pooling = io::Pooling::mean;
   config.num_labels = 1;
   check_all_gradients(config, true);
 }

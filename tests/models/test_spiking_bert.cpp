@@ -3,9 +3,12 @@
 #include "io/Error.hpp"
 #include "models/ModelFiles.hpp"
 #include "models/RandomSpikingBert.hpp"
+#include "models/SubLayerTable.hpp"
 #include "support/RunCommand.hpp"
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 
 using namespace spikingbert;
 
@@ -21,9 +24,9 @@ void require_same_spikes(const models::ForwardResult& a, const models::ForwardRe
   CHECK(a.logits == b.logits);
 }
 
-models::SpikingBertConfig odd_config() {
+io::ModelConfig odd_config() {
   // Widths that are not multiples of the SIMD width, 3 heads, 3 layers, 3 labels.
-  models::SpikingBertConfig c = models::tiny_config();
+  io::ModelConfig c = io::model_size_preset("tiny", "test", "size");
   c.hidden_size = 42;
   c.num_attention_heads = 3;
   c.intermediate_size = 100;
@@ -35,7 +38,7 @@ models::SpikingBertConfig odd_config() {
 }  // namespace
 
 TEST_CASE("Random SpikingBERTs: event kernel and dense twin agree on every spike", "[models][kernels]") {
-  for (const auto& config : {models::tiny_config(), odd_config()}) {
+  for (const auto& config : {io::model_size_preset("tiny", "test", "size"), odd_config()}) {
     const auto model = models::make_random_spiking_bert(config, 0.2, 5, 1);
     const auto batch = models::make_random_batch(config, 2, 7, 2, 9);
     sim::KernelOptions options;
@@ -65,7 +68,7 @@ TEST_CASE("SpikingBERT spikes are identical for 1, 2, 4, 8 threads and any block
 }
 
 TEST_CASE("SpikingBERT synaptic events equal spikes times fan-out per sub-layer", "[models][counters]") {
-  const auto config = models::tiny_config();
+  const auto config = io::model_size_preset("tiny", "test", "size");
   const auto model = models::make_random_spiking_bert(config, 0.2, 8, 1);
   const auto batch = models::make_random_batch(config, 2, 6, 1, 2);
   sim::KernelOptions options;
@@ -101,7 +104,7 @@ TEST_CASE("SpikingBERT synaptic events equal spikes times fan-out per sub-layer"
 }
 
 TEST_CASE("Padded keys get no attention: changing a padded token changes nothing", "[models][attention]") {
-  const auto config = models::tiny_config();
+  const auto config = io::model_size_preset("tiny", "test", "size");
   const auto model = models::make_random_spiking_bert(config, 0.2, 6, 1);
   auto batch = models::make_random_batch(config, 1, 6, 2, 1);
   sim::KernelOptions options;
@@ -112,8 +115,8 @@ TEST_CASE("Padded keys get no attention: changing a padded token changes nothing
   batch.token_ids[5] = 17;
   const auto second = model.forward(batch, options, models::KernelKind::kEvent);
   const int width = config.hidden_size;
-  for (int j = 0; j < config.sublayer_count(); ++j) {
-    const int w = model.sublayer_width(j);
+  for (int j = 0; j < model.sublayers().size(); ++j) {
+    const int w = model.sublayers().width(j);
     for (int token = 0; token < 4; ++token)
       for (int i = 0; i < w; ++i)
         CHECK(first.spike_count(j)[static_cast<std::size_t>(token * w + i)] ==
@@ -128,7 +131,7 @@ TEST_CASE("Padded keys get no attention: changing a padded token changes nothing
 }
 
 TEST_CASE("Checkpoint round trip and loader errors name the tensor", "[models][files]") {
-  const auto config = models::tiny_config();
+  const auto config = io::model_size_preset("tiny", "test", "size");
   const auto model = models::make_random_spiking_bert(config, 0.2, 2, 0);
   const auto folder = testing::fresh_folder("models-checkpoint");
   models::save_spiking_bert_checkpoint(folder / "model.h5", model);
@@ -150,4 +153,18 @@ TEST_CASE("Checkpoint round trip and loader errors name the tensor", "[models][f
   models::TokenBatch bad = batch;
   bad.token_ids[0] = config.vocab_size;
   CHECK_THROWS_AS(model.forward(bad, options, models::KernelKind::kEvent), io::InputError);
+}
+
+TEST_CASE("docs/architecture.md shows the sub-layer table as the code builds it (tiny)", "[models]") {
+  const auto table = models::SubLayerTable(io::model_size_preset("tiny", "test", "size"));
+  std::ifstream file(std::string(SPIKINGBERT_SOURCE_DIR) + "/docs/architecture.md");
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  INFO("regenerate the table in docs/architecture.md from SubLayerTable::markdown():\n" << table.markdown());
+  CHECK(text.find(table.markdown()) != std::string::npos);
+  // The numbering every reader relies on: embedding, then Key..Output per encoder layer; the feedback weight last.
+  CHECK(table.size() == 13);
+  CHECK(table.index(1, models::SubLayerKind::output) == table.last_output());
+  CHECK(table.layer_input(1) == table.index(0, models::SubLayerKind::output));
+  CHECK(table.feedback().weight.name == "network_s13.fc.weight");
+  CHECK(table[5].width == 64);
 }

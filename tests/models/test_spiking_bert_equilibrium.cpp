@@ -47,7 +47,7 @@ struct ProbeLoss {
 };
 
 // The first seed whose model keeps every current away from the clamp kinks.
-models::SpikingBertEquilibrium<double> kink_free_model(const models::EquilibriumConfig& config,
+models::SpikingBertEquilibrium<double> kink_free_model(const io::ModelConfig& config,
                                                        const models::TokenBatch& batch,
                                                        const models::EquilibriumOptions& options) {
   for (int seed = 1; seed <= kSeedsToTry; ++seed) {
@@ -69,8 +69,8 @@ TEST_CASE("equilibrium map reproduces the reference equivalent_func on the tiny 
   models::EquilibriumActivations<float> a;
   model.forward(batch, a);
   const auto& config = model.config();
-  REQUIRE(config.population_count() == 13);
-  for (std::int64_t j = 0; j < config.population_count(); ++j) {
+  REQUIRE(model.sublayers().size() == 13);
+  for (std::int64_t j = 0; j < model.sublayers().size(); ++j) {
     const auto expected = reader.read_tensor("equilibrium/" + testing::two_digits(j));
     REQUIRE(expected.values.size() == a.rates[j].size());
     double worst = 0;

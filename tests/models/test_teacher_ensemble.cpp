@@ -16,8 +16,8 @@ using spikingbert::testing::fresh_folder;
 
 namespace {
 
-BertTeacherConfig tiny_config(std::int64_t labels = 2) {
-  BertTeacherConfig config;
+io::ModelConfig tiny_config(std::int64_t labels = 2) {
+  io::ModelConfig config;
   config.vocab_size = 40;
   config.hidden_size = 16;
   config.num_hidden_layers = 2;
@@ -41,7 +41,7 @@ TokenBatch tiny_batch() {
 
 void save(const BertTeacher<float>& model, const std::filesystem::path& path) {
   io::Checkpoint checkpoint;
-  checkpoint.config = model_config(model.config(), "sst2");
+  checkpoint.config = teacher_file_config(model.config(), "sst2");
   checkpoint.tensors = teacher_tensors(model);
   io::write_checkpoint(path, checkpoint);
 }

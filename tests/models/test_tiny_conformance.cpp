@@ -56,7 +56,7 @@ TEST_CASE("tiny conformance: event kernel reproduces the reference spikes, ASR a
       options.block_steps = block;
       INFO("threads " << threads << ", block " << block);
       check_against_reference(model.forward(batch, options, models::KernelKind::kEvent), reference,
-                              model.config().sublayer_count());
+                              model.sublayers().size());
     }
   }
 }
@@ -68,7 +68,7 @@ TEST_CASE("tiny conformance: dense twin reproduces the reference too", "[models]
   sim::KernelOptions options;
   options.steps = model.config().t_conv;
   check_against_reference(model.forward(batch, options, models::KernelKind::kDense), reference,
-                          model.config().sublayer_count());
+                          model.sublayers().size());
 }
 
 TEST_CASE("tiny conformance: the embedding current and first-step currents match the reference", "[models][conformance]") {

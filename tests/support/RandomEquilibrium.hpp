@@ -12,8 +12,8 @@
 
 namespace spikingbert::testing {
 
-inline models::EquilibriumConfig small_equilibrium_config(std::int64_t layers) {
-  models::EquilibriumConfig c;
+inline io::ModelConfig small_equilibrium_config(std::int64_t layers) {
+  io::ModelConfig c;
   c.vocab_size = 11;
   c.hidden_size = 8;
   c.intermediate_size = 12;

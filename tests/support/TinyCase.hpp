@@ -16,8 +16,8 @@ inline std::string tiny_path(const std::string& file) {
   return std::string(SPIKINGBERT_TEST_DATA_DIR) + "/tiny/" + file;
 }
 
-inline models::EquilibriumConfig tiny_config() {
-  return models::equilibrium_config(io::read_model_config(tiny_path("config.json")));
+inline io::ModelConfig tiny_config() {
+  return io::read_model_config(tiny_path("config.json"));
 }
 
 template <class Scalar>

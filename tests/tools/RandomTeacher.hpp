@@ -14,7 +14,7 @@ namespace spikingbert::testing {
 // Small enough that a distill step takes milliseconds; weights larger than the usual 0.02 so its logits
 // differ between sentences.
 inline std::string write_random_teacher(const std::filesystem::path& folder, std::uint64_t seed, std::int64_t layers = 2) {
-  models::BertTeacherConfig config;
+  io::ModelConfig config;
   config.vocab_size = 30522;
   config.hidden_size = 32;
   config.num_hidden_layers = layers;
@@ -24,7 +24,7 @@ inline std::string write_random_teacher(const std::filesystem::path& folder, std
   config.initializer_range = 0.2;
   const models::BertTeacher<float> teacher(config, seed);
   io::Checkpoint checkpoint;
-  checkpoint.config = models::model_config(config, "sst2");
+  checkpoint.config = models::teacher_file_config(config, "sst2");
   checkpoint.tensors = models::teacher_tensors(teacher);
   const auto path = (folder / ("teacher" + std::to_string(seed) + "-" + std::to_string(layers) + ".h5")).string();
   io::write_checkpoint(path, checkpoint);

@@ -68,7 +68,7 @@ TEST_CASE("distill --stage general into a 2-layer, narrower student, then task d
   CHECK(saved.metadata.at("kind") == "spikingbert-general-student");
   CHECK(saved.tensors.count("classification.weight") == 0);
   CHECK(saved.tensors.at("fit_dense.weight").shape == io::Shape{32, 16});  // student 16 -> teacher 32
-  CHECK(saved.config.extra.at("fit_size") == 32);
+  CHECK(saved.config.fit_size == 32);
 
   // Task distillation from the general student: its encoder, a new task head.
   const auto task = (folder / "task.h5").string();

@@ -95,9 +95,9 @@ TEST_CASE("ConnectionSparsity counts the zero weights of the Linear layers", "[t
   auto weights = tiny.weights();
   // Zero the classifier (2 x 32) and half of layer 0's Key weights (32 x 32 / 2).
   weights.classifier_weight = std::make_shared<const std::vector<float>>(weights.classifier_weight->size(), 0.0f);
-  auto key = *weights.layers[0].key.weight;
+  auto key = *weights.sublayers[1].linear.weight;
   std::fill(key.begin(), key.begin() + static_cast<std::ptrdiff_t>(key.size() / 2), 0.0f);
-  weights.layers[0].key.weight = std::make_shared<const std::vector<float>>(key);
+  weights.sublayers[1].linear.weight = std::make_shared<const std::vector<float>>(key);
   const spikingbert::models::SpikingBert model(tiny.config(), weights);
   const auto metrics = spikingbert::traces::neurobench_metrics(model, {}, {}, kSteps);
   // Linear weights: per layer 4 x 32x32 + 2 x 32x64 = 8192, two layers, classifier 64: 16448.

@@ -48,7 +48,7 @@ TEST_CASE("per-step residuals end at the steady-state map of the kernel's final 
   bool some_nonzero = false;
   for (int example = 0; example < static_cast<int>(tiny.batch.batch); ++example) {
     for (std::size_t j = 0; j < tiny.sublayers.size(); ++j) {
-      const auto per_example = sequence * static_cast<std::size_t>(tiny.model.sublayer_width(static_cast<int>(j)));
+      const auto per_example = sequence * static_cast<std::size_t>(tiny.model.sublayers().width(static_cast<int>(j)));
       const auto offset = static_cast<std::size_t>(example) * per_example;
       const auto expected = traces::residual_norms(std::span<const float>(rates[j].data() + offset, per_example),
                                                    std::span<const float>(steady.rates[j].data() + offset, per_example));

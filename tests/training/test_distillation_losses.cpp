@@ -54,7 +54,7 @@ TEST_CASE("hidden-state MSE goes through one shared fit_dense for every represen
   batch.segment_ids = {0};
   batch.attention_mask = {1};
   // One row per population; the reps read populations 0 and 6.
-  std::vector<models::AlignedVector<double>> rates(config.population_count(), models::AlignedVector<double>(2, 0.5));
+  std::vector<models::AlignedVector<double>> rates(models::SubLayerTable(config).size(), models::AlignedVector<double>(2, 0.5));
   rates[0] = {0.25, 0.5};   // fit = (1.75, -0.5)
   rates[6] = {1.0, 0.0};    // fit = (1.5, 0)
   std::vector<const double*> pointers;

@@ -65,7 +65,7 @@ struct Teacher {
   std::vector<std::vector<double>> hidden, scores;
 };
 
-Teacher random_teacher(const models::EquilibriumConfig& c, const models::TokenBatch& batch, std::uint64_t seed) {
+Teacher random_teacher(const io::ModelConfig& c, const models::TokenBatch& batch, std::uint64_t seed) {
   Teacher t;
   for (std::int64_t b = 0; b < batch.batch; ++b) t.labels.push_back(b % c.num_labels);
   t.logits = testing::random_values(batch.batch * c.num_labels, -2, 2, seed);
@@ -110,7 +110,7 @@ void check_tiny_analog_twin() {
   const io::Hdf5Reader reader(testing::tiny_path("case.h5"));
   auto model = testing::tiny_model<Scalar>();
   const auto batch = testing::tiny_batch(reader);
-  const auto snn = testing::tiny_snn_rates<Scalar>(reader, model.config().population_count());
+  const auto snn = testing::tiny_snn_rates<Scalar>(reader, model.sublayers().size());
   std::vector<const Scalar*> rates;
   for (const auto& r : snn) rates.push_back(r.data());
   const auto labels = reader.read_ints("inputs/labels").values;
@@ -241,7 +241,7 @@ TEST_CASE("implicit gradient matches finite differences for the LIF and refracto
       model.zero_gradients();
       training::student_loss_and_gradient(model, batch, pointers(z), targets, training::GradientMode::implicit,
                                           options, step);
-      if (testing::kink_margin(step.activations, config.neuron()) < kKinkMargin) continue;
+      if (testing::kink_margin(step.activations, models::neuron_model(config)) < kKinkMargin) continue;
       checked = true;
       std::vector<models::AlignedVector<double>> offsets(z.size());
       for (std::size_t j = 0; j < z.size(); ++j) {
@@ -491,7 +491,7 @@ TEST_CASE("feedback: the tiny model's simulated rates move with W_fb as the map'
   auto config = io::read_model_config(testing::tiny_path("config.json"));
   config.feedback = true;
   const auto tensors = io::read_safetensors(testing::tiny_path("model.safetensors"));
-  models::SpikingBertEquilibrium<float> model(models::equilibrium_config(config), tensors, "tiny");
+  models::SpikingBertEquilibrium<float> model(config, tensors, "tiny");
   auto& feedback = model.parameter(model.feedback_weight_name());
   const auto hidden = config.hidden_size;
   {
@@ -502,12 +502,12 @@ TEST_CASE("feedback: the tiny model's simulated rates move with W_fb as the map'
   const auto start = feedback.value;
   const auto direction = testing::random_values(start.size(), -1, 1, 29);
   const double length = norm(direction);
-  const auto snn_config = models::config_from(config);
+  const auto snn_config = config;
   const io::Hdf5Reader reader(testing::tiny_path("case.h5"));
   const auto batch = testing::tiny_batch(reader);
   sim::KernelOptions options;
   options.steps = kLongSteps;
-  const auto last = model.config().population_count() - 1;
+  const auto last = model.sublayers().last_output();
   struct Point {
     std::vector<std::vector<float>> rates;  // simulated, every population
     models::AlignedVector<float> map_embedding, no_feedback_embedding;  // f_0 at the simulated rates

@@ -16,8 +16,8 @@ using namespace spikingbert;
 
 namespace {
 
-models::BertTeacherConfig teacher_config(std::int64_t layers) {
-  models::BertTeacherConfig config;
+io::ModelConfig teacher_config(std::int64_t layers) {
+  io::ModelConfig config;
   config.vocab_size = 40;
   config.hidden_size = 16;
   config.num_hidden_layers = layers;
@@ -63,12 +63,12 @@ TEST_CASE("student shape: a 4-layer student of a 12-layer teacher takes teacher 
   const auto tensors = models::teacher_tensors(teacher);
   models::StudentShape shape;
   shape.layers = 2;
-  const auto config = models::student_config_of_teacher(models::model_config(teacher_config(4), "sst2"), 8, shape);
+  const auto config = models::student_config_of_teacher(models::teacher_file_config(teacher_config(4), "sst2"), 8, shape);
   CHECK(config.num_hidden_layers == 2);
   CHECK(config.hidden_size == 16);
-  CHECK_FALSE(config.extra.contains("fit_size"));
-  CHECK(models::can_initialise_from_teacher(config, models::model_config(teacher_config(4), "sst2")));
-  models::SpikingBertEquilibrium<float> student(models::equilibrium_config(config), 1);
+  CHECK(config.fit_size == 0);
+  CHECK(models::can_initialise_from_teacher(config, models::teacher_file_config(teacher_config(4), "sst2")));
+  models::SpikingBertEquilibrium<float> student(config, 1);
   models::initialise_student_from_teacher(student, tensors, 4, "teacher");
   const auto& mapped = tensors.at("bert.encoder.layer.3.output.dense.weight").values;
   const auto& value = student.parameter("network_s12.dense.weight").value;
@@ -81,11 +81,11 @@ TEST_CASE("student shape: a narrower student learns internal-layer KD through W_
   shape.layers = 2;
   shape.hidden = 8;
   shape.intermediate = 16;
-  const auto teacher_json = models::model_config(teacher_config(4), "sst2");
+  const auto teacher_json = models::teacher_file_config(teacher_config(4), "sst2");
   const auto config = models::student_config_of_teacher(teacher_json, 16, shape);
-  CHECK(config.extra.at("fit_size") == 16);
+  CHECK(config.fit_size == 16);
   CHECK_FALSE(models::can_initialise_from_teacher(config, teacher_json));
-  models::SpikingBertEquilibrium<float> student(models::equilibrium_config(config), 9);
+  models::SpikingBertEquilibrium<float> student(config, 9);
   CHECK(student.parameter("fit_dense.weight").shape == std::vector<std::int64_t>{16, 8});
   CHECK(student.parameter("fit_dense.bias").shape == std::vector<std::int64_t>{16});
 
@@ -101,7 +101,7 @@ TEST_CASE("student shape: a narrower student learns internal-layer KD through W_
   const training::StudentDevEvaluator evaluate = [](const models::SpikingBert&) { return training::DevScore{0, ""}; };
   const training::StudentBestSink on_best = [](const models::SpikingBertEquilibrium<float>&, const training::DevScore&,
                                                std::int64_t) {};
-  const auto report = training::train_student(student, models::config_from(config), models::TeacherEnsemble({teacher}), sentences(48, 2),
+  const auto report = training::train_student(student, config, models::TeacherEnsemble({teacher}), sentences(48, 2),
                                               evaluate, on_best, options);
   const auto first = training::student_loss_of(report.evaluations.front().train_loss);
   const auto last = training::student_loss_of(report.evaluations.back().train_loss);

@@ -15,8 +15,8 @@ using namespace spikingbert;
 
 namespace {
 
-models::BertTeacherConfig small_teacher_config() {
-  models::BertTeacherConfig config;
+io::ModelConfig small_teacher_config() {
+  io::ModelConfig config;
   config.vocab_size = 50;
   config.hidden_size = 16;
   config.num_hidden_layers = 2;
@@ -44,8 +44,8 @@ std::vector<training::EncodedExample> random_sentences(int count, std::uint64_t 
 
 struct SmallSetup {
   models::BertTeacher<float> teacher{small_teacher_config(), 11};
-  io::ModelConfig student_config = models::student_config_of_teacher(models::model_config(small_teacher_config(), "sst2"), 16);
-  models::SpikingBertEquilibrium<float> student{models::equilibrium_config(student_config), 5};
+  io::ModelConfig student_config = models::student_config_of_teacher(models::teacher_file_config(small_teacher_config(), "sst2"), 16);
+  models::SpikingBertEquilibrium<float> student{student_config, 5};
   SmallSetup() { models::initialise_student_from_teacher(student, models::teacher_tensors(teacher), "teacher"); }
 };
 
@@ -109,7 +109,7 @@ TEST_CASE("train_student lowers the loss of every stage on the SNN rates", "[tra
     };
     const training::StudentBestSink on_best = [&](const models::SpikingBertEquilibrium<float>&, const training::DevScore&,
                                                   std::int64_t) { ++best_calls; };
-    const auto report = training::train_student(setup.student, models::config_from(setup.student_config), models::TeacherEnsemble({setup.teacher}),
+    const auto report = training::train_student(setup.student, setup.student_config, models::TeacherEnsemble({setup.teacher}),
                                                 train, evaluate, on_best, options);
     CHECK(report.steps == 24);
     REQUIRE(report.evaluations.size() == 6);

@@ -43,8 +43,8 @@ StsbSlice stsb_slice(std::size_t count) {
   return slice;
 }
 
-models::BertTeacherConfig tiny_regression_config(std::int64_t vocabulary) {
-  models::BertTeacherConfig config;
+io::ModelConfig tiny_regression_config(std::int64_t vocabulary) {
+  io::ModelConfig config;
   config.vocab_size = vocabulary;
   config.hidden_size = 32;
   config.num_hidden_layers = 2;
@@ -54,7 +54,7 @@ models::BertTeacherConfig tiny_regression_config(std::int64_t vocabulary) {
   config.num_labels = 1;
   config.hidden_dropout_prob = 0.0;
   config.attention_probs_dropout_prob = 0.0;
-  config.pooling = models::Pooling::mean;
+  config.pooling = io::Pooling::mean;
   return config;
 }
 
@@ -113,7 +113,7 @@ TEST_CASE("teacher target scaling: standardised targets, and a rescaled head pre
   const models::BertTeacher<float> model(config, 9);
   auto tensors = models::teacher_tensors(model);
   rescale_regression_head(tensors, scaling);
-  const auto rescaled = models::teacher_from_tensors<float>(models::model_config(config, "stsb"), tensors, "test");
+  const auto rescaled = models::teacher_from_tensors<float>(models::teacher_file_config(config, "stsb"), tensors, "test");
   const auto z = teacher_predict(model, examples, 4);
   const auto score = teacher_predict(rescaled, examples, 4);
   for (int i = 0; i < 4; ++i) CHECK(score[i] == Approx(scaling.deviation * z[i] + scaling.mean).epsilon(1e-5));

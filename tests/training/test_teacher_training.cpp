@@ -33,7 +33,7 @@ std::vector<EncodedExample> random_examples(std::int64_t count, std::int64_t voc
 }  // namespace
 
 TEST_CASE("teacher training: a tiny model overfits 64 random-label examples to 100% accuracy") {
-  models::BertTeacherConfig config;
+  io::ModelConfig config;
   config.vocab_size = 50;
   config.hidden_size = 32;
   config.num_hidden_layers = 2;
@@ -43,7 +43,7 @@ TEST_CASE("teacher training: a tiny model overfits 64 random-label examples to 1
   config.num_labels = 2;
   config.hidden_dropout_prob = 0.0;
   config.attention_probs_dropout_prob = 0.0;
-  config.pooling = models::Pooling::mean;
+  config.pooling = io::Pooling::mean;
   models::BertTeacher<float> model(config, 1);
   const auto examples = random_examples(64, config.vocab_size, 3);
   const std::int64_t epochs = 60, batch_size = 16;
@@ -83,7 +83,7 @@ TEST_CASE("batching: seeded shuffle is reproducible, covers every example once, 
 }
 
 TEST_CASE("teacher trainer: a run killed after an evaluation and resumed ends bitwise where an uninterrupted run ends") {
-  models::BertTeacherConfig config;
+  io::ModelConfig config;
   config.vocab_size = 30;
   config.hidden_size = 16;
   config.num_hidden_layers = 1;

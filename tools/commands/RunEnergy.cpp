@@ -20,7 +20,7 @@ traces::EnergyReport run_energy_report(const models::SpikingBert& model, const s
                                        const traces::EnergyCosts& costs,
                                        const std::vector<std::int64_t>& steps_per_example) {
   const auto& config = model.config();
-  const auto names = models::SpikingBert::sublayer_names(config.num_hidden_layers);
+  const auto names = model.sublayers().names();
   std::vector<traces::SublayerOperations> rows;
   // Neuron updates of sub-layer j: every simulated token's width neurons, every step (method doc §2.1).
   std::uint64_t token_steps = 0;
@@ -30,7 +30,7 @@ traces::EnergyReport run_energy_report(const models::SpikingBert& model, const s
   for (std::size_t j = 0; j < counts.size(); ++j) {
     auto row = traces::sublayer_operations(names.at(j), counts[j], costs.value_bytes);
     row.state_bytes_read += traces::membrane_state_bytes(
-        token_steps * static_cast<std::uint64_t>(model.sublayer_width(static_cast<int>(j))), costs.value_bytes);
+        token_steps * static_cast<std::uint64_t>(model.sublayers().width(static_cast<int>(j))), costs.value_bytes);
     rows.push_back(row);
   }
   // The classifier reads ReLU of the last Output's ASR at token 0 once per example: hidden x labels

@@ -106,7 +106,7 @@ void run_adaptive(const RunGlueOptions& o, const models::SpikingBert& model, con
   const auto costs = energy_costs_from_option(o.energy);
   const auto outcome = traces::simulate_glue_set_adaptive(model, model_source, set, adaptive);
   const auto& result = outcome.run;
-  const auto names = models::SpikingBert::sublayer_names(model.config().num_hidden_layers);
+  const auto names = model.sublayers().names();
   const auto& info = io::glue_task_info(set.task);
   std::printf("%s %s: %d examples, adaptive steps: T_max = %d, stop when the label is stable and the last Output "
               "sub-layer's mean residual < %g for %d steps; %.2f s\n",
@@ -225,8 +225,8 @@ void run_spiking_glue(const RunGlueOptions& o) {
                       std::to_string(set.encoded.count) + " examples" +
                       (trace && trace->writes_file() ? "; trace " + o.trace + " holds them" : ""));
 
-  const int sublayers = model.config().sublayer_count();
-  const auto names = models::SpikingBert::sublayer_names(model.config().num_hidden_layers);
+  const int sublayers = model.sublayers().size();
+  const auto names = model.sublayers().names();
   std::printf("%s %s: %d examples, T = %d steps, %.2f s (%.1f examples/s)\n", info.name.c_str(), o.data.c_str(),
               result.examples, result.steps, result.seconds, result.examples / std::max(result.seconds, 1e-9));
   if (result.metrics.empty()) std::printf("no labels: no metric\n");

@@ -27,7 +27,7 @@ TraceSession::TraceSession(const std::string& file, const std::string& level, co
   probe.attention_mask = {1};
   sublayers_ = model.build_network(probe).sublayers;
   const auto& config = model.config();
-  const auto names = models::SpikingBert::sublayer_names(config.num_hidden_layers);
+  const auto names = model.sublayers().names();
   traces::RunInfo run;
   run.model = model_source;
   run.steps = steps;
@@ -41,7 +41,7 @@ TraceSession::TraceSession(const std::string& file, const std::string& level, co
   run.task = task;
   run.convergence_tolerance = convergence_tolerance;
   for (std::size_t j = 0; j < names.size(); ++j) {
-    widths_.push_back(model.sublayer_width(static_cast<int>(j)));
+    widths_.push_back(model.sublayers().width(static_cast<int>(j)));
     run.populations.push_back({names[j], widths_.back()});
   }
   auto& world = training::world();

@@ -117,10 +117,8 @@ void run_bench(const BenchOptions& o) {
       std::printf("%-22s %6.1f ns per push+pop\n", timing.heap.c_str(), timing.nanoseconds_per_event);
     return;
   }
-  models::SpikingBertConfig config;
-  if (o.size == "tiny") config = models::tiny_config();
-  else if (o.size == "base4") config = models::base4_config();
-  else throw io::InputError("command line", "--size", "unknown size '" + o.size + "'", "tiny or base4");
+  io::ModelConfig config;
+  config = io::model_size_preset(o.size, "command line", "--size");
   if (o.sequence < 1 || o.sequence > config.max_position_embeddings)
     throw io::InputError("command line", "--sequence-length", "out of range", "1.." + std::to_string(config.max_position_embeddings));
   if (o.steps < 1) throw io::InputError("command line", "--steps", "must be positive", ">= 1");

@@ -89,7 +89,7 @@ Student student_from_student(const DistillOptions& o, const std::string& path, c
   Student student;
   student.config = files.config;
   student.config.num_labels = static_cast<int>(num_labels);
-  student.map = std::make_unique<models::SpikingBertEquilibrium<float>>(models::equilibrium_config(student.config), o.seed);
+  student.map = std::make_unique<models::SpikingBertEquilibrium<float>>(student.config, o.seed);
   const bool head_fits = files.tensors.count("classification.weight") > 0 && files.config.num_labels == num_labels;
   for (auto& parameter : student.map->parameters()) {
     const bool head = parameter.name.rfind(kClassifierPrefix, 0) == 0;
@@ -122,7 +122,7 @@ Student make_student(const DistillOptions& o, const io::ModelConfig& lead_config
       throw io::InputError(o.init, "config", "the teacher's widths differ from the student's",
                            "a teacher of the student's hidden, intermediate and heads (--init), or no --init");
     }
-    student.map = std::make_unique<models::SpikingBertEquilibrium<float>>(models::equilibrium_config(student.config), o.seed);
+    student.map = std::make_unique<models::SpikingBertEquilibrium<float>>(student.config, o.seed);
     models::initialise_student_from_teacher(*student.map, files.tensors, files.config.num_hidden_layers, files.source);
     student.initialised_from = "teacher " + o.init + " (uniform layer mapping)";
     return student;
@@ -130,7 +130,7 @@ Student make_student(const DistillOptions& o, const io::ModelConfig& lead_config
   Student student;
   student.config = models::student_config_of_teacher(lead_config, o.steps, o.shape);
   student.config.num_labels = static_cast<int>(num_labels);
-  student.map = std::make_unique<models::SpikingBertEquilibrium<float>>(models::equilibrium_config(student.config), o.seed);
+  student.map = std::make_unique<models::SpikingBertEquilibrium<float>>(student.config, o.seed);
   const bool head_fits = lead_config.num_labels == num_labels;
   if (models::can_initialise_from_teacher(student.config, lead_config) && head_fits) {
     models::initialise_student_from_teacher(*student.map, lead_tensors, lead_config.num_hidden_layers, o.teachers.front());
@@ -211,7 +211,7 @@ void distill(const DistillOptions& o) {
                          "the teacher's " + std::to_string(lead_config.vocab_size));
   }
   if (stage == training::DistillStage::internal_layers) {
-    const auto fit = models::equilibrium_config(student_config).fit_width();
+    const auto fit = student_config.fit_width();
     if (fit != lead_config.hidden_size || student_config.num_attention_heads != lead_config.num_attention_heads) {
       throw io::InputError(student_source, "config 'fit_size'/'num_attention_heads'",
                            std::to_string(fit) + "/" + std::to_string(student_config.num_attention_heads),
@@ -230,7 +230,7 @@ void distill(const DistillOptions& o) {
     throw io::InputError(student_source, "config 'feedback'", "is true: the student simulates its feedback projection",
                          "--gradient feedback");
   student_config.feedback = mode == training::GradientMode::feedback;
-  const auto snn_config = models::config_from(student_config);
+  const auto snn_config = student_config;
 
   // 4. Data: WordPiece ids of the full vocabulary (teacher and student share it).
   auto glue_file = [&](const std::string& name) {

@@ -105,7 +105,7 @@ struct StepSeconds {
 // fastest (the least disturbed on a shared machine; tools/bench-vs-reference.sh --what train-step). Every
 // repeat starts from the same parameters (the update is undone, untimed) and must give the same loss bit
 // for bit, or the step is not deterministic.
-void time_training_step(models::SpikingBertEquilibrium<float>& model, const models::SpikingBertConfig& spiking_config,
+void time_training_step(models::SpikingBertEquilibrium<float>& model, const io::ModelConfig& spiking_config,
                         const models::TokenBatch& batch, const training::StudentTargets<float>& targets,
                         training::GradientMode mode, const sim::KernelOptions& options, int repeat) {
   training::AdamSettings settings;
@@ -125,7 +125,7 @@ void time_training_step(models::SpikingBertEquilibrium<float>& model, const mode
     const auto forward = snn.forward(batch, options, models::KernelKind::kEvent);
     std::vector<std::vector<float>> rates;
     std::vector<const float*> rate_pointers;
-    for (std::int64_t j = 0; j < model.config().population_count(); ++j) rates.push_back(forward.asr(static_cast<int>(j)));
+    for (std::int64_t j = 0; j < model.sublayers().size(); ++j) rates.push_back(forward.asr(static_cast<int>(j)));
     for (const auto& r : rates) rate_pointers.push_back(r.data());
     seconds.simulation = seconds_since(clock);
     clock = std::chrono::steady_clock::now();
@@ -161,10 +161,10 @@ void compute_gradient(const GradOptions& o) {
   if (file.config.feedback && mode != training::GradientMode::feedback)
     throw io::InputError(o.model, "config 'feedback'", "is true: the model simulates its feedback projection",
                          "--gradient feedback");
-  auto spiking_config = models::config_from(file.config);
+  auto spiking_config = file.config;
   spiking_config.feedback = mode == training::GradientMode::feedback;
   const models::SpikingBert snn(spiking_config, models::weights_from_tensors(spiking_config, file.tensors, file.source));
-  models::SpikingBertEquilibrium<float> model(models::equilibrium_config(file.config), file.tensors, file.source);
+  models::SpikingBertEquilibrium<float> model(file.config, file.tensors, file.source);
 
   // 2. Tokens and labels.
   const auto batch = models::read_token_batch(o.inputs);
@@ -176,7 +176,7 @@ void compute_gradient(const GradOptions& o) {
   options.steps = o.steps > 0 ? o.steps : spiking_config.t_conv;
   options.threads = o.threads;
   const auto forward = snn.forward(batch, options, models::KernelKind::kEvent);
-  const auto populations = model.config().population_count();
+  const auto populations = model.sublayers().size();
   std::vector<std::vector<float>> rates;
   std::vector<const float*> rate_pointers;
   for (std::int64_t j = 0; j < populations; ++j) rates.push_back(forward.asr(static_cast<int>(j)));

@@ -46,7 +46,7 @@ void inspect_model(const std::string& model_path, const std::string& dot_path, i
   const auto& c = model.config();
   std::printf("SpikingBERT: hidden %d, intermediate %d, heads %d (head size %d), encoder layers %d, vocab %d, "
               "labels %d\n",
-              c.hidden_size, c.intermediate_size, c.num_attention_heads, c.head_size(), c.num_hidden_layers,
+              c.hidden_size, c.intermediate_size, c.num_attention_heads, c.attention_head_size(), c.num_hidden_layers,
               c.vocab_size, c.num_labels);
   std::printf("neurons: V_th %g, leak %g, refractory steps %d, T (t_conv) %d; parameters (core + classifier) %lld\n",
               c.vth, c.leak, c.refractory_steps, c.t_conv, static_cast<long long>(model.parameter_count()));

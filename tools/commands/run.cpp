@@ -95,8 +95,8 @@ void run_model(const RunOptions& o) {
   const auto real_tokens = models::real_lengths(batch, o.inputs);
 
   io::Hdf5Writer out(o.output);
-  const auto names = models::SpikingBert::sublayer_names(model.config().num_hidden_layers);
-  const int sublayers = model.config().sublayer_count();
+  const auto names = model.sublayers().names();
+  const int sublayers = model.sublayers().size();
   // Counts fit uint16 as the reference stores them when T < 65536; wider otherwise.
   const int count_bytes = options.steps <= std::numeric_limits<std::uint16_t>::max() ? 2 : 4;
   std::vector<std::uint64_t> counts_table;
@@ -104,8 +104,8 @@ void run_model(const RunOptions& o) {
     // Self-describing (docs/formats.md): datasets are named after their sub-layer, with axes, units and
     // the position in simulation order (the reference's case.h5 numbers them 00..12 in that order).
     const auto& name = names[static_cast<std::size_t>(j)];
-    const io::Shape shape{batch.batch, batch.sequence, model.sublayer_width(j)};
-    out.write_tensor("forward/asr/" + name, io::Tensor{shape, models::asr_nan_at_padding(result, batch, j, model.sublayer_width(j))});
+    const io::Shape shape{batch.batch, batch.sequence, model.sublayers().width(j)};
+    out.write_tensor("forward/asr/" + name, io::Tensor{shape, models::asr_nan_at_padding(result, batch, j, model.sublayers().width(j))});
     const auto& counts = result.spike_count(j);
     out.write_uints("forward/spike_count/" + name, shape, std::vector<std::uint64_t>(counts.begin(), counts.end()),
                     count_bytes);

@@ -105,7 +105,7 @@ void run_sweep(const SweepOptions& o) {
   const auto set = models::load_glue_set(loaded->config(), model_source, task, o.data, tokenizer, vocabulary_file,
                                          {o.limit, o.max_length});
   if (!set.labeled) throw io::InputError(o.data, "labels", "the file has no labels", "a labelled dev or train file");
-  const auto names = models::SpikingBert::sublayer_names(loaded->config().num_hidden_layers);
+  const auto names = loaded->sublayers().names();
   // With --output the rows go to the file as they come (renamed into place at the end); without, the
   // table goes to stdout at the end and everything else to stderr.
   std::optional<traces::SweepCsv> table;

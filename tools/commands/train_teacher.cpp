@@ -54,8 +54,8 @@ struct TrainTeacherOptions : TrainingCommandOptions {
   bool no_prune = false;
 };
 
-models::BertTeacherConfig size_preset(const std::string& size) {
-  models::BertTeacherConfig config;
+io::ModelConfig size_preset(const std::string& size) {
+  io::ModelConfig config;
   if (size == "tiny") {  // for tests: 1 layer, hidden 32
     config.num_hidden_layers = 1, config.hidden_size = 32, config.num_attention_heads = 2, config.intermediate_size = 64;
   } else if (size == "small") {  // teacher-calibration.md "small": 1.9 M parameters with a pruned SST-2 vocabulary
@@ -82,8 +82,8 @@ struct PreparedData {
   std::vector<std::filesystem::path> data_files;     // for provenance
   training::VocabularyPruning pruning;
   training::TargetScaling scaling;                   // identity for classification
-  models::BertTeacherConfig config;                  // compact vocabulary
-  models::BertTeacherConfig full_config;             // the saved teacher's: full vocabulary
+  io::ModelConfig config;                  // compact vocabulary
+  io::ModelConfig full_config;             // the saved teacher's: full vocabulary
 };
 
 PreparedData prepare(const TrainTeacherOptions& o) {
@@ -153,7 +153,7 @@ PreparedData prepare(const TrainTeacherOptions& o) {
   config.hidden_dropout_prob = o.dropout;
   config.attention_probs_dropout_prob = o.dropout;
   config.pad_token_id = tokenizer.pad_id();
-  config.pooling = o.pooling == "mean" ? models::Pooling::mean : models::Pooling::first_token;
+  config.pooling = o.pooling == "mean" ? io::Pooling::mean : io::Pooling::first_token;
   data.full_config = config;
   data.full_config.vocab_size = static_cast<std::int64_t>(tokenizer.vocabulary().size());
   return data;
@@ -201,7 +201,7 @@ training::TeacherTrainingReport train_member(const TrainTeacherOptions& o, const
                                                 std::int64_t step) {
     if (!training::world().is_root()) return;  // every rank holds the same teacher; rank 0 writes it
     io::Checkpoint checkpoint;
-    checkpoint.config = models::model_config(data.full_config, info.name);
+    checkpoint.config = models::teacher_file_config(data.full_config, info.name);
     checkpoint.tensors = models::teacher_tensors(best);
     auto& word = checkpoint.tensors.at("bert.embeddings.word_embeddings.weight");
     word.values = training::expand_word_embeddings(word.values, data.pruning, data.config.hidden_size);
