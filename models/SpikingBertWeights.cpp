@@ -98,7 +98,8 @@ SpikingBertWeights weights_from(const io::ModelConfig& config, const TensorLooku
   weights.word_embeddings = table("network_x.word_embeddings.weight", config.vocab_size);
   weights.position_embeddings = table("network_x.position_embeddings.weight", config.max_position_embeddings);
   weights.token_type_embeddings = table("network_x.token_type_embeddings.weight", config.type_vocab_size);
-  for (const auto& sublayer : SubLayerTable(config)) {
+  const SubLayerTable sublayer_table(config);
+  for (const auto& sublayer : sublayer_table) {
     SubLayerWeights w;
     if (!sublayer.linear.empty()) w.linear = linear(lookup, sublayer.linear, sublayer.linear_inputs, sublayer.width, source);
     if (!sublayer.layer_norm.empty()) w.norm = layer_norm(lookup, sublayer.layer_norm, sublayer.width, source);
@@ -108,7 +109,7 @@ SpikingBertWeights weights_from(const io::ModelConfig& config, const TensorLooku
                                       static_cast<std::size_t>(config.num_labels) * hidden);
   weights.classifier_bias = copy_of(require(lookup, "classification.bias", {config.num_labels}, source),
                                     static_cast<std::size_t>(config.num_labels));
-  const auto feedback = feedback_weight_name(config.num_hidden_layers);
+  const std::string& feedback = sublayer_table.feedback().weight.name;
   if (config.feedback && lookup(feedback).values != nullptr) {
     const float* weight = require(lookup, feedback, {hidden, hidden}, source);
     const auto count = static_cast<std::size_t>(hidden) * hidden;
@@ -139,8 +140,6 @@ void put_norm(io::TensorMap& tensors, const std::string& prefix, const LayerNorm
 
 }  // namespace
 
-std::string feedback_weight_name(int layers) { return "network_s" + std::to_string(6 * layers + 1) + ".fc.weight"; }
-
 SpikingBertWeights weights_from_tensors(const io::ModelConfig& config, const io::TensorMap& tensors,
                                         const std::string& source) {
   return weights_from(config, [&](const std::string& name) {
@@ -169,15 +168,18 @@ io::TensorMap weights_to_tensors(const io::ModelConfig& config, const SpikingBer
       io::Tensor{{config.max_position_embeddings, hidden}, *weights.position_embeddings};
   tensors["network_x.token_type_embeddings.weight"] =
       io::Tensor{{config.type_vocab_size, hidden}, *weights.token_type_embeddings};
-  for (const auto& sublayer : SubLayerTable(config)) {
+  const SubLayerTable table(config);
+  for (const auto& sublayer : table) {
     const auto& w = weights.sublayers.at(static_cast<std::size_t>(sublayer.index));
     if (!sublayer.linear.empty()) put_linear(tensors, sublayer.linear, w.linear);
     if (!sublayer.layer_norm.empty()) put_norm(tensors, sublayer.layer_norm, w.norm);
   }
   tensors["classification.weight"] = io::Tensor{{config.num_labels, hidden}, *weights.classifier_weight};
   tensors["classification.bias"] = io::Tensor{{config.num_labels}, *weights.classifier_bias};
-  if (weights.feedback.weight)  // network_s{6L+1}.fc.weight, no bias
-    put_linear(tensors, "network_s" + std::to_string(6 * config.num_hidden_layers + 1) + ".fc", weights.feedback);
+  if (weights.feedback.weight) {  // network_s{6L+1}.fc.weight, no bias: put_linear takes the module prefix
+    const std::string& name = table.feedback().weight.name;
+    put_linear(tensors, name.substr(0, name.size() - std::string(".weight").size()), weights.feedback);
+  }
   return tensors;
 }
 

@@ -48,8 +48,6 @@ struct SpikingBertWeights {
   LinearWeights feedback;
 };
 
-// The feedback projection's tensor name, network_s{6L+1}.fc.weight (method doc §1.3).
-std::string feedback_weight_name(int layers);
 
 // Reads the reference's canonical names (`network_x.*`, `network_sN.*`, `classification.*`; tiny
 // config.json "parameter_roles"); alias copies (snn_func.*, ...) and unused tensors are ignored.
