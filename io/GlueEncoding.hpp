@@ -5,37 +5,33 @@
 // to the model.
 #include "io/BertTokenizer.hpp"
 #include "io/GlueExample.hpp"
+#include "io/TokenBatch.hpp"
 
 #include <cstdint>
 #include <vector>
 
 namespace spikingbert::io {
 
-// Row-major int32 matrices [count, max_seq_length]; row i is example i.
+// Example i is row i of `tokens` (padded to the set's length) with its length, label, score and line.
 struct EncodedBatch {
-  int count = 0;
-  int max_seq_length = 0;
-  std::vector<std::int32_t> input_ids;       // token ids, [PAD] after the final [SEP]
-  std::vector<std::int32_t> segment_ids;     // 0 for [CLS] a [SEP], 1 for b [SEP], 0 for padding
-  std::vector<std::int32_t> attention_mask;  // 1 for real tokens, 0 for padding
-  std::vector<std::int32_t> lengths;         // real tokens per example (sum of its mask row)
-  std::vector<std::int32_t> labels;          // class index per example; kNoLabel if unlabeled / regression
-  std::vector<double> scores;                // STS-B score per example; NaN otherwise
-  std::vector<int> source_lines;             // the example's line in its file
+  TokenBatch tokens;
+  std::vector<std::int32_t> lengths;  // real tokens per example (sum of its mask row)
+  std::vector<std::int32_t> labels;   // class index per example; kNoLabel if unlabeled / regression
+  std::vector<double> scores;         // STS-B score per example; NaN otherwise
+  std::vector<int> source_lines;      // the example's line in its file
 
-  // Offset of example i's row in the matrices.
-  std::size_t row(int example) const { return static_cast<std::size_t>(example) * static_cast<std::size_t>(max_seq_length); }
+  int count() const { return static_cast<int>(tokens.batch); }
+  int max_seq_length() const { return static_cast<int>(tokens.sequence); }
+  // Examples [first, first + count) with their rows and per-example fields.
+  EncodedBatch examples(int first, int count) const;
+  // Example `example`'s real tokens (at least one) as a batch of one: no padding, so no neuron exists for a position
+  // that is not in the sentence (issue 11).
+  TokenBatch real_tokens(int example) const;
 };
 
 // Encodes all examples (in order) to max_seq_length tokens. Throws InputError if max_seq_length is
 // below BertTokenizer::kMinimumSequenceLength.
 EncodedBatch encode_glue_examples(const BertTokenizer& tokenizer, const std::vector<GlueExample>& examples,
                                   int max_seq_length);
-
-// Consecutive batches of at most batch_size examples (the last may be shorter), rows copied in order.
-std::vector<EncodedBatch> split_into_batches(const EncodedBatch& all, int batch_size);
-
-// Pads one unpadded encoding into the rows of `batch` at example index `example`.
-void write_padded_row(const EncodedText& encoded, int pad_id, int example, EncodedBatch& batch);
 
 }  // namespace spikingbert::io

@@ -96,12 +96,6 @@ GlueSet make_glue_set(const io::ModelConfig& config, const std::string& model_so
   return set;
 }
 
-TokenBatch glue_example(const GlueSet& set, int index) {
-  const auto& all = set.encoded;
-  const int length = std::max(1, all.lengths[static_cast<std::size_t>(index)]);
-  return example_tokens(all.input_ids, all.segment_ids, all.attention_mask, all.row(index), length);
-}
-
 std::vector<int> predicted_classes(std::span<const float> logits, int batch, int num_labels, bool regression) {
   std::vector<int> predicted;
   for (int b = 0; b < batch; ++b) {
@@ -113,7 +107,7 @@ std::vector<int> predicted_classes(std::span<const float> logits, int batch, int
 
 std::vector<io::MetricValue> glue_set_metrics(const GlueSet& set, std::span<const int> predictions,
                                               std::span<const double> predicted_scores) {
-  if (!set.labeled || set.encoded.count == 0) return {};
+  if (!set.labeled || set.encoded.count() == 0) return {};
   if (set.is_regression()) return io::glue_regression_metrics(predicted_scores, set.encoded.scores);
   return io::glue_metrics(set.task, predictions, set.encoded.labels);
 }
@@ -206,7 +200,7 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
   const auto sublayers = static_cast<std::size_t>(model.sublayers().size());
 
   GlueSimulationResult result;
-  result.examples = set.encoded.count;
+  result.examples = set.encoded.count();
   result.steps = kernel.steps;
   result.counts.resize(sublayers);
   result.real_token_spikes.assign(sublayers, 0.0);
@@ -226,12 +220,12 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
   tbb::task_arena arena(options.threads);
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  for (int first = 0; first < set.encoded.count; first += options.batch) {
-    const int count = std::min(options.batch, set.encoded.count - first);
+  for (int first = 0; first < set.encoded.count(); first += options.batch) {
+    const int count = std::min(options.batch, set.encoded.count() - first);
     std::vector<TokenBatch> examples;
     std::vector<sim::KernelOptions> kernels(static_cast<std::size_t>(count), kernel);
     for (int b = 0; b < count; ++b) {
-      examples.push_back(glue_example(set, first + b));
+      examples.push_back(set.encoded.real_tokens(first + b));
       model.validate(examples.back(), set.data);
     }
     for (int b = 0; b < count; ++b) {
@@ -285,8 +279,8 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
       result.simulated_tokens.push_back(tokens);
       if (hook) hook->end_example(examples[i], forward, first + b, predicted);
     }
-    if (options.progress) options.progress(first + count, set.encoded.count, elapsed());
-    if (options.stop_requested && first + count < set.encoded.count && options.stop_requested()) {
+    if (options.progress) options.progress(first + count, set.encoded.count(), elapsed());
+    if (options.stop_requested && first + count < set.encoded.count() && options.stop_requested()) {
       result.stopped = true;
       result.examples = first + count;
       break;
@@ -299,25 +293,7 @@ GlueSimulationResult simulate_glue_set(const SpikingBert& model, const std::stri
 
 GlueSet glue_subset(const GlueSet& set, int first, int count) {
   GlueSet subset = set;
-  auto& e = subset.encoded;
-  const auto& all = set.encoded;
-  e.count = count;
-  const auto rows = [&](const std::vector<std::int32_t>& matrix) {
-    return std::vector<std::int32_t>(matrix.begin() + static_cast<std::ptrdiff_t>(all.row(first)),
-                                     matrix.begin() + static_cast<std::ptrdiff_t>(all.row(first + count)));
-  };
-  e.input_ids = rows(all.input_ids);
-  e.segment_ids = rows(all.segment_ids);
-  e.attention_mask = rows(all.attention_mask);
-  const auto slice = [&](const auto& values) {
-    using Values = std::decay_t<decltype(values)>;
-    if (values.size() < static_cast<std::size_t>(first + count)) return Values{};
-    return Values(values.begin() + first, values.begin() + first + count);
-  };
-  e.lengths = slice(all.lengths);
-  e.labels = slice(all.labels);
-  e.scores = slice(all.scores);
-  e.source_lines = slice(all.source_lines);
+  subset.encoded = set.encoded.examples(first, count);
   return subset;
 }
 

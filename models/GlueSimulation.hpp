@@ -74,10 +74,6 @@ GlueSet make_glue_set(const io::ModelConfig& config, const std::string& model_so
                       const io::BertTokenizer& tokenizer, const std::string& vocabulary_source,
                       const GlueSetOptions& options);
 
-// Example `index` of the set as a model batch of one, exactly its own real tokens (no padding: no
-// neuron exists for a position that is not in the sentence).
-TokenBatch glue_example(const GlueSet& set, int index);
-
 // The predicted class of every example of a batch from its logits (argmax, ties to the lowest index);
 // -1 for regression tasks.
 std::vector<int> predicted_classes(std::span<const float> logits, int batch, int num_labels, bool regression);

@@ -37,29 +37,4 @@ void save_spiking_bert_checkpoint(const std::filesystem::path& file, const Spiki
   io::write_checkpoint(file, model.config(), weights_to_tensors(model.config(), model.weights()));
 }
 
-TokenBatch read_token_batch(const std::filesystem::path& inputs_h5) {
-  const io::Hdf5Reader reader(inputs_h5);
-  TokenBatch batch;
-  const char* names[] = {"inputs/input_ids", "inputs/segment_ids", "inputs/attention_mask"};
-  std::vector<std::int64_t>* targets[] = {&batch.token_ids, &batch.segment_ids, &batch.attention_mask};
-  io::Shape first_shape;
-  for (int i = 0; i < 3; ++i) {
-    if (!reader.has(names[i]))
-      throw io::InputError(inputs_h5.string(), std::string("dataset '") + names[i] + "'", "missing",
-                           "[batch, seq] integers");
-    auto ints = reader.read_ints(names[i]);
-    if (ints.shape.size() != 2)
-      throw io::InputError(inputs_h5.string(), std::string("dataset '") + names[i] + "'",
-                           "has shape " + io::shape_to_string(ints.shape), "[batch, seq]");
-    if (i == 0) first_shape = ints.shape;
-    else if (ints.shape != first_shape)
-      throw io::InputError(inputs_h5.string(), std::string("dataset '") + names[i] + "'",
-                           "has shape " + io::shape_to_string(ints.shape), io::shape_to_string(first_shape));
-    *targets[i] = std::move(ints.values);
-  }
-  batch.batch = first_shape[0];
-  batch.sequence = first_shape[1];
-  return batch;
-}
-
 }  // namespace spikingbert::models

@@ -24,7 +24,4 @@ struct ModelFile {
 ModelFile read_model_file(const std::filesystem::path& path);
 void save_spiking_bert_checkpoint(const std::filesystem::path& file, const SpikingBert& model);
 
-// inputs/input_ids, inputs/segment_ids, inputs/attention_mask: [batch, seq] integers (as case.h5).
-TokenBatch read_token_batch(const std::filesystem::path& inputs_h5);
-
 }  // namespace spikingbert::models

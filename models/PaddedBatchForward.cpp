@@ -38,11 +38,6 @@ std::vector<float> asr_nan_at_padding(const ForwardResult& result, const TokenBa
   return asr;
 }
 
-TokenBatch example_prefix(const TokenBatch& batch, int example, int length) {
-  return example_tokens(batch.token_ids, batch.segment_ids, batch.attention_mask,
-                        static_cast<std::size_t>(example) * static_cast<std::size_t>(batch.sequence), length);
-}
-
 ForwardResult forward_real_tokens(const SpikingBert& model, const TokenBatch& batch, const sim::KernelOptions& options,
                                   KernelKind kernel, const std::string& source, GlueExampleHook* hook) {
   if (options.stop_after) throw std::invalid_argument("forward_real_tokens: every example runs all steps (no stop_after)");
@@ -57,7 +52,7 @@ ForwardResult forward_real_tokens(const SpikingBert& model, const TokenBatch& ba
   padded.run.rows = static_cast<int>(batch.rows());
   padded.run.steps = options.steps;
   for (int b = 0; b < examples; ++b) {
-    const auto example = example_prefix(batch, b, static_cast<int>(lengths[static_cast<std::size_t>(b)]));
+    const auto example = batch.example_prefix(b, lengths[static_cast<std::size_t>(b)]);
     sim::KernelOptions run_options = options;
     if (hook) run_options.observer = hook->begin_example(example, b).observer;  // every example runs all T steps
     const auto result = model.forward(example, run_options, kernel);

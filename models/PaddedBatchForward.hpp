@@ -17,8 +17,6 @@ namespace spikingbert::models {
 int real_length(const TokenBatch& batch, int example, const std::string& source);
 // real_length of every example, in order (every mask checked).
 std::vector<std::int64_t> real_lengths(const TokenBatch& batch, const std::string& source);
-// Example `example`'s first `length` tokens as a batch of one.
-TokenBatch example_prefix(const TokenBatch& batch, int example, int length);
 
 // Simulates every example of `batch` alone at its real length with `kernel` (options.threads threads each,
 // one example after another) and returns the result in the padded layout [batch][sequence][width]:

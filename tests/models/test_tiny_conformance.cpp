@@ -4,6 +4,7 @@
 #include "io/Hdf5File.hpp"
 #include "models/ModelFiles.hpp"
 #include "support/RunCommand.hpp"
+#include "io/TokenBatchFile.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -45,7 +46,7 @@ void check_against_reference(const models::ForwardResult& result, const io::Hdf5
 TEST_CASE("tiny conformance: event kernel reproduces the reference spikes, ASR and logits", "[models][conformance]") {
   const auto model = models::load_spiking_bert(testing::test_data("tiny"));
   const io::Hdf5Reader reference(testing::test_data("tiny/case.h5"));
-  const auto batch = models::read_token_batch(testing::test_data("tiny/case.h5"));
+  const auto batch = io::read_token_batch(testing::test_data("tiny/case.h5"));
   const int steps = static_cast<int>(reference.read_attribute_double("/", "t_conv"));
   REQUIRE(steps == model.config().t_conv);
   for (const int threads : {1, 2}) {
@@ -64,7 +65,7 @@ TEST_CASE("tiny conformance: event kernel reproduces the reference spikes, ASR a
 TEST_CASE("tiny conformance: dense twin reproduces the reference too", "[models][conformance]") {
   const auto model = models::load_spiking_bert(testing::test_data("tiny"));
   const io::Hdf5Reader reference(testing::test_data("tiny/case.h5"));
-  const auto batch = models::read_token_batch(testing::test_data("tiny/case.h5"));
+  const auto batch = io::read_token_batch(testing::test_data("tiny/case.h5"));
   sim::KernelOptions options;
   options.steps = model.config().t_conv;
   check_against_reference(model.forward(batch, options, models::KernelKind::kDense), reference,
@@ -74,7 +75,7 @@ TEST_CASE("tiny conformance: dense twin reproduces the reference too", "[models]
 TEST_CASE("tiny conformance: the embedding current and first-step currents match the reference", "[models][conformance]") {
   const auto model = models::load_spiking_bert(testing::test_data("tiny"));
   const io::Hdf5Reader reference(testing::test_data("tiny/case.h5"));
-  const auto batch = models::read_token_batch(testing::test_data("tiny/case.h5"));
+  const auto batch = io::read_token_batch(testing::test_data("tiny/case.h5"));
   const auto embedding = model.embedding_current(batch);
   const auto expected = reference.read_tensor("forward/current_t0/00");
   REQUIRE(embedding.size() == expected.values.size());

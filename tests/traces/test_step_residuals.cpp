@@ -5,6 +5,7 @@
 #include "support/RunCommand.hpp"
 #include "traces/Convergence.hpp"
 #include "traces/StepResidualObserver.hpp"
+#include "io/TokenBatchFile.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,7 +20,7 @@ namespace {
 
 struct TinyRun {
   models::SpikingBert model = models::load_spiking_bert(test_data("tiny"));
-  models::TokenBatch batch = models::read_token_batch(test_data("tiny/case.h5"));
+  models::TokenBatch batch = io::read_token_batch(test_data("tiny/case.h5"));
   models::SpikingBertEquilibrium<float> steady_state = models::steady_state_map(model, "tiny");
   std::vector<sim::PopulationId> sublayers = model.build_network(batch).sublayers;
 };

@@ -7,6 +7,7 @@
 #include "traces/Convergence.hpp"
 #include "traces/StepResidualObserver.hpp"
 #include "traces/StoppingObserver.hpp"
+#include "io/TokenBatchFile.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -34,7 +35,7 @@ models::TokenBatch row_of(const models::TokenBatch& batch, int b) {
 TEST_CASE("adaptive stopping evaluates only the last Output equation and stops where the full-map rule does",
           "[traces][convergence][adaptive]") {
   const auto model = models::load_spiking_bert(test_data("tiny"));
-  const auto batch = models::read_token_batch(test_data("tiny/case.h5"));
+  const auto batch = io::read_token_batch(test_data("tiny/case.h5"));
   const auto steady_state = models::steady_state_map(model, "tiny");
   const auto sublayers = model.build_network(batch).sublayers;
   const std::size_t last_output = sublayers.size() - 1;
@@ -88,7 +89,7 @@ TEST_CASE("adaptive stopping evaluates only the last Output equation and stops w
 
 TEST_CASE("adaptive stopping needs the kernel in step order", "[traces][convergence][adaptive]") {
   const auto model = models::load_spiking_bert(test_data("tiny"));
-  const auto example = row_of(models::read_token_batch(test_data("tiny/case.h5")), 0);
+  const auto example = row_of(io::read_token_batch(test_data("tiny/case.h5")), 0);
   const auto steady_state = models::steady_state_map(model, "tiny");
   traces::StoppingObserver stopping(model, steady_state, example, model.build_network(example).sublayers, 0.5, 2);
   sim::KernelOptions options;

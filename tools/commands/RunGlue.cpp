@@ -222,7 +222,7 @@ void run_spiking_glue(const RunGlueOptions& o) {
   if (trace) trace->finish();
   if (result.stopped)  // Ctrl-C: the trace holds the finished batches
     throw Interrupted("run stopped after " + std::to_string(result.examples) + " of " +
-                      std::to_string(set.encoded.count) + " examples" +
+                      std::to_string(set.encoded.count()) + " examples" +
                       (trace && trace->writes_file() ? "; trace " + o.trace + " holds them" : ""));
 
   const int sublayers = model.sublayers().size();

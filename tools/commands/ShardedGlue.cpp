@@ -95,7 +95,7 @@ models::GlueSimulationResult simulate_glue_set_on_ranks(const models::SpikingBer
   if (world.size() == 1) return models::simulate_glue_set(model, model_source, set, options, hook);
   if (options.batch < 1) throw io::InputError("command line", "--batch-size", "must be positive", ">= 1");
   const auto start = std::chrono::steady_clock::now();
-  // Every example is simulated alone (models::glue_example), so any split gives the same results; the
+  // Every example is simulated alone (io::EncodedBatch::real_tokens), so any split gives the same results; the
   // split balances the work: rank r starts at the first example whose preceding tokens reach r/N of the
   // set's tokens (a sentence's simulation costs about its token count x T), not at r/N of the rounds.
   const int first = balanced_start(set.encoded.lengths, world.rank(), world.size());
@@ -109,7 +109,7 @@ models::GlueSimulationResult simulate_glue_set_on_ranks(const models::SpikingBer
     rank_options.progress = nullptr;
   } else if (options.progress) {
     const auto share_size = last - first;
-    rank_options.progress = [&options, share_size, total = set.encoded.count](int done, int, double seconds) {
+    rank_options.progress = [&options, share_size, total = set.encoded.count()](int done, int, double seconds) {
       options.progress(static_cast<int>(static_cast<std::int64_t>(done) * total / share_size), total, seconds);
     };
   }

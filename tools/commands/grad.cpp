@@ -17,6 +17,7 @@
 #include "training/BertAdam.hpp"
 #include "training/StudentGradient.hpp"
 #include "training/StudentTrainer.hpp"
+#include "io/TokenBatchFile.hpp"
 
 #include <sys/resource.h>
 #include <tbb/global_control.h>
@@ -167,7 +168,7 @@ void compute_gradient(const GradOptions& o) {
   models::SpikingBertEquilibrium<float> model(file.config, file.tensors, file.source);
 
   // 2. Tokens and labels.
-  const auto batch = models::read_token_batch(o.inputs);
+  const auto batch = io::read_token_batch(o.inputs);
   snn.validate(batch, o.inputs);
   const auto labels = read_labels(o.inputs, batch.batch, file.config.num_labels);
 

@@ -16,6 +16,7 @@
 #include "models/GlueSimulation.hpp"
 #include "models/ModelFiles.hpp"
 #include "models/PaddedBatchForward.hpp"
+#include "io/TokenBatchFile.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -67,7 +68,7 @@ void run_model(const RunOptions& o) {
   if (o.threads < 1) throw io::InputError("command line", "--threads", "must be positive", ">= 1");
   if (o.block_steps < 1) throw io::InputError("command line", "--block", "must be positive", ">= 1");
   const auto model = models::load_spiking_bert(o.model);
-  const auto batch = models::read_token_batch(o.inputs);
+  const auto batch = io::read_token_batch(o.inputs);
   model.validate(batch, o.inputs);
   sim::KernelOptions options;
   options.steps = o.steps > 0 ? o.steps : model.config().t_conv;

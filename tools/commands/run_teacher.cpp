@@ -25,6 +25,7 @@
 #include "training/TeacherSteps.hpp"
 #include "training/CrossEntropyLoss.hpp"
 #include "training/MseLoss.hpp"
+#include "io/TokenBatchFile.hpp"
 
 #include <nlohmann/json.hpp>
 #include <tbb/global_control.h>
@@ -46,60 +47,6 @@ struct RunTeacherOptions {
   int batch_size = 0;  // --batch-size
 };
 
-// The inputs are in the group inputs/ (the layout `run`, `grad` and `tokenize --output FILE.h5` share,
-// docs/formats.md) or, as the teacher reference files have them, at the root.
-std::string inputs_group(const io::Hdf5Reader& reader) { return reader.has("inputs/input_ids") ? "inputs/" : ""; }
-
-models::TokenBatch read_inputs(const io::Hdf5Reader& reader, std::int64_t vocab_size, std::int64_t type_vocab_size) {
-  models::TokenBatch batch;
-  const auto group = inputs_group(reader);
-  const auto ids = reader.read_ints(group + "input_ids");
-  if (ids.shape.size() != 2) {
-    throw io::InputError(reader.path().string(), "dataset 'input_ids'", "shape " + io::shape_to_string(ids.shape),
-                         "[batch, sequence]");
-  }
-  if (ids.shape[0] < 1 || ids.shape[1] < 1) {
-    throw io::InputError(reader.path().string(), "dataset 'input_ids'", "shape " + io::shape_to_string(ids.shape),
-                         "at least one sequence of at least one token");
-  }
-  batch.batch = ids.shape[0];
-  batch.sequence = ids.shape[1];
-  batch.token_ids = ids.values;
-  for (std::size_t i = 0; i < ids.values.size(); ++i) {
-    if (ids.values[i] < 0 || ids.values[i] >= vocab_size) {
-      throw io::InputError(reader.path().string(), "dataset 'input_ids'",
-                           "element " + std::to_string(i) + " is token " + std::to_string(ids.values[i]),
-                           "ids in [0, " + std::to_string(vocab_size) + ")");
-    }
-  }
-  // Segment ids index the token-type embedding table and mask values select keys: both are checked
-  // here, since the kernels use them as indices without bounds checks.
-  auto optional = [&](const std::vector<std::string>& names, std::int64_t fallback, std::int64_t end,
-                      const std::string& expected_values) {
-    for (const auto& short_name : names) {
-      const auto name = group + short_name;
-      if (!reader.has(name)) continue;
-      const auto values = reader.read_ints(name);
-      if (values.shape != ids.shape) {
-        throw io::InputError(reader.path().string(), "dataset '" + name + "'",
-                             "shape " + io::shape_to_string(values.shape), io::shape_to_string(ids.shape));
-      }
-      for (std::size_t i = 0; i < values.values.size(); ++i) {
-        if (values.values[i] < 0 || values.values[i] >= end) {
-          throw io::InputError(reader.path().string(), "dataset '" + name + "'",
-                               "element " + std::to_string(i) + " is " + std::to_string(values.values[i]), expected_values);
-        }
-      }
-      return values.values;
-    }
-    return std::vector<std::int64_t>(ids.values.size(), fallback);
-  };
-  batch.segment_ids = optional({"segment_ids", "token_type_ids"}, 0, type_vocab_size,
-                               "segment ids in [0, " + std::to_string(type_vocab_size) + ")");
-  batch.attention_mask = optional({"attention_mask"}, 1, 2, "mask values 0 or 1");
-  return batch;
-}
-
 template <class Buffer>
 io::Tensor stacked(const std::vector<const Buffer*>& parts, io::Shape shape) {
   io::Tensor tensor;
@@ -120,7 +67,8 @@ void run_on_inputs(const RunTeacherOptions& options) {
   const auto teacher = models::TeacherEnsemble::load(std::filesystem::path(options.model));
   const auto& c = teacher.config();
   const io::Hdf5Reader reader(options.inputs);
-  const auto batch = read_inputs(reader, c.vocab_size, c.type_vocab_size);
+  const auto batch = io::read_token_batch(options.inputs);
+  io::check_token_ranges(batch, c.vocab_size, c.type_vocab_size, options.inputs);
   if (batch.sequence > teacher.max_sequence_length()) {
     throw io::InputError(options.inputs, "dataset 'input_ids'", "sequence length " + std::to_string(batch.sequence),
                          "at most max_position_embeddings = " + std::to_string(teacher.max_sequence_length()));
@@ -139,7 +87,7 @@ void run_on_inputs(const RunTeacherOptions& options) {
   writer.write_tensor("logits", io::Tensor{{B, c.num_labels}, {a.logits.begin(), a.logits.end()}});
 
   if (options.grad) {
-    const auto labels_path = inputs_group(reader) + "labels";
+    const auto labels_path = std::string(reader.has("inputs/input_ids") ? "inputs/" : "") + "labels";  // beside the ids
     if (!reader.has(labels_path)) {
       throw io::InputError(options.inputs, "dataset '" + labels_path + "'", "missing", "labels [batch] for --grad");
     }

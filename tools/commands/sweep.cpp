@@ -114,11 +114,11 @@ void run_sweep(const SweepOptions& o) {
   std::vector<traces::SweepRow> rows;
 
   const int settings = static_cast<int>(steps.size() * thresholds.size());
-  const int total = settings * set.encoded.count;
+  const int total = settings * set.encoded.count();
   int done_before = 0;
   const auto start = std::chrono::steady_clock::now();
   std::fprintf(stderr, "sweep of %s %s: %d examples x %d settings (V_th x T)\n", info.name.c_str(), o.data.c_str(),
-               set.encoded.count, settings);
+               set.encoded.count(), settings);
   for (const double vth : thresholds) {
     const auto model = models::with_threshold(*loaded, vth);
     for (const int t : steps) {
@@ -132,7 +132,7 @@ void run_sweep(const SweepOptions& o) {
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       };
       const auto result = simulate_glue_set_on_ranks(model, model_source, set, simulation);
-      done_before += set.encoded.count;
+      done_before += set.encoded.count();
       const auto energy = run_energy_report(model, result.counts, result.simulated_tokens, result.steps, costs);
       traces::SweepRow row;
       row.steps = t;
