@@ -38,16 +38,17 @@ BertTeacher<Scalar>::BertTeacher(const io::ModelConfig& model_config, std::uint6
   embedding_.type = store_.add("bert.embeddings.token_type_embeddings.weight", {config.type_vocab_size, H});
   embedding_.norm = norm("bert.embeddings.LayerNorm");
   for (std::int64_t l = 0; l < config.num_hidden_layers; ++l) {
-    const std::string p = "bert.encoder.layer." + std::to_string(l) + ".";
     EncoderLayerSlots slots;
-    slots.query = linear(p + "attention.self.query", H, H);
-    slots.key = linear(p + "attention.self.key", H, H);
-    slots.value = linear(p + "attention.self.value", H, H);
-    slots.self_output = linear(p + "attention.output.dense", H, H);
-    slots.self_norm = norm(p + "attention.output.LayerNorm");
-    slots.intermediate = linear(p + "intermediate.dense", F, H);
-    slots.output = linear(p + "output.dense", H, F);
-    slots.output_norm = norm(p + "output.LayerNorm");
+    for (const auto& [module, kind, is_norm] : kHuggingFaceLayerModules) {
+      const std::string prefix = hugging_face_layer_prefix(l) + module;
+      if (is_norm) {
+        slots.norm(kind) = norm(prefix);
+        continue;
+      }
+      const std::int64_t outputs = kind == SubLayerKind::intermediate ? F : H;
+      const std::int64_t inputs = kind == SubLayerKind::output ? F : H;
+      slots.linear(kind) = linear(prefix, outputs, inputs);
+    }
     layers_.push_back(slots);
   }
   pooler_ = linear("bert.pooler.dense", H, H);

@@ -14,6 +14,7 @@
 #include "io/ModelConfig.hpp"
 #include "models/EncoderBlocks.hpp"
 #include "models/ParameterStore.hpp"
+#include "models/SubLayerTable.hpp"
 #include "models/TokenBatch.hpp"
 
 #include <cstdint>
@@ -47,24 +48,38 @@ struct ForwardOptions {
   std::uint64_t dropout_seed = 0;   // masks are a function of this seed only
 };
 
+// The Hugging Face modules of one encoder layer in the state dict's order (bert.encoder.layer.N.<module>.weight and
+// .bias), each with the spiking sub-layer that plays its role in the steady-state map (models/SubLayerTable): the
+// teacher's parameters are created from it and a student initialised from a teacher maps one onto the other
+// (models/StudentInit).
+struct HuggingFaceLayerModule {
+  const char* module;
+  SubLayerKind sublayer;
+  bool layer_norm;  // the sub-layer's LayerNorm, else its linear map
+};
+inline constexpr HuggingFaceLayerModule kHuggingFaceLayerModules[] = {
+    {"attention.self.query", SubLayerKind::attention, false},
+    {"attention.self.key", SubLayerKind::key, false},
+    {"attention.self.value", SubLayerKind::value, false},
+    {"attention.output.dense", SubLayerKind::self_output, false},
+    {"attention.output.LayerNorm", SubLayerKind::self_output, true},
+    {"intermediate.dense", SubLayerKind::intermediate, false},
+    {"output.dense", SubLayerKind::output, false},
+    {"output.LayerNorm", SubLayerKind::output, true},
+};
+inline std::string hugging_face_layer_prefix(std::int64_t layer) { return "bert.encoder.layer." + std::to_string(layer) + "."; }
+
 // Hugging Face BertConfig's hidden_dropout_prob and attention_probs_dropout_prob default.
 inline constexpr double kHuggingFaceDropout = 0.1;
 
 template <class Scalar>
-class BertTeacher {
+class BertTeacher : public ParameterOwner<Scalar> {
  public:
   // Parameters initialised as Hugging Face: weights N(0, initializer_range), biases 0, LayerNorm 1/0,
   // the padding row of the word embeddings 0.
   BertTeacher(const io::ModelConfig& config, std::uint64_t seed);
 
   const io::ModelConfig& config() const { return config_; }
-  ParameterStore<Scalar>& store() { return store_; }
-  const ParameterStore<Scalar>& store() const { return store_; }
-  std::vector<Parameter<Scalar>>& parameters() { return store_.parameters(); }
-  const std::vector<Parameter<Scalar>>& parameters() const { return store_.parameters(); }
-  Parameter<Scalar>& parameter(const std::string& name) { return store_.at(name); }
-  const Parameter<Scalar>& parameter(const std::string& name) const { return store_.at(name); }
-  std::int64_t parameter_count() const { return store_.value_count(); }
   // Clears every gradient. Gradients must only be written by backward() (the word-embedding gradient is
   // cleared row by row, for the rows backward touched).
   void zero_gradients();
@@ -88,10 +103,10 @@ class BertTeacher {
     BlockScratch<Scalar> block;
   };
 
+  using ParameterOwner<Scalar>::store_;
   io::ModelConfig config_;
   BackwardScratch scratch_;
   std::vector<std::int64_t> touched_word_rows_;
-  ParameterStore<Scalar> store_;
   EmbeddingSlots embedding_;
   std::vector<EncoderLayerSlots> layers_;
   LinearSlots pooler_, classifier_;

@@ -17,9 +17,11 @@
 #include "models/LayerNorm.hpp"
 #include "models/Linear.hpp"
 #include "models/ParameterStore.hpp"
+#include "models/SubLayerTable.hpp"
 #include "models/TokenBatch.hpp"
 
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 namespace spikingbert::models {
@@ -39,6 +41,25 @@ struct EmbeddingSlots {
 struct EncoderLayerSlots {
   LinearSlots query, key, value, self_output, intermediate, output;
   NormSlots self_norm, output_norm;
+
+  // The linear map and the LayerNorm of the sub-layer of `kind` (the Query's for the attention).
+  LinearSlots& linear(SubLayerKind kind) {
+    switch (kind) {
+      case SubLayerKind::key: return key;
+      case SubLayerKind::value: return value;
+      case SubLayerKind::attention: return query;
+      case SubLayerKind::self_output: return self_output;
+      case SubLayerKind::intermediate: return intermediate;
+      case SubLayerKind::output: return output;
+      case SubLayerKind::embedding: break;
+    }
+    throw std::logic_error("EncoderLayerSlots: the embedding has no linear map");
+  }
+  NormSlots& norm(SubLayerKind kind) {
+    if (kind == SubLayerKind::self_output) return self_norm;
+    if (kind == SubLayerKind::output) return output_norm;
+    throw std::logic_error("EncoderLayerSlots: only SelfOutput and Output have a LayerNorm in a layer");
+  }
 };
 
 // Two [rows, width] buffers a backward pass reuses from call to call.

@@ -129,4 +129,21 @@ class ParameterStore {
   AlignedVector<Scalar> sink_matrix_, sink_vector_;
 };
 
+// What a model with a store exposes of it (the teacher and the steady-state map): the list the optimisers and
+// checkpoints read, and lookup by name.
+template <class Scalar>
+class ParameterOwner {
+ public:
+  ParameterStore<Scalar>& store() { return store_; }
+  const ParameterStore<Scalar>& store() const { return store_; }
+  std::vector<Parameter<Scalar>>& parameters() { return store_.parameters(); }
+  const std::vector<Parameter<Scalar>>& parameters() const { return store_.parameters(); }
+  Parameter<Scalar>& parameter(const std::string& name) { return store_.at(name); }
+  const Parameter<Scalar>& parameter(const std::string& name) const { return store_.at(name); }
+  std::int64_t parameter_count() const { return store_.value_count(); }
+
+ protected:
+  ParameterStore<Scalar> store_;
+};
+
 }  // namespace spikingbert::models

@@ -71,20 +71,12 @@ void SpikingBertEquilibrium<Scalar>::build() {
   embedding_.type = at("network_x.token_type_embeddings.weight");
   embedding_.norm = norm_of(embedding);
   for (int k = 0; k < sublayers_.encoder_layers(); ++k) {
-    auto sublayer = [&](SubLayerKind kind) -> const SubLayer& { return sublayers_[sublayers_.index(k, kind)]; };
-    auto linear = [&](SubLayerKind kind) {
-      const auto& prefix = sublayer(kind).linear;
-      return LinearSlots{at(prefix + ".weight"), at(prefix + ".bias")};
-    };
     EncoderLayerSlots slots;
-    slots.key = linear(SubLayerKind::key);
-    slots.value = linear(SubLayerKind::value);
-    slots.query = linear(SubLayerKind::attention);
-    slots.self_output = linear(SubLayerKind::self_output);
-    slots.self_norm = norm_of(sublayer(SubLayerKind::self_output));
-    slots.intermediate = linear(SubLayerKind::intermediate);
-    slots.output = linear(SubLayerKind::output);
-    slots.output_norm = norm_of(sublayer(SubLayerKind::output));
+    for (const auto& sublayer : sublayers_) {
+      if (sublayer.layer != k) continue;
+      slots.linear(sublayer.kind) = {at(sublayer.linear + ".weight"), at(sublayer.linear + ".bias")};
+      if (!sublayer.layer_norm.empty()) slots.norm(sublayer.kind) = norm_of(sublayer);
+    }
     layers_.push_back(slots);
   }
   // The feedback SNNFC (last of the reference's network_s_list, no bias), unused by the reference.

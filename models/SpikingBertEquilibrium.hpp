@@ -73,7 +73,7 @@ struct EquilibriumOptions {
 };
 
 template <class Scalar>
-class SpikingBertEquilibrium {
+class SpikingBertEquilibrium : public ParameterOwner<Scalar> {
  public:
   // Random initialisation as the reference (method doc §1.1): weights N(0, initializer_range), biases 0,
   // LayerNorm 1/0, feedback weight 0 (disabled).
@@ -86,12 +86,6 @@ class SpikingBertEquilibrium {
 
   const io::ModelConfig& config() const { return config_; }
   const SubLayerTable& sublayers() const { return sublayers_; }
-  ParameterStore<Scalar>& store() { return store_; }
-  const ParameterStore<Scalar>& store() const { return store_; }
-  std::vector<Parameter<Scalar>>& parameters() { return store_.parameters(); }
-  const std::vector<Parameter<Scalar>>& parameters() const { return store_.parameters(); }
-  Parameter<Scalar>& parameter(const std::string& name) { return store_.at(name); }
-  const Parameter<Scalar>& parameter(const std::string& name) const { return store_.at(name); }
   void zero_gradients() { store_.zero_gradients(); }
   io::TensorMap tensors() const { return store_.tensors(); }  // every parameter as float32 under its name
 
@@ -152,9 +146,9 @@ class SpikingBertEquilibrium {
   double hidden_dropout() const { return config_.hidden_dropout_prob.value_or(0.0); }
   double attention_dropout() const { return config_.attention_probs_dropout_prob.value_or(0.0); }
 
+  using ParameterOwner<Scalar>::store_;
   io::ModelConfig config_;
   SubLayerTable sublayers_;
-  ParameterStore<Scalar> store_;
   EmbeddingSlots embedding_;
   std::vector<EncoderLayerSlots> layers_;
   LinearSlots feedback_, fit_dense_, pooler_, classifier_;
