@@ -77,13 +77,14 @@ struct ThresholdStatistics {
 //   v = u + I;  s = (v >= V_th);  u = (v - V_th*s) * leak;
 // with a refractory period (refractory != null: steps left per neuron) a neuron with steps left only counts
 // one down (no integration, no leak, no spike) and a spike sets its count to R.
-// Writes the indices of the neurons that fired, ascending, to `fired` (room for `width`) and returns
-// how many. With AVX-512, 16 neurons per instruction and a register compress of the fired indices (with
+// Writes the indices of the neurons that fired, ascending, to `fired` (room for `width`), adds 1 to
+// `spike_count` of each (one counter per neuron; in the same pass, not a scattered loop after it) and
+// returns how many. With AVX-512, 16 neurons per instruction and a register compress of the fired indices (with
 // AVX2 only: 8 neurons and a table of compress patterns); the arithmetic is the same IEEE float32
 // operations in every path, so results are bit-identical. Threshold statistics count only the comparisons
 // made (not those of refractory neurons).
 std::uint32_t update_neurons(const NeuronModel& neuron, const float* current, float* membrane, std::int32_t* refractory,
-                             std::uint32_t* fired, int width, ThresholdStatistics& statistics);
+                             std::uint32_t* fired, std::uint32_t* spike_count, int width, ThresholdStatistics& statistics);
 
 // ---- steady-state rate (docs/neuron-models.md) ----
 

@@ -30,7 +30,8 @@ constexpr CompressTable kCompress;
 // refractory counter per neuron (a template parameter, so the reference path has no extra work).
 template <bool kRefractory>
 std::uint32_t update_scalar(const NeuronModel& neuron, const float* current, float* membrane, std::int32_t* refractory,
-                            std::uint32_t* fired, int begin, int end, std::uint64_t& near_ties, float& smallest_margin) {
+                            std::uint32_t* fired, std::uint32_t* spike_count, int begin, int end, std::uint64_t& near_ties,
+                            float& smallest_margin) {
   const float threshold = static_cast<float>(neuron.threshold), leak = static_cast<float>(neuron.leak);
   const std::int32_t period = neuron.refractory_steps;
   std::uint32_t fired_count = 0;
@@ -48,6 +49,7 @@ std::uint32_t update_scalar(const NeuronModel& neuron, const float* current, flo
     smallest_margin = margin < smallest_margin ? margin : smallest_margin;
     membrane[j] = (spike ? v - threshold : v) * leak;
     if constexpr (kRefractory) refractory[j] = spike ? period : 0;
+    spike_count[j] += spike;
     fired[fired_count] = static_cast<std::uint32_t>(j);
     fired_count += spike;
   }
@@ -56,7 +58,7 @@ std::uint32_t update_scalar(const NeuronModel& neuron, const float* current, flo
 
 template <bool kRefractory>
 std::uint32_t update_all(const NeuronModel& neuron, const float* current, float* membrane, std::int32_t* refractory,
-                         std::uint32_t* fired, int width, ThresholdStatistics& statistics) {
+                         std::uint32_t* fired, std::uint32_t* spike_count, int width, ThresholdStatistics& statistics) {
   std::uint64_t near_ties = 0;
   float smallest_margin = statistics.smallest_margin;
   std::uint32_t fired_count = 0;
@@ -97,6 +99,8 @@ std::uint32_t update_all(const NeuronModel& neuron, const float* current, float*
     // Compress in a register, then store all 16 lanes: AMD Zen 4/5 microcode the compressing store to
     // memory (vpcompressd m512, tens of cycles), the register form is a single fast instruction. The 16
     // stored lanes fit: fired_count <= j and j + 16 <= width, the slot's capacity.
+    const __m512i counted_spikes = _mm512_loadu_si512(spike_count + j);
+    _mm512_storeu_si512(spike_count + j, _mm512_mask_add_epi32(counted_spikes, spike, counted_spikes, one));
     _mm512_storeu_si512(fired + fired_count, _mm512_maskz_compress_epi32(spike, index));
     fired_count += static_cast<std::uint32_t>(__builtin_popcount(spike));
     index = _mm512_add_epi32(index, sixteen);
@@ -145,6 +149,10 @@ std::uint32_t update_all(const NeuronModel& neuron, const float* current, float*
       _mm256_storeu_ps(membrane + j, updated);
     }
     // All 8 lanes are stored; they fit for the same reason as above (fired_count <= j, j + 8 <= width).
+    // A spiking lane's mask is all ones, i.e. -1: subtracting it counts the spike.
+    const __m256i counted_spikes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(spike_count + j));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(spike_count + j),
+                        _mm256_sub_epi32(counted_spikes, _mm256_castps_si256(spike)));
     const int mask = _mm256_movemask_ps(spike);
     const __m256i lanes = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(kCompress.lanes[mask])));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(fired + fired_count), _mm256_add_epi32(lanes, _mm256_set1_epi32(j)));
@@ -154,8 +162,8 @@ std::uint32_t update_all(const NeuronModel& neuron, const float* current, float*
   _mm256_store_ps(lanes, smallest);
   for (const float lane : lanes) smallest_margin = lane < smallest_margin ? lane : smallest_margin;
 #endif
-  fired_count += update_scalar<kRefractory>(neuron, current, membrane, refractory, fired + fired_count, j, width,
-                                            near_ties, smallest_margin);
+  fired_count += update_scalar<kRefractory>(neuron, current, membrane, refractory, fired + fired_count, spike_count, j,
+                                            width, near_ties, smallest_margin);
   statistics.near_ties += near_ties;
   statistics.smallest_margin = smallest_margin;
   return fired_count;
@@ -164,10 +172,10 @@ std::uint32_t update_all(const NeuronModel& neuron, const float* current, float*
 }  // namespace
 
 std::uint32_t update_neurons(const NeuronModel& neuron, const float* current, float* membrane, std::int32_t* refractory,
-                             std::uint32_t* fired, int width, ThresholdStatistics& statistics) {
+                             std::uint32_t* fired, std::uint32_t* spike_count, int width, ThresholdStatistics& statistics) {
   if (neuron.has_refractory_state())
-    return update_all<true>(neuron, current, membrane, refractory, fired, width, statistics);
-  return update_all<false>(neuron, current, membrane, nullptr, fired, width, statistics);
+    return update_all<true>(neuron, current, membrane, refractory, fired, spike_count, width, statistics);
+  return update_all<false>(neuron, current, membrane, nullptr, fired, spike_count, width, statistics);
 }
 
 std::string NeuronModel::invalid_reason() const {

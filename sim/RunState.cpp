@@ -93,10 +93,8 @@ std::uint32_t RunState::integrate_row(PopulationId p, int step, int row, const f
   std::uint32_t* fired = ring.slot(step, row);
   std::int32_t* refractory = state.refractory.empty() ? nullptr : state.refractory.data() + offset;
   const std::uint32_t n = update_neurons(population.neuron, row_current, state.membrane.data() + offset, refractory,
-                                         fired, population.width, thresholds);
+                                         fired, state.spike_count.data() + offset, population.width, thresholds);
   ring.set_count(step, row, n);
-  std::uint32_t* count = state.spike_count.data() + offset;
-  for (std::uint32_t k = 0; k < n; ++k) ++count[fired[k]];
   return n;
 }
 
