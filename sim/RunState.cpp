@@ -5,10 +5,15 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 namespace spikingbert::sim {
+
+namespace {
+constexpr int kRowsPerTransformTask = 16;  // rows of one step a transform task handles (fixed partitions)
+}  // namespace
 
 RunState::RunState(const Network& network, int steps, const std::function<int(PopulationId)>& ring_steps)
     : network_(network) {
@@ -66,21 +71,27 @@ void RunState::apply_transforms(PopulationId p, int first_step, int steps, float
       throw io::InputError("network", "transform '" + transform->name() + "'", "row group does not divide the rows",
                            "a divisor of " + std::to_string(rows));
     const int groups = rows / group;
-    std::vector<OperationCounts> task_counts(static_cast<std::size_t>(steps * groups));
+    // Row groups per task: about kRowsPerTransformTask rows (a sentence's attention is one group), so that
+    // per-row transforms are called once per chunk of rows, not once per row.
+    const int groups_per_task = std::max(1, kRowsPerTransformTask / group);
+    const int tasks_per_step = (groups + groups_per_task - 1) / groups_per_task;
+    std::vector<OperationCounts> task_counts(static_cast<std::size_t>(steps * tasks_per_step));
     tbb::parallel_for(
-        tbb::blocked_range<int>(0, steps * groups, 1),
+        tbb::blocked_range<int>(0, steps * tasks_per_step, 1),
         [&](const tbb::blocked_range<int>& range) {
           for (int task = range.begin(); task != range.end(); ++task) {
-            const int s = task / groups;
-            const int first_row = (task % groups) * group;
+            const int s = task / tasks_per_step;
+            const int first_group = (task % tasks_per_step) * groups_per_task;
+            const int first_row = first_group * group;
             TransformContext context{first_step + s, first_row, population.width, &source};
-            transform->apply(context, current + static_cast<std::size_t>(s * rows + first_row) * frame_size,
-                             task_counts[static_cast<std::size_t>(task)]);
+            transform->apply_groups(context, std::min(groups_per_task, groups - first_group),
+                                    current + static_cast<std::size_t>(s * rows + first_row) * frame_size,
+                                    task_counts[static_cast<std::size_t>(task)]);
           }
         },
         tbb::simple_partitioner());
-    for (int task = 0; task < steps * groups; ++task)
-      step_counts[static_cast<std::size_t>(task / groups)] += task_counts[static_cast<std::size_t>(task)];
+    for (int task = 0; task < steps * tasks_per_step; ++task)
+      step_counts[static_cast<std::size_t>(task / tasks_per_step)] += task_counts[static_cast<std::size_t>(task)];
   }
 }
 
