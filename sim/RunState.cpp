@@ -6,6 +6,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -95,18 +96,25 @@ void RunState::apply_transforms(PopulationId p, int first_step, int steps, float
   }
 }
 
-std::uint32_t RunState::integrate_row(PopulationId p, int step, int row, const float* row_current,
-                                      ThresholdStatistics& thresholds) {
+void RunState::integrate_row(PopulationId p, int first_step, int steps, int row, const float* row_current,
+                             std::size_t current_stride, ThresholdStatistics& thresholds, std::uint32_t* step_spikes) {
   const auto& population = network_.population(p);
   auto& state = result.populations[static_cast<std::size_t>(p)];
   auto& ring = rings[static_cast<std::size_t>(p)];
   const auto offset = static_cast<std::size_t>(row) * static_cast<std::size_t>(population.width);
-  std::uint32_t* fired = ring.slot(step, row);
+  constexpr int kStepsOnStack = 64;  // a time block's steps (16 by default); more take the heap
+  std::array<std::uint32_t*, kStepsOnStack> slots_on_stack;
+  std::vector<std::uint32_t*> slots_on_heap;
+  std::uint32_t** fired = slots_on_stack.data();
+  if (steps > kStepsOnStack) {
+    slots_on_heap.resize(static_cast<std::size_t>(steps));
+    fired = slots_on_heap.data();
+  }
+  for (int s = 0; s < steps; ++s) fired[s] = ring.slot(first_step + s, row);
   std::int32_t* refractory = state.refractory.empty() ? nullptr : state.refractory.data() + offset;
-  const std::uint32_t n = update_neurons(population.neuron, row_current, state.membrane.data() + offset, refractory,
-                                         fired, state.spike_count.data() + offset, population.width, thresholds);
-  ring.set_count(step, row, n);
-  return n;
+  update_neurons(population.neuron, steps, row_current, current_stride, state.membrane.data() + offset, refractory,
+                 fired, step_spikes, state.spike_count.data() + offset, population.width, thresholds);
+  for (int s = 0; s < steps; ++s) ring.set_count(first_step + s, row, step_spikes[s]);
 }
 
 SimulationClock::SimulationClock() : wall_start_(std::chrono::steady_clock::now()), cpu_start_(std::clock()) {}
