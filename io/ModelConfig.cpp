@@ -3,6 +3,7 @@
 #include "io/AtomicFile.hpp"
 #include "io/Error.hpp"
 #include "io/JsonDuplicateKeys.hpp"
+#include "io/JsonKeys.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -21,19 +22,10 @@ constexpr int kDefaultTypeVocabSize = 2;
 constexpr int kDefaultNumLabels = 2;
 constexpr double kDefaultLayerNormEps = 1e-12;
 
-std::string key_place(const std::string& key) { return "key '" + key + "'"; }
-
-std::string describe(const nlohmann::json& value) {
-  if (value.is_number()) return "the number " + value.dump();
-  if (value.is_string()) return "the string " + value.dump();
-  const std::string type = value.type_name();
-  return (type == "array" || type == "object" ? "an " : "a ") + type;
-}
-
 int read_positive_int(const nlohmann::json& json, const std::string& key, const std::string& source) {
   const auto& value = json.at(key);
   if (!value.is_number_integer()) {
-    throw InputError(source, key_place(key), "is " + describe(value), "a positive integer");
+    throw InputError(source, key_place(key), "is " + describe_json_value(value), "a positive integer");
   }
   if (value.is_number_unsigned() ? value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<int>::max())
                                  : value.get<std::int64_t>() > std::numeric_limits<int>::max()) {
@@ -44,12 +36,6 @@ int read_positive_int(const nlohmann::json& json, const std::string& key, const 
   return static_cast<int>(number);
 }
 
-double read_number(const nlohmann::json& json, const std::string& key, const std::string& source) {
-  const auto& value = json.at(key);
-  if (!value.is_number()) throw InputError(source, key_place(key), "is " + describe(value), "a number");
-  return value.get<double>();
-}
-
 // A count held in a double (estimates that must not overflow), printed as an integer.
 std::string format_count(double value) {
   char text[64];
@@ -57,17 +43,11 @@ std::string format_count(double value) {
   return text;
 }
 
-std::string format_number(double value) {
-  std::ostringstream stream;
-  stream << value;
-  return stream.str();
-}
-
 const char* const kKnownKeys[] = {"vocab_size",  "hidden_size",     "intermediate_size", "num_attention_heads",
                                   "num_hidden_layers", "max_position_embeddings", "type_vocab_size",
                                   "num_labels",  "layer_norm_eps",  "pad_token_id", "initializer_range",
                                   "hidden_dropout_prob", "attention_probs_dropout_prob", "pooling", "fit_size",
-                                  "vth", "leak", "refractory_steps", "feedback", "t_conv", "task"};
+                                  "feedback", "t_conv", "task"};
 
 int read_non_negative_int(const nlohmann::json& json, const std::string& key, const std::string& source) {
   const auto& value = json.at(key);
@@ -124,28 +104,7 @@ void validate_model_config(const ModelConfig& config, const std::string& source)
                          std::to_string(config.num_attention_heads),
                      "a multiple of num_attention_heads");
   }
-  // method doc: the neuron fires when v >= V_th and resets by subtracting V_th; V_th <= 0 would fire always.
-  // The simulator computes in float32: a threshold float32 rounds to 0 or infinity is no threshold.
-  if (!std::isfinite(config.vth) || config.vth <= 0) {
-    throw InputError(source, key_place("vth"), "is " + format_number(config.vth), "a finite number > 0");
-  }
-  if (config.vth < std::numeric_limits<float>::min() || config.vth > std::numeric_limits<float>::max()) {
-    throw InputError(source, key_place("vth"), "is " + format_number(config.vth) + ", outside float32's range",
-                     "a threshold from 1.2e-38 to 3.4e38");
-  }
-  // method doc: u <- (v - V_th s) * leak; leak outside (0, 1] would grow or erase the membrane.
-  if (!std::isfinite(config.leak) || config.leak <= 0 || config.leak > 1) {
-    throw InputError(source, key_place("leak"), "is " + format_number(config.leak), "a number in (0, 1]");
-  }
-  if (config.leak < std::numeric_limits<float>::min()) {
-    throw InputError(source, key_place("leak"), "is " + format_number(config.leak) + ", which float32 rounds to 0",
-                     "a number in (0, 1] of at least 1.2e-38");
-  }
-  // Steps after a spike without integration (docs/neuron-models.md); the rate is at most 1/(R+1).
-  if (config.refractory_steps < 0 || config.refractory_steps > kMaximumRefractorySteps) {
-    throw InputError(source, key_place("refractory_steps"), "is " + std::to_string(config.refractory_steps),
-                     "an integer number of steps in [0, " + std::to_string(kMaximumRefractorySteps) + "]");
-  }
+  validate_neuron_parameters(config, source);
   if (!std::isfinite(config.layer_norm_eps) || config.layer_norm_eps <= 0) {
     throw InputError(source, key_place("layer_norm_eps"), "is " + format_number(config.layer_norm_eps),
                      "a finite number > 0");
@@ -214,7 +173,7 @@ void check_declared_sizes(const ModelConfig& config, const std::vector<std::pair
 }
 
 ModelConfig parse_model_config(const nlohmann::json& json, const std::string& source) {
-  if (!json.is_object()) throw InputError(source, "", "config is " + describe(json), "a JSON object");
+  if (!json.is_object()) throw InputError(source, "", "config is " + describe_json_value(json), "a JSON object");
   ModelConfig config;
   for (const char* key : {"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"}) {
     if (!json.contains(key)) throw InputError(source, key_place(key), "missing", "a positive integer");
@@ -237,7 +196,7 @@ ModelConfig parse_model_config(const nlohmann::json& json, const std::string& so
   if (json.contains("id2label")) {
     const auto& map = json.at("id2label");
     if (!map.is_object() || map.empty()) {
-      throw InputError(source, key_place("id2label"), "is " + describe(map), "a non-empty object");
+      throw InputError(source, key_place("id2label"), "is " + describe_json_value(map), "a non-empty object");
     }
     labels_from_map = static_cast<int>(map.size());
   }
@@ -265,39 +224,29 @@ ModelConfig parse_model_config(const nlohmann::json& json, const std::string& so
     const auto& pooling = json.at("pooling");
     if (pooling == "cls") config.pooling = Pooling::first_token;
     else if (pooling == "mean") config.pooling = Pooling::mean;
-    else throw InputError(source, key_place("pooling"), "is " + describe(pooling), "\"cls\" or \"mean\"");
+    else throw InputError(source, key_place("pooling"), "is " + describe_json_value(pooling), "\"cls\" or \"mean\"");
   }
   if (json.contains("fit_size")) config.fit_size = read_non_negative_int(json, "fit_size", source);
-  if (json.contains("vth")) config.vth = read_number(json, "vth", source);
-  if (json.contains("leak")) config.leak = read_number(json, "leak", source);
-  if (json.contains("refractory_steps")) {
-    const auto& steps = json.at("refractory_steps");
-    if (!steps.is_number_integer())
-      throw InputError(source, key_place("refractory_steps"), "is " + describe(steps), "an integer number of steps");
-    const auto value = steps.is_number_unsigned() && steps.get<std::uint64_t>() > kMaximumRefractorySteps
-                           ? std::int64_t{kMaximumRefractorySteps} + 1
-                           : steps.get<std::int64_t>();
-    if (value < 0 || value > kMaximumRefractorySteps)
-      throw InputError(source, key_place("refractory_steps"), "is " + steps.dump(),
-                       "an integer number of steps in [0, " + std::to_string(kMaximumRefractorySteps) + "]");
-    config.refractory_steps = static_cast<int>(value);
-  }
+  read_neuron_parameters(json, source, config);
   if (json.contains("feedback")) {
     const auto& feedback = json.at("feedback");
-    if (!feedback.is_boolean()) throw InputError(source, key_place("feedback"), "is " + describe(feedback), "true or false");
+    if (!feedback.is_boolean()) throw InputError(source, key_place("feedback"), "is " + describe_json_value(feedback), "true or false");
     config.feedback = feedback.get<bool>();
   }
   if (json.contains("t_conv")) config.t_conv = read_positive_int(json, "t_conv", source);
   if (json.contains("task")) {
     const auto& task = json.at("task");
-    if (!task.is_string()) throw InputError(source, key_place("task"), "is " + describe(task), "a string");
+    if (!task.is_string()) throw InputError(source, key_place("task"), "is " + describe_json_value(task), "a string");
     config.task = task.get<std::string>();
   } else if (json.contains("finetuning_task") && json.at("finetuning_task").is_string()) {
     config.task = json.at("finetuning_task").get<std::string>();
   }
 
   for (const auto& [key, value] : json.items()) {
-    if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) == std::end(kKnownKeys)) config.extra[key] = value;
+    const bool known = std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) != std::end(kKnownKeys) ||
+                       std::find(std::begin(kNeuronParameterKeys), std::end(kNeuronParameterKeys), key) !=
+                           std::end(kNeuronParameterKeys);
+    if (!known) config.extra[key] = value;
   }
   validate_model_config(config, source);
   return config;
@@ -354,10 +303,8 @@ nlohmann::json to_json(const ModelConfig& config) {
   if (config.attention_probs_dropout_prob) json["attention_probs_dropout_prob"] = *config.attention_probs_dropout_prob;
   json["pooling"] = config.pooling == Pooling::mean ? "mean" : "cls";
   if (config.fit_size > 0) json["fit_size"] = config.fit_size;
-  json["vth"] = config.vth;
-  json["leak"] = config.leak;
-  // Written only when not the reference's, so the configs of IF models without feedback stay as they were.
-  if (config.refractory_steps != 0) json["refractory_steps"] = config.refractory_steps;
+  write_neuron_parameters(config, json);
+  // Written only when not the reference's, so the configs of models without feedback stay as they were.
   if (config.feedback) json["feedback"] = true;
   json["t_conv"] = config.t_conv;
   json["task"] = config.task;

@@ -18,6 +18,8 @@
 //   refractory_steps 0, feedback false,
 //   t_conv 100 (method doc: T), task "" (falls back to HF's "finetuning_task" if that is a string).
 // Every other key is kept verbatim in `extra` and written back by to_json.
+#include "io/NeuronParameters.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -34,8 +36,6 @@ namespace spikingbert::io {
 // Time steps T: the method converges within tens to a few hundred steps (SpikingBERT uses T <= 125);
 // the same bound applies to every --steps option.
 inline constexpr std::int64_t kMaximumTimeSteps = 100000;
-// Refractory period: a neuron of period R fires at most once per R + 1 steps; 1000 steps is far beyond T.
-inline constexpr int kMaximumRefractorySteps = 1000;
 // Encoder layers: BERT-large has 24; 1000 leaves room for any experiment.
 inline constexpr std::int64_t kMaximumLayers = 1000;
 // Parameters: 2^30 float32 values (4 GiB), three times BERT-large's 3.4e8.
@@ -45,7 +45,10 @@ inline constexpr double kMaximumParameters = 1073741824.0;
 // config "cls") or the mean over real tokens ("mean"). The SpikingBERT classifier reads token 0.
 enum class Pooling { first_token, mean };
 
-struct ModelConfig {
+// The neuron model's parameters (vth, leak, refractory_steps) are the base io::NeuronParameters, declared, read,
+// validated and written in io/NeuronParameters.hpp; sim::NeuronModel is built on the same base, so the config
+// hands them to the simulator without a field-by-field copy.
+struct ModelConfig : NeuronParameters {
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
@@ -63,9 +66,6 @@ struct ModelConfig {
   // Width of the teacher's hidden states the KD adapter W_td maps a student's onto (TinyBERT's "fit_size",
   // method doc §1.4): fit_dense is [fit_width(), hidden_size]; 0 = hidden_size.
   int fit_size = 0;
-  double vth = 1.0;   // firing threshold V_th (> 0, method doc §2.1)
-  double leak = 1.0;  // membrane leak factor in (0, 1]; 1 = no leak (IF neuron)
-  int refractory_steps = 0;  // absolute refractory period in steps, [0, 1000]; 0 = none (the reference)
   // The feedback projection network_s{6L+1}.fc.weight (last Output population -> embedding population, delay
   // 1 step) is part of the network. false: built but unused, as the reference (method doc §1.3).
   bool feedback = false;

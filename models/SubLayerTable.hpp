@@ -74,7 +74,7 @@ struct SubLayer {
 // The neuron model of every sub-layer (docs/neuron-models.md): the kernel simulates it, and the steady-state map,
 // the gradient modes and the residual observers take its rate sigma and sigma' from it.
 inline sim::NeuronModel neuron_model(const io::ModelConfig& config) {
-  return sim::NeuronModel{config.vth, config.leak, config.refractory_steps};
+  return sim::NeuronModel{config};  // the config's io::NeuronParameters base
 }
 
 struct FeedbackProjection {

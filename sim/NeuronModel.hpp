@@ -11,6 +11,8 @@
 //   LIF: 0 < leak < 1, the membrane multiplied by `leak` after the reset                 (neuron-models eq. 4)
 //   absolute refractory period: refractory_steps = R > 0 steps after a spike in which the neuron neither
 //   integrates its input nor leaks (its membrane is held); with IF or LIF                 (neuron-models eq. 2, 5)
+#include "io/NeuronParameters.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -20,19 +22,21 @@
 
 namespace spikingbert::sim {
 
-struct NeuronModel {
-  // Parameters (config.json keys vth, leak, refractory_steps). Kept in double as configured; the update
-  // computes in float32 with their float32 values, the steady-state map in its own Scalar.
-  double threshold = 1.0;    // V_th, in units of input current
-  double leak = 1.0;         // lambda: multiplies the membrane after the reset; 1 = IF, 0 < leak < 1 = LIF
-  int refractory_steps = 0;  // R: steps after a spike without integration; 0 = none (the reference)
+// The parameters (vth, leak, refractory_steps) are the base io::NeuronParameters: declared, read from
+// config.json, validated and written back in io/NeuronParameters.hpp (io cannot see sim), so a model config
+// converts to its neuron model without a field-by-field copy. Kept in double as configured; the update
+// computes in float32 with their float32 values, the steady-state map in its own Scalar.
+struct NeuronModel : io::NeuronParameters {
 
   // The reference model (IF, no refractory period): the update and the map take their original paths.
   bool is_reference() const { return leak == 1.0 && refractory_steps == 0; }
   // Whether the model keeps a refractory counter per neuron (state beyond the membrane).
   bool has_refractory_state() const { return refractory_steps > 0; }
   // Empty if the parameters are valid, else what is wrong (callers add their file and place).
-  std::string invalid_reason() const;
+  std::string invalid_reason() const {
+    const auto problem = io::neuron_parameter_problem(*this);
+    return problem ? problem->key + " " + problem->found + " (expected " + problem->expected + ")" : std::string();
+  }
 
   // Quiescence: the event kernel may skip a population without input for a step iff no neuron can spike or
   // change without input: no membrane at or above V_th (NaN is not), with a leak every membrane at rest, and
@@ -56,7 +60,7 @@ struct NeuronModel {
   // the rate rises with infinite slope at the rheobase (1 - leak) V_th). The feedback projection's contraction
   // bound ||W_fb||_2 <= 1 / sup sigma' (docs/gradients.md) uses it.
   double largest_rate_derivative() const {
-    return leak < 1.0 ? std::numeric_limits<double>::infinity() : 1.0 / threshold;
+    return leak < 1.0 ? std::numeric_limits<double>::infinity() : 1.0 / vth;
   }
 };
 
@@ -92,15 +96,15 @@ void update_neurons(const NeuronModel& neuron, int steps, const float* current, 
 
 template <class Scalar>
 Scalar NeuronModel::rate(Scalar current) const {
-  const Scalar vth = static_cast<Scalar>(threshold);
-  if (is_reference()) return std::clamp(current / vth, Scalar(0), Scalar(1));  // eq. 1
+  const Scalar threshold = static_cast<Scalar>(vth);
+  if (is_reference()) return std::clamp(current / threshold, Scalar(0), Scalar(1));  // eq. 1
   const Scalar steps = static_cast<Scalar>(refractory_steps);
   const Scalar saturated = Scalar(1) / (Scalar(1) + steps);  // one spike per R + 1 steps, I >= V_th
-  if (current >= vth) return saturated;
+  if (current >= threshold) return saturated;
   if (leak == 1.0) {  // eq. 2: I (1 - sigma R) = V_th sigma
-    return current <= Scalar(0) ? Scalar(0) : current / (vth + steps * current);
+    return current <= Scalar(0) ? Scalar(0) : current / (threshold + steps * current);
   }
-  const Scalar rheobase = static_cast<Scalar>(1.0 - leak) * vth;  // I/(1 - leak) = V_th: never reached below
+  const Scalar rheobase = static_cast<Scalar>(1.0 - leak) * threshold;  // I/(1 - leak) = V_th: never reached below
   if (current <= rheobase) return Scalar(0);
   const Scalar k = std::log1p(-rheobase / current) / static_cast<Scalar>(std::log(leak));  // eq. 3
   return Scalar(1) / (k + steps);  // eq. 4 / 5
@@ -108,20 +112,20 @@ Scalar NeuronModel::rate(Scalar current) const {
 
 template <class Scalar>
 Scalar NeuronModel::rate_derivative(Scalar current) const {
-  const Scalar vth = static_cast<Scalar>(threshold);
+  const Scalar threshold = static_cast<Scalar>(vth);
   if (is_reference()) {
-    const Scalar scaled = current / vth;
-    return scaled >= Scalar(0) && scaled <= Scalar(1) ? Scalar(1) / vth : Scalar(0);
+    const Scalar scaled = current / threshold;
+    return scaled >= Scalar(0) && scaled <= Scalar(1) ? Scalar(1) / threshold : Scalar(0);
   }
   // The saturation kink is inclusive, as the reference's clamp (method doc §5.2).
-  if (current > vth) return Scalar(0);
+  if (current > threshold) return Scalar(0);
   const Scalar steps = static_cast<Scalar>(refractory_steps);
   if (leak == 1.0) {  // eq. 2': V_th / (V_th + R I)^2 on [0, V_th]
     if (current < Scalar(0)) return Scalar(0);
-    const Scalar denominator = vth + steps * current;
-    return vth / (denominator * denominator);
+    const Scalar denominator = threshold + steps * current;
+    return threshold / (denominator * denominator);
   }
-  const Scalar rheobase = static_cast<Scalar>(1.0 - leak) * vth;
+  const Scalar rheobase = static_cast<Scalar>(1.0 - leak) * threshold;
   if (current <= rheobase) return Scalar(0);
   const Scalar log_leak = static_cast<Scalar>(std::log(leak));
   const Scalar k = std::log1p(-rheobase / current) / log_leak;
@@ -133,8 +137,8 @@ Scalar NeuronModel::rate_derivative(Scalar current) const {
 template <class Scalar>
 void NeuronModel::rates(Scalar* out, const Scalar* current, std::int64_t count) const {
   if (is_reference()) {  // the reference's clamp, as a plain loop the compiler vectorises (method doc §4)
-    const Scalar vth = static_cast<Scalar>(threshold);
-    for (std::int64_t i = 0; i < count; ++i) out[i] = std::clamp(current[i] / vth, Scalar(0), Scalar(1));
+    const Scalar threshold = static_cast<Scalar>(vth);
+    for (std::int64_t i = 0; i < count; ++i) out[i] = std::clamp(current[i] / threshold, Scalar(0), Scalar(1));
     return;
   }
   for (std::int64_t i = 0; i < count; ++i) out[i] = rate(current[i]);
@@ -144,10 +148,10 @@ template <class Scalar>
 void NeuronModel::rates_backward(Scalar* d_current, const Scalar* d_rate, const Scalar* current,
                                  std::int64_t count) const {
   if (is_reference()) {
-    const Scalar vth = static_cast<Scalar>(threshold);
+    const Scalar threshold = static_cast<Scalar>(vth);
     for (std::int64_t i = 0; i < count; ++i) {
-      const Scalar scaled = current[i] / vth;
-      if (scaled >= Scalar(0) && scaled <= Scalar(1)) d_current[i] += d_rate[i] / vth;
+      const Scalar scaled = current[i] / threshold;
+      if (scaled >= Scalar(0) && scaled <= Scalar(1)) d_current[i] += d_rate[i] / threshold;
     }
     return;
   }

@@ -43,7 +43,7 @@ struct StepOutputs {
 template <bool kRefractory>
 void update_scalar(const NeuronModel& neuron, const StepOutputs& out, float* membrane, std::int32_t* refractory,
                    std::uint32_t* spike_count, int begin, int end, std::uint64_t& near_ties, float& smallest_margin) {
-  const float threshold = static_cast<float>(neuron.threshold), leak = static_cast<float>(neuron.leak);
+  const float threshold = static_cast<float>(neuron.vth), leak = static_cast<float>(neuron.leak);
   const std::int32_t period = neuron.refractory_steps;
   for (int j = begin; j < end; ++j) {
     float u = membrane[j];
@@ -80,7 +80,7 @@ void update_all(const NeuronModel& neuron, const StepOutputs& out, float* membra
   float smallest_margin = statistics.smallest_margin;
   int j = 0;
 #if defined(__AVX512F__)
-  const __m512 threshold = _mm512_set1_ps(static_cast<float>(neuron.threshold));
+  const __m512 threshold = _mm512_set1_ps(static_cast<float>(neuron.vth));
   const __m512 leak = _mm512_set1_ps(static_cast<float>(neuron.leak));
   const __m512 tie = _mm512_set1_ps(kNearThresholdMargin);
   const __m512i period = _mm512_set1_epi32(neuron.refractory_steps);
@@ -127,7 +127,7 @@ void update_all(const NeuronModel& neuron, const StepOutputs& out, float* membra
   for (const float lane : lanes) smallest_margin = lane < smallest_margin ? lane : smallest_margin;
 #elif defined(__AVX2__)
   // The same operations 8 neurons at a time (machines without AVX-512).
-  const __m256 threshold = _mm256_set1_ps(static_cast<float>(neuron.threshold));
+  const __m256 threshold = _mm256_set1_ps(static_cast<float>(neuron.vth));
   const __m256 leak = _mm256_set1_ps(static_cast<float>(neuron.leak));
   const __m256 tie = _mm256_set1_ps(kNearThresholdMargin);
   const __m256i period = _mm256_set1_epi32(neuron.refractory_steps);
@@ -201,19 +201,12 @@ void update_neurons(const NeuronModel& neuron, int steps, const float* current, 
     update_all<false>(neuron, out, membrane, nullptr, spike_count, width, statistics);
 }
 
-std::string NeuronModel::invalid_reason() const {
-  if (!(threshold > 0.0) || !std::isfinite(threshold)) return "threshold must be a finite V_th > 0";
-  if (!(leak > 0.0 && leak <= 1.0)) return "leak must lie in (0, 1]";
-  if (refractory_steps < 0) return "refractory_steps must not be negative";
-  return {};
-}
-
 bool NeuronModel::quiescent(const float* membrane, const std::int32_t* refractory, std::size_t count) const {
   // Branch-free OR reductions, so the compiler vectorises this pass over every membrane of the population.
-  const float vth = static_cast<float>(threshold);
+  const float threshold = static_cast<float>(vth);
   int above = 0, nonzero = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    above |= membrane[i] >= vth;
+    above |= membrane[i] >= threshold;
     nonzero |= membrane[i] != 0.0f;
   }
   int counting = 0;

@@ -24,18 +24,23 @@ constexpr std::int64_t kProgressEverySteps = 10;
 constexpr double kSpectralNormTolerance = 1e-9;
 constexpr int kSpectralNormMaxIterations = 2000;
 
-// Keeps ||W_fb||_2 <= V_th after an update (method doc: feedback weight spectral norm bounded; docs/gradients.md).
+// Keeps ||W_fb||_2 <= feedback_weight_bound after an update (method doc: feedback weight spectral norm bounded;
+// docs/gradients.md).
 void project_feedback_weight(models::SpikingBertEquilibrium<float>& student) {
   auto& weight = student.parameter(student.feedback_weight_name());
   const auto H = static_cast<Eigen::Index>(student.config().hidden_size);
   Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> matrix(weight.value.data(), H, H);
   SpectralNorm norm(H, H);
   const double sigma = norm.converge(matrix, kSpectralNormTolerance, kSpectralNormMaxIterations);
-  const double bound = student.config().vth;
+  const double bound = feedback_weight_bound(student.config());
   if (sigma > bound) matrix *= static_cast<float>(bound / sigma);
 }
 
 }  // namespace
+
+double feedback_weight_bound(const io::ModelConfig& config) {
+  return 1.0 / models::neuron_model(config).largest_rate_derivative();  // 1 / infinity = 0 for LIF
+}
 
 std::string to_string(DistillStage stage) {
   switch (stage) {
@@ -217,6 +222,12 @@ StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& stude
                                     const io::ModelConfig& snn_config, const models::TeacherEnsemble& teachers,
                                     const std::vector<EncodedExample>& train, const StudentDevEvaluator& evaluate,
                                     const StudentBestSink& on_best, const StudentTrainingOptions& options) {
+  if (options.gradient == GradientMode::feedback && !(feedback_weight_bound(student.config()) > 0.0)) {
+    // LIF: sigma' is unbounded at the rheobase, so no nonzero W_fb is guaranteed to contract (docs/gradients.md).
+    throw io::InputError("command line", "--gradient feedback",
+                         "the student's neuron model is LIF (leak < 1): no feedback weight keeps its rate map a contraction",
+                         "an IF student (leak 1, with or without refractory_steps) for the feedback gradient");
+  }
   StudentTrainee trainee(student, snn_config, teachers, train, evaluate, on_best, options);
   StudentTrainingReport report;
   static_cast<TrainingReport&>(report) = run_training_loop(trainee, train, options);

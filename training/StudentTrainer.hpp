@@ -70,9 +70,17 @@ struct StudentTrainingReport : TrainingReport {
   int max_adjoint_iterations = 0;  // feedback mode
 };
 
+// The largest spectral norm ||W_fb||_2 the feedback mode lets the feedback weight keep: 1 / sup sigma' of the
+// config's neuron model (sim::NeuronModel::largest_rate_derivative), so that ||J_f||_2 <= ||W_fb||_2 sup sigma'
+// <= 1 and the rate map stays a contraction (docs/gradients.md "Spectral norm of the feedback weight"):
+// V_th for IF with or without a refractory period, 0 for LIF (sigma' is unbounded at the rheobase, so no
+// nonzero feedback weight is guaranteed to contract).
+double feedback_weight_bound(const io::ModelConfig& config);
+
 // teachers: one teacher or an ensemble, with the student's vocabulary and labels; member 0 gives the hidden
 // states and attention scores, the logits are the ensemble's mean (models/TeacherEnsemble.hpp).
 // snn_config: the student's kernel config (sizes, V_th, leak). The student is updated in place.
+// GradientMode::feedback with a neuron model of feedback_weight_bound 0 (LIF) is an InputError.
 StudentTrainingReport train_student(models::SpikingBertEquilibrium<float>& student,
                                     const io::ModelConfig& snn_config, const models::TeacherEnsemble& teachers,
                                     const std::vector<EncodedExample>& train, const StudentDevEvaluator& evaluate,

@@ -132,7 +132,7 @@ TEST_CASE("Every neuron model's sigma matches long simulations under constant cu
   const NeuronModel models[] = {{1.0, 1.0, 0}, {0.8, 1.0, 0}, {1.0, 0.9, 0}, {1.0, 0.95, 0},
                                 {1.0, 1.0, 2}, {0.8, 1.0, 5}, {1.0, 0.9, 3}};
   for (const auto& neuron : models) {
-    INFO("V_th " << neuron.threshold << ", leak " << neuron.leak << ", refractory " << neuron.refractory_steps);
+    INFO("V_th " << neuron.vth << ", leak " << neuron.leak << ", refractory " << neuron.refractory_steps);
     Network network(1);
     Population population;
     population.name = "neuron";

@@ -65,13 +65,13 @@ void randomise(models::SpikingBertEquilibrium<Scalar>& model, std::uint64_t seed
 // parameters, so no finite-difference step moves them across the kink.
 template <class Scalar>
 double kink_margin(const models::EquilibriumActivations<Scalar>& activations, const sim::NeuronModel& neuron) {
-  const double rheobase = (1.0 - neuron.leak) * neuron.threshold;
+  const double rheobase = (1.0 - neuron.leak) * neuron.vth;
   double margin = INFINITY;
   for (const auto& currents : activations.currents) {
     for (const Scalar c : currents) {
       if (c == Scalar(0)) continue;
       margin = std::min({margin, std::abs(static_cast<double>(c) - rheobase),
-                         std::abs(static_cast<double>(c) - neuron.threshold)});
+                         std::abs(static_cast<double>(c) - neuron.vth)});
     }
   }
   return margin;

@@ -141,3 +141,48 @@ TEST_CASE("distill stage names", "[training][distill]") {
   }
   CHECK_THROWS_AS(training::parse_distill_stage("kd"), io::InputError);
 }
+
+TEST_CASE("the feedback weight bound is 1 / sup sigma' of the neuron model, and LIF refuses the feedback mode",
+          "[training][distill]") {
+  // ||J_f||_2 <= ||W_fb||_2 sup sigma' (docs/gradients.md): the bound times the largest sigma' on a fine grid of
+  // currents must be 1 (the grid holds the maximiser, I = 0, for IF and the refractory model, eq. 2').
+  constexpr double kThreshold = 0.625;
+  constexpr int kGridPoints = 3001;  // a step of V_th / 1000 from -V_th: the grid holds I = 0
+  const auto largest_on_grid = [&](const io::ModelConfig& config) {
+    const auto neuron = models::neuron_model(config);
+    double largest = 0;
+    for (int i = 0; i < kGridPoints; ++i) {
+      const double current = -kThreshold + 3.0 * kThreshold * i / (kGridPoints - 1);
+      largest = std::max(largest, neuron.rate_derivative(current));
+    }
+    return largest;
+  };
+  io::ModelConfig config = small_teacher_config();
+  config.vth = kThreshold;
+  for (const int refractory_steps : {0, 3}) {
+    config.refractory_steps = refractory_steps;
+    INFO("refractory_steps " << refractory_steps);
+    CHECK(training::feedback_weight_bound(config) == Approx(kThreshold));
+    CHECK(training::feedback_weight_bound(config) * largest_on_grid(config) == Approx(1.0));
+  }
+  // LIF: sigma' grows without bound towards the rheobase, so no positive bound contracts.
+  config.refractory_steps = 0;
+  config.leak = 0.9;
+  CHECK(training::feedback_weight_bound(config) == 0.0);
+  CHECK(largest_on_grid(config) * kThreshold > 10.0);
+
+  SmallSetup setup;
+  io::ModelConfig lif_config = setup.student_config;
+  lif_config.leak = 0.9;
+  models::SpikingBertEquilibrium<float> lif_student{lif_config, 5};
+  training::StudentTrainingOptions options;
+  options.stage = training::DistillStage::prediction;
+  options.gradient = training::GradientMode::feedback;
+  options.quiet = true;
+  const training::StudentDevEvaluator evaluate = [](const models::SpikingBert&) { return training::DevScore{}; };
+  const training::StudentBestSink on_best = [](const models::SpikingBertEquilibrium<float>&, const training::DevScore&,
+                                               std::int64_t) {};
+  CHECK_THROWS_WITH(training::train_student(lif_student, lif_config, models::TeacherEnsemble({setup.teacher}),
+                                            random_sentences(8, 5), evaluate, on_best, options),
+                    Catch::Contains("--gradient feedback") && Catch::Contains("LIF"));
+}
