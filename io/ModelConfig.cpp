@@ -58,15 +58,19 @@ int read_non_negative_int(const nlohmann::json& json, const std::string& key, co
   return read_positive_int(json, key, source);
 }
 
-// The named shapes of model_size_preset: one row each.
+// The named shapes of model_size_preset: one row each (io/ModelConfig.hpp describes them).
+constexpr int kBertVocabularySize = 30522;  // bert-base-uncased
 struct SizePreset {
   const char* name;
-  int vocab_size, hidden_size, intermediate_size, num_attention_heads, num_hidden_layers, max_position_embeddings;
+  ModelShape shape;  // vocab, hidden, intermediate, heads, layers, positions, type vocabulary
   int t_conv;
 };
 constexpr SizePreset kSizePresets[] = {
-    {"tiny", 64, 32, 64, 2, 2, 32, 50},
-    {"base4", 30522, 768, 3072, 12, 4, 512, 100},
+    {"tiny", {64, 32, 64, 2, 2, 32, 2}, 50},
+    {"small", {kBertVocabularySize, 128, 512, 4, 2, 512, 2}, 100},
+    {"medium", {kBertVocabularySize, 256, 1024, 4, 4, 512, 2}, 100},
+    {"base", {kBertVocabularySize, 768, 3072, 12, 12, 512, 2}, 100},
+    {"base4", {kBertVocabularySize, 768, 3072, 12, 4, 512, 2}, 100},
 };
 }  // namespace
 
@@ -135,12 +139,7 @@ ModelConfig model_size_preset(const std::string& name, const std::string& source
   for (const auto& preset : kSizePresets) {
     if (name != preset.name) continue;
     ModelConfig config;
-    config.vocab_size = preset.vocab_size;
-    config.hidden_size = preset.hidden_size;
-    config.intermediate_size = preset.intermediate_size;
-    config.num_attention_heads = preset.num_attention_heads;
-    config.num_hidden_layers = preset.num_hidden_layers;
-    config.max_position_embeddings = preset.max_position_embeddings;
+    config.shape() = preset.shape;
     config.t_conv = preset.t_conv;
     validate_model_config(config, "size preset '" + name + "'");
     return config;
@@ -150,7 +149,9 @@ ModelConfig model_size_preset(const std::string& name, const std::string& source
 
 std::string model_size_preset_names() {
   std::string names;
-  for (const auto& preset : kSizePresets) names += (names.empty() ? "" : " or ") + std::string(preset.name);
+  const std::size_t count = std::size(kSizePresets);
+  for (std::size_t i = 0; i < count; ++i)
+    names += (i == 0 ? "" : i + 1 == count ? " or " : ", ") + std::string(kSizePresets[i].name);
   return names;
 }
 
@@ -242,10 +243,10 @@ ModelConfig parse_model_config(const nlohmann::json& json, const std::string& so
     config.task = json.at("finetuning_task").get<std::string>();
   }
 
+  const auto neuron_keys = neuron_parameters_json({});
   for (const auto& [key, value] : json.items()) {
     const bool known = std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) != std::end(kKnownKeys) ||
-                       std::find(std::begin(kNeuronParameterKeys), std::end(kNeuronParameterKeys), key) !=
-                           std::end(kNeuronParameterKeys);
+                       neuron_keys.contains(key);
     if (!known) config.extra[key] = value;
   }
   validate_model_config(config, source);

@@ -45,10 +45,9 @@ inline constexpr double kMaximumParameters = 1073741824.0;
 // config "cls") or the mean over real tokens ("mean"). The SpikingBERT classifier reads token 0.
 enum class Pooling { first_token, mean };
 
-// The neuron model's parameters (vth, leak, refractory_steps) are the base io::NeuronParameters, declared, read,
-// validated and written in io/NeuronParameters.hpp; sim::NeuronModel is built on the same base, so the config
-// hands them to the simulator without a field-by-field copy.
-struct ModelConfig : NeuronParameters {
+// The network's sizes: what a size preset names (model_size_preset) and what a student takes over from its
+// teacher (models::student_config_of_teacher), copied in one assignment, `a.shape() = b.shape()`.
+struct ModelShape {
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
@@ -56,6 +55,15 @@ struct ModelConfig : NeuronParameters {
   int num_hidden_layers = 0;
   int max_position_embeddings = 512;
   int type_vocab_size = 2;
+
+  ModelShape& shape() { return *this; }
+  const ModelShape& shape() const { return *this; }
+};
+
+// The sizes are the base ModelShape. The neuron model's parameters (vth, leak, refractory_steps) are the base
+// io::NeuronParameters, declared, read, validated and written in io/NeuronParameters.hpp; sim::NeuronModel is
+// built on the same base, so the config hands them to the simulator without a field-by-field copy.
+struct ModelConfig : ModelShape, NeuronParameters {
   int num_labels = 2;
   int pad_token_id = 0;            // word-embedding row that gets no gradient (padding_idx), < vocab_size
   double layer_norm_eps = 1e-12;   // inside the sqrt, TF style (method doc §1.1), > 0
@@ -77,13 +85,17 @@ struct ModelConfig : NeuronParameters {
   int fit_width() const { return fit_size > 0 ? fit_size : hidden_size; }
 };
 
-// The named model shapes (bench --size and the tests' random models), one table:
-//   "tiny"  the shape of tests/data/tiny: vocab 64, hidden 32, intermediate 64, 2 heads, 2 layers,
-//           32 positions, T = 50;
-//   "base4" the paper's SpikingBERT4: vocab 30522, hidden 768, intermediate 3072, 12 heads, 4 layers, T = 100.
+// The named model shapes (bench --size, train-teacher --size and the tests' random models), one table:
+//   "tiny"   the shape of tests/data/tiny: vocab 64, hidden 32, intermediate 64, 2 heads, 2 layers,
+//            32 positions, T = 50;
+//   "small"  teacher-calibration.md "small": 2 layers of 128, 4 heads, intermediate 512;
+//   "medium" teacher-calibration.md "big": 4 layers of 256, 4 heads, intermediate 1024;
+//   "base"   BERT-base: 12 layers of 768, 12 heads, intermediate 3072;
+//   "base4"  the paper's SpikingBERT4: BERT-base's widths, 4 layers, T = 100.
+// Vocabulary 30522 (bert-base-uncased) and 512 positions but for "tiny"; train-teacher sets both from its data.
 // Throws InputError naming `source` and `place` for an unknown name.
 ModelConfig model_size_preset(const std::string& name, const std::string& source, const std::string& place);
-// "tiny, base4": the names model_size_preset knows, for help texts and errors.
+// "tiny, small, medium, base or base4": the names model_size_preset knows, for help texts and errors.
 std::string model_size_preset_names();
 
 // Reads and validates a config.json.

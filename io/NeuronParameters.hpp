@@ -1,8 +1,8 @@
 #pragma once
 // The neuron model's parameters as config.json holds them (keys vth, leak, refractory_steps): declared, read,
 // validated and written back here, in one place. sim::NeuronModel (the update and the steady-state rates) is
-// built on this struct and io::ModelConfig carries it, so a new neuron parameter is one member and its three
-// lines here (docs/architecture.md "How to add a neuron model"); io cannot see sim, so the rule lives here.
+// built on this struct and io::ModelConfig carries it, so a new neuron parameter is one member and its lines
+// here (docs/architecture.md "How to add a neuron model"); io cannot see sim, so the rule lives here.
 #include "io/JsonKeys.hpp"
 
 #include <nlohmann/json.hpp>
@@ -25,8 +25,12 @@ struct NeuronParameters {
   int refractory_steps = 0;  // R: steps after a spike without integration, [0, 1000]; 0 = none (the reference)
 };
 
-// The config.json keys of NeuronParameters (io::ModelConfig keeps every other key in `extra`).
-inline constexpr const char* kNeuronParameterKeys[] = {"vth", "leak", "refractory_steps"};
+// Every parameter under its config.json key, whatever its value: what outputs that describe the neuron model
+// they ran write (trace attributes, docs/traces.md), and the keys io::ModelConfig reads (every other key of
+// config.json is kept in its `extra`).
+inline nlohmann::json neuron_parameters_json(const NeuronParameters& neuron) {
+  return {{"vth", neuron.vth}, {"leak", neuron.leak}, {"refractory_steps", neuron.refractory_steps}};
+}
 
 // What is wrong with one parameter, as an InputError's parts: the key, "is ...", "expected ...".
 struct NeuronParameterProblem {
@@ -84,9 +88,8 @@ inline void read_neuron_parameters(const nlohmann::json& json, const std::string
 // Writes the parameters into `json`. A parameter the reference lacks is written only when set, so the configs
 // of reference models stay as they were.
 inline void write_neuron_parameters(const NeuronParameters& neuron, nlohmann::json& json) {
-  json["vth"] = neuron.vth;
-  json["leak"] = neuron.leak;
-  if (neuron.refractory_steps != 0) json["refractory_steps"] = neuron.refractory_steps;
+  json.update(neuron_parameters_json(neuron));
+  if (neuron.refractory_steps == 0) json.erase("refractory_steps");
 }
 
 }  // namespace spikingbert::io

@@ -94,6 +94,7 @@ SpikingBertNetwork SpikingBert::build_network(const TokenBatch& batch) const {
     (*mask)[static_cast<std::size_t>(r)] = (1.0f - static_cast<float>(batch.attention_mask[static_cast<std::size_t>(r)])) * kMaskedKeyScore;
 
   // One population per sub-layer, its projections as the table lists them (method doc §1.3, §3).
+  const auto table_populations = sublayers_.populations();
   for (const auto& sublayer : sublayers_) {
     const auto& w = weights_.sublayers[static_cast<std::size_t>(sublayer.index)];
     sim::Population population;
@@ -126,6 +127,8 @@ SpikingBertNetwork SpikingBert::build_network(const TokenBatch& batch) const {
       case SubLayerKind::value: break;
     }
     const auto id = network.add_population(std::move(population));
+    if (id != table_populations[static_cast<std::size_t>(sublayer.index)])  // what traces/ rely on
+      throw std::logic_error("SpikingBert: sub-layer " + sublayer.name + " is not its table population");
     built.sublayers.push_back(id);
     for (const auto& edge : sublayer.inputs) {
       const auto from = built.sublayers[static_cast<std::size_t>(edge.from)];

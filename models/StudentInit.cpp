@@ -46,13 +46,7 @@ bool is_teacher_tensors(const io::TensorMap& tensors) {
 
 io::ModelConfig student_config_of_teacher(const io::ModelConfig& teacher, int steps) {
   io::ModelConfig student;
-  student.vocab_size = teacher.vocab_size;
-  student.hidden_size = teacher.hidden_size;
-  student.intermediate_size = teacher.intermediate_size;
-  student.num_attention_heads = teacher.num_attention_heads;
-  student.num_hidden_layers = teacher.num_hidden_layers;
-  student.max_position_embeddings = teacher.max_position_embeddings;
-  student.type_vocab_size = teacher.type_vocab_size;
+  student.shape() = teacher.shape();
   student.num_labels = teacher.num_labels;
   student.layer_norm_eps = teacher.layer_norm_eps;
   student.vth = 1.0;   // method doc §2.1

@@ -13,6 +13,7 @@
 // docs/architecture.md "The sub-layer table" prints it for the tiny model (checked by a test).
 #include "io/ModelConfig.hpp"
 #include "sim/NeuronModel.hpp"
+#include "sim/Population.hpp"
 
 #include <cstdint>
 #include <string>
@@ -104,6 +105,13 @@ class SubLayerTable {
   int last_output() const { return size() - 1; }  // what the classifier reads (method doc §1.4)
   int width(int sublayer) const { return (*this)[sublayer].width; }
   std::vector<std::string> names() const;
+  // The population of every sub-layer in the event network: SpikingBert::build_network adds one population per
+  // sub-layer, in table order and before any other, so sub-layer j is population j whatever the batch.
+  std::vector<sim::PopulationId> populations() const {
+    std::vector<sim::PopulationId> ids(sublayers_.size());
+    for (std::size_t j = 0; j < ids.size(); ++j) ids[j] = static_cast<sim::PopulationId>(j);
+    return ids;
+  }
   const FeedbackProjection& feedback() const { return feedback_; }
   // Every sub-layer's parameters in table order, then the feedback weight: the reference state dict's core.
   std::vector<ParameterShape> parameters() const;

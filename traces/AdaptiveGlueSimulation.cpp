@@ -13,23 +13,12 @@ namespace spikingbert::traces {
 
 namespace {
 
-// The sub-layer populations do not depend on the batch: read them off a 1-token batch.
-std::vector<sim::PopulationId> sublayer_populations(const models::SpikingBert& model) {
-  models::TokenBatch probe;
-  probe.batch = 1;
-  probe.sequence = 1;
-  probe.token_ids = {0};
-  probe.segment_ids = {0};
-  probe.attention_mask = {1};
-  return model.build_network(probe).sublayers;
-}
-
 // Per example: the stopping observer (traces/StoppingObserver.hpp), asked by the kernel after every step.
 class AdaptiveHook final : public models::GlueExampleHook {
  public:
   AdaptiveHook(const models::SpikingBert& model, const models::SpikingBertEquilibrium<float>& steady_state,
                const AdaptiveOptions& options)
-      : model_(model), steady_state_(steady_state), options_(options), sublayers_(sublayer_populations(model)) {}
+      : model_(model), steady_state_(steady_state), options_(options), sublayers_(model.sublayers().populations()) {}
 
   models::GlueExampleWatch begin_example(const models::TokenBatch& example, int index) override {
     auto& observer = examples_[index];

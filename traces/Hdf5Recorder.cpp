@@ -91,8 +91,13 @@ void Hdf5Recorder::State::write_root_attributes(const RunInfo& run) {
   f.write_attribute("/", "model", run.model);
   f.write_attribute("/", "task", run.task);
   f.write_attribute("/", "t_conv", run.steps);
-  f.write_attribute("/", "vth", run.vth);
-  f.write_attribute("/", "leak", run.leak);
+  // Every neuron parameter under its config key (io/NeuronParameters.hpp), so a new one is recorded unasked.
+  const auto neuron = io::neuron_parameters_json(run.neuron);  // alive for the loop (items() holds a reference)
+  for (const auto& [key, value] : neuron.items()) {
+    if (value.is_number_integer()) f.write_attribute("/", key, value.get<std::int64_t>());
+    else f.write_attribute("/", key, value.get<double>());
+  }
+  f.write_attribute("/", "feedback", std::int64_t{run.feedback ? 1 : 0});
   f.write_attribute("/", "convergence_tolerance", run.convergence_tolerance);
   f.write_attribute("/", "command_line", run.command_line);
   f.write_attribute("/", "spikingbert_version", run.program_version);

@@ -2,7 +2,7 @@
 // A Recorder that keeps every example in memory: for tests, and for callers that want the numbers
 // (e.g. convergence analysis right after a short run). Memory grows with the number of examples, so
 // long runs use Hdf5Recorder instead.
-#include "traces/ExampleBuffer.hpp"
+#include "traces/BufferedRecorder.hpp"
 #include "traces/RecordedExample.hpp"
 #include "traces/Recorder.hpp"
 
@@ -10,25 +10,12 @@
 
 namespace spikingbert::traces {
 
-class MemoryRecorder final : public Recorder {
+class MemoryRecorder final : public BufferedRecorder {
  public:
   explicit MemoryRecorder(TraceLevel level = TraceLevel::spikes) : level_(level) {}
 
   TraceLevel level() const override { return level_; }
   void begin_run(const RunInfo& run) override { buffer_.begin_run(run, level_); }
-  void begin_example(std::int64_t example_index, std::int64_t tokens) override {
-    buffer_.begin_example(example_index, tokens);
-  }
-  void record_word_pieces(std::span<const std::string> word_pieces) override { buffer_.record_word_pieces(word_pieces); }
-  void record_step(std::size_t population, std::int64_t step, const StepStatistics& statistics) override {
-    buffer_.record_step(population, step, statistics);
-  }
-  void record_spikes(std::size_t population, std::int64_t step, std::span<const std::uint32_t> node_ids) override {
-    buffer_.record_spikes(population, step, node_ids);
-  }
-  void record_final_asr(std::size_t population, std::span<const float> asr) override {
-    buffer_.record_final_asr(population, asr);
-  }
   void end_example(const ExampleOutcome& outcome) override;
   void end_run() override {
     buffer_.end_run();
@@ -46,7 +33,6 @@ class MemoryRecorder final : public Recorder {
   std::vector<double> series(const std::vector<double>& table, std::size_t example, std::size_t population) const;
 
   TraceLevel level_;
-  ExampleBuffer buffer_;
   std::vector<RecordedExample> examples_;
   bool finished_ = false;
 };

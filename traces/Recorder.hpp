@@ -18,6 +18,8 @@
 // A population is one spiking sub-layer of `width` neurons per token (method doc §1.3). An example has
 // its own number of positions (its real tokens: a position that is not in the sentence has no neuron),
 // so it holds tokens*width neurons; the node id of neuron n of token k is k*width + n.
+#include "io/NeuronParameters.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -43,8 +45,8 @@ struct PopulationInfo {
 struct RunInfo {
   std::string model;            // model folder or checkpoint path, as given
   std::int64_t steps = 0;       // T (or T_max for adaptive runs): the most steps any example may run
-  double vth = 1.0;             // V_th, method doc §2.1
-  double leak = 1.0;            // leak factor γ applied after reset, method doc §2.1 (1 = IF)
+  io::NeuronParameters neuron;  // the neuron model's parameters (V_th, leak, refractory period; method doc §2.1)
+  bool feedback = false;        // whether the feedback projection was simulated (config key feedback)
   std::string command_line;     // the full command line that produced the run
   std::string program_version;  // SPIKINGBERT_VERSION
   std::string git_commit;       // of the source tree the program was built from ("unknown" if none)

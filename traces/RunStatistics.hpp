@@ -4,7 +4,7 @@
 // end-of-run sparsity (final mean ASR per sub-layer) and the convergence table (traces/Convergence.hpp)
 // that `spikingbert run` prints. Combine it with an Hdf5Recorder through RecorderFanout.
 #include "traces/Convergence.hpp"
-#include "traces/ExampleBuffer.hpp"
+#include "traces/BufferedRecorder.hpp"
 #include "traces/Recorder.hpp"
 
 #include <iosfwd>
@@ -12,22 +12,12 @@
 
 namespace spikingbert::traces {
 
-class RunStatistics final : public Recorder {
+class RunStatistics final : public BufferedRecorder {
  public:
   TraceLevel level() const override { return TraceLevel::summary; }
   void begin_run(const RunInfo& run) override;
-  void begin_example(std::int64_t example_index, std::int64_t tokens) override {
-    buffer_.begin_example(example_index, tokens);
-  }
-  void record_step(std::size_t population, std::int64_t step, const StepStatistics& statistics) override {
-    buffer_.record_step(population, step, statistics);
-  }
-  void record_spikes(std::size_t population, std::int64_t step, std::span<const std::uint32_t> node_ids) override {
-    buffer_.record_spikes(population, step, node_ids);
-  }
-  void record_final_asr(std::size_t population, std::span<const float> asr) override {
-    buffer_.record_final_asr(population, asr);
-  }
+  // Word pieces are not statistics: not kept.
+  void record_word_pieces(std::span<const std::string>) override {}
   void end_example(const ExampleOutcome& outcome) override;
   void end_run() override { buffer_.end_run(); }
 
@@ -48,7 +38,6 @@ class RunStatistics final : public Recorder {
   std::vector<double> curve(const std::vector<double>& sum, const std::vector<std::int64_t>& count,
                             std::size_t population) const;
 
-  ExampleBuffer buffer_;
   std::vector<double> asr_sum_, residual_sum_, final_asr_sum_;
   std::vector<std::int64_t> asr_count_, residual_count_;
   std::int64_t examples_ = 0, total_steps_ = 0;

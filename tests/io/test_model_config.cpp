@@ -4,7 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
+#include <tuple>
 
 using namespace spikingbert::io;
 using spikingbert::testing::fresh_folder;
@@ -133,4 +135,24 @@ TEST_CASE("ModelConfig rejects bad configs naming the file and key", "[io][confi
   ModelConfig changed = parse_model_config(minimal_config(), "c.json");
   changed.t_conv = 0;
   CHECK_THROWS_WITH(validate_model_config(changed, "--t-conv"), "--t-conv:key 't_conv': is 0 (expected a positive integer)");
+}
+
+TEST_CASE("Size presets: one table every --size reads, each shape valid and kept by config.json", "[io][config]") {
+  // The help texts and errors of bench and train-teacher print the table's names.
+  const std::string names = model_size_preset_names();
+  CHECK(names == "tiny, small, medium, base or base4");
+  for (const std::string name : {"tiny", "small", "medium", "base", "base4"}) {
+    INFO(name);
+    const auto preset = model_size_preset(name, "test", "--size");
+    CHECK_NOTHROW(validate_model_config(preset, "test"));
+    const auto back = parse_model_config(to_json(preset), "round trip");
+    const ModelShape& a = preset.shape();
+    const ModelShape& b = back.shape();
+    CHECK(std::tie(a.vocab_size, a.hidden_size, a.intermediate_size, a.num_attention_heads, a.num_hidden_layers,
+                   a.max_position_embeddings, a.type_vocab_size) ==
+          std::tie(b.vocab_size, b.hidden_size, b.intermediate_size, b.num_attention_heads, b.num_hidden_layers,
+                   b.max_position_embeddings, b.type_vocab_size));
+  }
+  CHECK_THROWS_WITH(model_size_preset("huge", "command line", "--size"),
+                    Catch::Contains("--size") && Catch::Contains("unknown size 'huge'") && Catch::Contains(names));
 }

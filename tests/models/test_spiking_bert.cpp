@@ -168,3 +168,20 @@ TEST_CASE("docs/architecture.md shows the sub-layer table as the code builds it 
   CHECK(table.feedback().weight.name == "network_s13.fc.weight");
   CHECK(table[5].width == 64);
 }
+
+TEST_CASE("The sub-layer table names every sub-layer's population, the same for any batch", "[models][table]") {
+  // traces/ (AdaptiveGlueSimulation, the trace session) take the populations from the table without building a
+  // network; the builder must put sub-layer j at population j, with or without the feedback projection.
+  auto config = io::model_size_preset("tiny", "test", "size");
+  for (const bool feedback : {false, true}) {
+    config.feedback = feedback;
+    const auto model = models::make_random_spiking_bert(config, 0.2, 3, 1);
+    const auto expected = model.sublayers().populations();
+    REQUIRE(expected.size() == static_cast<std::size_t>(model.sublayers().size()));
+    for (const auto& [examples, sequence] : {std::pair{1, 1}, std::pair{3, 5}}) {
+      const auto built = model.build_network(models::make_random_batch(config, examples, sequence, 0, 4));
+      CHECK(built.sublayers == expected);
+      CHECK(built.network.population_count() == static_cast<int>(expected.size()));
+    }
+  }
+}

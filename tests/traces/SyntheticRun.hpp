@@ -26,8 +26,7 @@ inline traces::RunInfo synthetic_run_info(std::int64_t steps) {
   traces::RunInfo run;
   run.model = "synthetic-if-neurons";
   run.steps = steps;
-  run.vth = 1.0;
-  run.leak = 1.0;
+  run.neuron = io::NeuronParameters{};  // the reference IF neuron
   run.command_line = "tests_traces synthetic";
   run.program_version = SPIKINGBERT_VERSION;
   run.batch = 1;

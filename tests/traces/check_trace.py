@@ -67,6 +67,7 @@ def main():
         check(a["task"] == "synthetic", "task")
         check(int(a["t_conv"]) == T, "t_conv")
         check(float(a["vth"]) == 1.0 and float(a["leak"]) == 1.0, "vth/leak")
+        check(int(a["refractory_steps"]) == 0 and int(a["feedback"]) == 0, "refractory_steps/feedback")
         check(a["command_line"] == "tests_traces synthetic", "command_line")
         check(isinstance(a["spikingbert_version"], str) and a["spikingbert_version"] != "", "spikingbert_version")
         check(a["kernel"] == "event" and int(a["batch"]) == 1, "kernel, batch")

@@ -1,6 +1,8 @@
 #include "PythonTools.hpp"
 #include "SyntheticRun.hpp"
 #include "io/Error.hpp"
+#include "io/Hdf5File.hpp"
+#include "io/NeuronParameters.hpp"
 #include "support/RunCommand.hpp"
 #include "traces/Hdf5Recorder.hpp"
 #include "traces/MemoryRecorder.hpp"
@@ -236,4 +238,32 @@ TEST_CASE("recorded examples survive the byte image and replay as the same calls
   auto truncated = bytes;
   truncated.pop_back();
   CHECK_THROWS_AS(traces::from_bytes(truncated), std::runtime_error);
+}
+
+TEST_CASE("a trace names its neuron model: every neuron parameter and the feedback flag are root attributes",
+          "[traces][recorder][hdf5]") {
+  const auto folder = fresh_folder("trace-neuron-model");
+  const auto trace = folder / "run.h5";
+  auto run = testing::synthetic_run_info(kSteps);
+  run.neuron.vth = 0.75;
+  run.neuron.leak = 0.875;
+  run.neuron.refractory_steps = 3;
+  run.feedback = true;
+  {
+    traces::Hdf5Recorder recorder(trace, traces::TraceLevel::summary);
+    recorder.begin_run(run);
+    testing::record_synthetic_examples(recorder, 1, kSteps);
+    recorder.end_run();
+  }
+  const io::Hdf5Reader file(trace);
+  CHECK(file.read_attribute_double("/", "vth") == 0.75);
+  CHECK(file.read_attribute_double("/", "leak") == 0.875);
+  CHECK(file.read_attribute_int("/", "refractory_steps") == 3);
+  CHECK(file.read_attribute_int("/", "feedback") == 1);
+  // Every key of the neuron model's parameters is there, so a parameter added later is recorded too.
+  const auto neuron = io::neuron_parameters_json(run.neuron);
+  for (const auto& [key, value] : neuron.items()) {
+    INFO(key);
+    CHECK(file.read_attribute_double("/", key) == value.get<double>());
+  }
 }

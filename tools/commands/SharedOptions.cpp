@@ -6,6 +6,7 @@
 #include "commands/ShippedData.hpp"
 #include "io/Error.hpp"
 #include "io/GlueTask.hpp"
+#include "io/ModelConfig.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -86,6 +87,13 @@ CLI::Option* add_learning_rate_option(CLI::App* command, double& learning_rate) 
   return command->add_option("--learning-rate", learning_rate, "Peak learning rate (linear warm-up, then linear decay)")
       ->capture_default_str()
       ->check(positive_number("--learning-rate", "a finite rate > 0"));
+}
+
+CLI::Option* add_config_steps_option(CLI::App* command, int& steps) {
+  return command->add_option("--steps", steps, "Time steps T (default: the config's t_conv)")
+      ->check(positive_integer("--steps", "T >= 1 (at most " + std::to_string(io::kMaximumTimeSteps) +
+                                              "); without --steps the config's t_conv",
+                               io::kMaximumTimeSteps));
 }
 
 CLI::Option* add_seed_option(CLI::App* command, std::uint64_t& seed, const std::string& what) {

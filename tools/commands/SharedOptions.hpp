@@ -51,6 +51,9 @@ CLI::Option* add_training_batch_size_option(CLI::App* command, int& batch_size);
 CLI::Option* add_simulation_batch_size_option(CLI::App* command, int& batch_size, const std::string& what = {});
 // --learning-rate: the peak learning rate of the warm-up-then-decay schedule.
 CLI::Option* add_learning_rate_option(CLI::App* command, double& learning_rate);
+// --steps T: time steps of the simulation, 1 <= T <= io::kMaximumTimeSteps; not given (0): the model config's
+// t_conv (run, grad).
+CLI::Option* add_config_steps_option(CLI::App* command, int& steps);
 // --seed.
 CLI::Option* add_seed_option(CLI::App* command, std::uint64_t& seed, const std::string& what);
 // --limit N: only the first N examples of --data (0 = all).

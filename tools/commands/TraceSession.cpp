@@ -18,21 +18,14 @@ TraceSession::TraceSession(const std::string& file, const std::string& level, co
     : model_(model), steps_(steps), steady_state_(steady_state),
       convergence_tolerance_(convergence_tolerance), vocabulary_(vocabulary) {
   const auto trace_level = traces::parse_trace_level(level);
-  // The sub-layer populations of the network do not depend on the batch: read them off a 1-token batch.
-  models::TokenBatch probe;
-  probe.batch = 1;
-  probe.sequence = 1;
-  probe.token_ids = {0};
-  probe.segment_ids = {0};
-  probe.attention_mask = {1};
-  sublayers_ = model.build_network(probe).sublayers;
+  sublayers_ = model.sublayers().populations();  // the same for every batch (models/SubLayerTable.hpp)
   const auto& config = model.config();
   const auto names = model.sublayers().names();
   traces::RunInfo run;
   run.model = model_source;
   run.steps = steps;
-  run.vth = config.vth;
-  run.leak = config.leak;
+  run.neuron = config;  // the config's io::NeuronParameters
+  run.feedback = config.feedback;
   run.command_line = command_line();
   run.program_version = SPIKINGBERT_VERSION;
   run.git_commit = git_commit();

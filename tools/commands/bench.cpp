@@ -243,7 +243,7 @@ void run_bench(const BenchOptions& o) {
 void add_bench_command(CLI::App& app) {
   auto options = std::make_shared<BenchOptions>();
   auto* command = app.add_subcommand("bench", "Time the event-driven kernel against the dense twin");
-  command->add_option("--size", options->size, "Model size: tiny or base4 (hidden 768, 4 layers)")->capture_default_str();
+  command->add_option("--size", options->size, "Model shape: " + io::model_size_preset_names())->capture_default_str();
   command->add_option("--asr", options->asr, "Target mean ASR of the random model")->capture_default_str();
   command->add_option("--sequence-length", options->sequence, "Tokens per sentence of the random input")->capture_default_str();
   add_simulation_batch_size_option(command, options->batch, "Sentences of the random input, simulated at once");

@@ -248,9 +248,7 @@ void add_grad_command(CLI::App& app) {
   command->add_option("--output", options->output, "HDF5 file to write (train/loss, grad/<parameter name>)")
       ->required();
   command->add_option("--gradient", options->gradient, "analog-twin, implicit or feedback")->capture_default_str();
-  command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)")
-      ->check(positive_integer("--steps", "T >= 1 (at most " + std::to_string(kMaximumTimeSteps) + "); without --steps the config's t_conv",
-                              kMaximumTimeSteps));
+  add_config_steps_option(command, options->steps);
   add_threads_option(command, options->threads, "Simulation threads");
   command->add_option("--repeat", options->repeat,
                       "Also time the whole training step (network from the parameters, simulation, loss and "

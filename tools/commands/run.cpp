@@ -182,9 +182,7 @@ void add_run_command(CLI::App& app) {
       ->check(output_file_in_existing_folder());
   add_max_length_option(command, glue->max_length);
   add_json_option(command, glue->json);
-  command->add_option("--steps", options->steps, "Time steps T (default: the config's t_conv)")
-      ->check(positive_integer("--steps", "T >= 1 (at most " + std::to_string(kMaximumTimeSteps) + "); without --steps the config's t_conv",
-                              kMaximumTimeSteps));
+  add_config_steps_option(command, options->steps);
   add_threads_option(command, options->threads);
   add_quiet_option(command);
   command->add_option("--kernel", options->kernel, "event or dense (with --inputs)")->capture_default_str();

@@ -54,22 +54,6 @@ struct TrainTeacherOptions : TrainingCommandOptions {
   bool no_prune = false;
 };
 
-io::ModelConfig size_preset(const std::string& size) {
-  io::ModelConfig config;
-  if (size == "tiny") {  // for tests: 1 layer, hidden 32
-    config.num_hidden_layers = 1, config.hidden_size = 32, config.num_attention_heads = 2, config.intermediate_size = 64;
-  } else if (size == "small") {  // teacher-calibration.md "small": 1.9 M parameters with a pruned SST-2 vocabulary
-    config.num_hidden_layers = 2, config.hidden_size = 128, config.num_attention_heads = 4, config.intermediate_size = 512;
-  } else if (size == "medium") {  // teacher-calibration.md "big"
-    config.num_hidden_layers = 4, config.hidden_size = 256, config.num_attention_heads = 4, config.intermediate_size = 1024;
-  } else if (size == "base") {  // BERT-base shape
-    config.num_hidden_layers = 12, config.hidden_size = 768, config.num_attention_heads = 12, config.intermediate_size = 3072;
-  } else {
-    throw io::InputError("command line", "--size", "unknown size '" + size + "'", "tiny, small, medium or base");
-  }
-  return config;
-}
-
 // The data and model shape every member of a run shares: encoded examples (compact ids for training), the
 // pruned vocabulary and, for regression, the target standardisation.
 struct PreparedData {
@@ -146,7 +130,7 @@ PreparedData prepare(const TrainTeacherOptions& o) {
   }
 
   auto& config = data.config;
-  config = size_preset(o.size);
+  config = io::model_size_preset(o.size, "command line", "--size");
   config.vocab_size = data.pruning.size();
   config.max_position_embeddings = std::max(max_seq_length, 64);
   config.num_labels = info.num_labels();
@@ -322,7 +306,7 @@ void add_train_teacher_command(CLI::App& app) {
   auto* command = app.add_subcommand("train-teacher", "Train a BERT teacher from scratch on a GLUE task");
   auto o = std::make_shared<TrainTeacherOptions>();
   add_task_option(command, o->task)->required();
-  command->add_option("--size", o->size, "tiny, small (2x128), medium (4x256) or base (12x768)")->capture_default_str();
+  command->add_option("--size", o->size, "Model shape: " + io::model_size_preset_names())->capture_default_str();
   command->add_option("--output", o->output,
                       "Checkpoint to write (best dev model; CKPT.state holds the resumable state), or with --members "
                       "the ensemble folder")->required();
