@@ -12,11 +12,12 @@
 // reports them set. Scalar is float for speed and double for gradient checks.
 #include "models/AlignedVector.hpp"
 #include "io/ModelConfig.hpp"
-#include "models/Parameter.hpp"
+#include "models/EncoderBlocks.hpp"
+#include "models/ParameterStore.hpp"
+#include "models/SubLayerTable.hpp"
 #include "models/TokenBatch.hpp"
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -25,20 +26,16 @@ namespace spikingbert::models {
 // Everything one forward pass computes and its backward needs, for one batch.
 template <class Scalar>
 struct BertTeacherActivations {
-  struct Layer {
-    AlignedVector<Scalar> query, key, value;                  // [rows, hidden]
-    AlignedVector<Scalar> scores, probabilities, attention_dropout;  // [batch, heads, seq, seq]
+  struct Layer : AttentionCache<Scalar> {                      // query, scores, probabilities, dropout mask
+    AlignedVector<Scalar> key, value;                         // [rows, hidden]
     AlignedVector<Scalar> context;                            // [rows, hidden]
-    AlignedVector<Scalar> self_output, self_output_dropout;   // dense output and its mask
-    AlignedVector<Scalar> self_residual, self_mean, self_rstd;  // LN input and statistics
-    AlignedVector<Scalar> attention_output;                   // LN output [rows, hidden]
+    ResidualNormCache<Scalar> self_output, output;            // LN(Drop(W x + b) + r) of both sub-blocks
+    AlignedVector<Scalar> attention_output;                   // self-output LN output [rows, hidden]
     AlignedVector<Scalar> intermediate, intermediate_gelu;    // [rows, intermediate]
-    AlignedVector<Scalar> output, output_dropout;             // dense output and its mask
-    AlignedVector<Scalar> output_residual, output_mean, output_rstd;
   };
   std::int64_t batch = 0, sequence = 0;
   bool training = false;
-  AlignedVector<Scalar> embedding_sum, embedding_mean, embedding_rstd, embedding_norm, embedding_dropout;
+  EmbeddingCache<Scalar> embedding;
   std::vector<AlignedVector<Scalar>> hidden_states;  // layers + 1 tensors [rows, hidden]; [0] = embedding output
   std::vector<Layer> layers;
   AlignedVector<Scalar> pooler_input, pooler_dense, pooled;  // [batch, hidden]
@@ -51,22 +48,38 @@ struct ForwardOptions {
   std::uint64_t dropout_seed = 0;   // masks are a function of this seed only
 };
 
+// The Hugging Face modules of one encoder layer in the state dict's order (bert.encoder.layer.N.<module>.weight and
+// .bias), each with the spiking sub-layer that plays its role in the steady-state map (models/SubLayerTable): the
+// teacher's parameters are created from it and a student initialised from a teacher maps one onto the other
+// (models/StudentInit).
+struct HuggingFaceLayerModule {
+  const char* module;
+  SubLayerKind sublayer;
+  bool layer_norm;  // the sub-layer's LayerNorm, else its linear map
+};
+inline constexpr HuggingFaceLayerModule kHuggingFaceLayerModules[] = {
+    {"attention.self.query", SubLayerKind::attention, false},
+    {"attention.self.key", SubLayerKind::key, false},
+    {"attention.self.value", SubLayerKind::value, false},
+    {"attention.output.dense", SubLayerKind::self_output, false},
+    {"attention.output.LayerNorm", SubLayerKind::self_output, true},
+    {"intermediate.dense", SubLayerKind::intermediate, false},
+    {"output.dense", SubLayerKind::output, false},
+    {"output.LayerNorm", SubLayerKind::output, true},
+};
+inline std::string hugging_face_layer_prefix(std::int64_t layer) { return "bert.encoder.layer." + std::to_string(layer) + "."; }
+
 // Hugging Face BertConfig's hidden_dropout_prob and attention_probs_dropout_prob default.
 inline constexpr double kHuggingFaceDropout = 0.1;
 
 template <class Scalar>
-class BertTeacher {
+class BertTeacher : public ParameterOwner<Scalar> {
  public:
   // Parameters initialised as Hugging Face: weights N(0, initializer_range), biases 0, LayerNorm 1/0,
   // the padding row of the word embeddings 0.
   BertTeacher(const io::ModelConfig& config, std::uint64_t seed);
 
   const io::ModelConfig& config() const { return config_; }
-  std::vector<Parameter<Scalar>>& parameters() { return parameters_; }
-  const std::vector<Parameter<Scalar>>& parameters() const { return parameters_; }
-  Parameter<Scalar>& parameter(const std::string& name);
-  const Parameter<Scalar>& parameter(const std::string& name) const;
-  std::int64_t parameter_count() const;
   // Clears every gradient. Gradients must only be written by backward() (the word-embedding gradient is
   // cleared row by row, for the rows backward touched).
   void zero_gradients();
@@ -85,28 +98,18 @@ class BertTeacher {
                 const OutputGradients& gradients);
 
  private:
-  struct LayerIndex {
-    int query_weight, query_bias, key_weight, key_bias, value_weight, value_bias;
-    int self_output_weight, self_output_bias, self_norm_weight, self_norm_bias;
-    int intermediate_weight, intermediate_bias, output_weight, output_bias, output_norm_weight, output_norm_bias;
-  };
-  int add(const std::string& name, std::vector<std::int64_t> shape);
-  const Scalar* value(int index) const { return parameters_[index].value.data(); }
-  Scalar* grad(int index) { return parameters_[index].gradient.data(); }
-
   struct BackwardScratch {
-    AlignedVector<Scalar> d_hidden, d_residual, d_attention_output, d_intermediate, d_intermediate_gelu, d_output,
-        d_context, d_self_output, d_query, d_key, d_value, d_input;
+    AlignedVector<Scalar> d_hidden, d_attention_output, d_intermediate_gelu, d_context, d_key, d_value, d_input;
+    BlockScratch<Scalar> block;
   };
 
+  using ParameterOwner<Scalar>::store_;
   io::ModelConfig config_;
   BackwardScratch scratch_;
   std::vector<std::int64_t> touched_word_rows_;
-  std::vector<Parameter<Scalar>> parameters_;
-  std::map<std::string, int> index_by_name_;
-  int word_, position_, type_, embedding_norm_weight_, embedding_norm_bias_;
-  std::vector<LayerIndex> layer_index_;
-  int pooler_weight_, pooler_bias_, classifier_weight_, classifier_bias_;
+  EmbeddingSlots embedding_;
+  std::vector<EncoderLayerSlots> layers_;
+  LinearSlots pooler_, classifier_;
 };
 
 extern template class BertTeacher<float>;

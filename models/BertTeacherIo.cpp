@@ -45,16 +45,7 @@ BertTeacher<Scalar> teacher_from_tensors(const io::ModelConfig& config, const io
                                          const std::string& source) {
   require_gelu_activation(config, source);
   BertTeacher<Scalar> model(config, 0);
-  for (auto& parameter : model.parameters()) {
-    std::string name = parameter.name;
-    if (!tensors.count(name)) {
-      const std::string legacy = legacy_name(name);
-      if (!legacy.empty() && tensors.count(legacy)) name = legacy;
-    }
-    const io::Tensor& tensor = io::require_tensor(tensors, name, parameter.shape, source);
-    io::require_finite(tensor, name, source);
-    std::copy(tensor.values.begin(), tensor.values.end(), parameter.value.begin());
-  }
+  model.store().load(tensors, source, {}, legacy_name);
   return model;
 }
 
@@ -63,11 +54,7 @@ template BertTeacher<float> teacher_from_tensors<float>(const io::ModelConfig&, 
 template BertTeacher<double> teacher_from_tensors<double>(const io::ModelConfig&, const io::TensorMap&,
                                                           const std::string&);
 
-io::TensorMap teacher_tensors(const BertTeacher<float>& model) {
-  io::TensorMap tensors;
-  for (const auto& parameter : model.parameters()) tensors[parameter.name] = io::Tensor{parameter.shape, {parameter.value.begin(), parameter.value.end()}};
-  return tensors;
-}
+io::TensorMap teacher_tensors(const BertTeacher<float>& model) { return model.store().tensors(); }
 
 LoadedTeacher read_teacher_files(const std::filesystem::path& model) {
   namespace fs = std::filesystem;

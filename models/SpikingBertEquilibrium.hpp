@@ -32,14 +32,13 @@
 #include "io/ModelConfig.hpp"
 #include "io/Tensor.hpp"
 #include "models/AlignedVector.hpp"
-#include "models/Parameter.hpp"
+#include "models/EncoderBlocks.hpp"
+#include "models/ParameterStore.hpp"
 #include "models/SubLayerTable.hpp"
 #include "models/TokenBatch.hpp"
 #include "sim/NeuronModel.hpp"
 
 #include <cstdint>
-#include <map>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -47,15 +46,12 @@ namespace spikingbert::models {
 
 template <class Scalar>
 struct EquilibriumActivations {
-  struct Layer {
-    AlignedVector<Scalar> query;                                 // W_Q a_in + b_Q  [rows, hidden]
-    AlignedVector<Scalar> scores, probabilities, attention_dropout;  // [batch, heads, seq, seq]
-    AlignedVector<Scalar> self_dense, self_dropout, self_residual, self_mean, self_rstd;
-    AlignedVector<Scalar> intermediate;                          // W_I a_SO + b_I (before GELU)
-    AlignedVector<Scalar> output_dense, output_dropout, output_residual, output_mean, output_rstd;
+  struct Layer : AttentionCache<Scalar> {     // W_Q a_in + b_Q, scores, probabilities, dropout mask
+    ResidualNormCache<Scalar> self_output, output;
+    AlignedVector<Scalar> intermediate;       // W_I a_SO + b_I (before GELU)
   };
   std::int64_t batch = 0, sequence = 0;
-  AlignedVector<Scalar> embedding_sum, embedding_mean, embedding_rstd, embedding_norm, embedding_dropout;
+  EmbeddingCache<Scalar> embedding;
   // currents[j]: the value sigma is applied to for population j (E(x) for j = 0); rates[j] = sigma(currents[j]).
   std::vector<AlignedVector<Scalar>> currents, rates;
   std::vector<Layer> layers;
@@ -77,7 +73,7 @@ struct EquilibriumOptions {
 };
 
 template <class Scalar>
-class SpikingBertEquilibrium {
+class SpikingBertEquilibrium : public ParameterOwner<Scalar> {
  public:
   // Random initialisation as the reference (method doc §1.1): weights N(0, initializer_range), biases 0,
   // LayerNorm 1/0, feedback weight 0 (disabled).
@@ -90,12 +86,8 @@ class SpikingBertEquilibrium {
 
   const io::ModelConfig& config() const { return config_; }
   const SubLayerTable& sublayers() const { return sublayers_; }
-  std::vector<Parameter<Scalar>>& parameters() { return parameters_; }
-  const std::vector<Parameter<Scalar>>& parameters() const { return parameters_; }
-  Parameter<Scalar>& parameter(const std::string& name);
-  const Parameter<Scalar>& parameter(const std::string& name) const;
-  void zero_gradients();
-  io::TensorMap tensors() const;  // every parameter as float32 under its name
+  void zero_gradients() { store_.zero_gradients(); }
+  io::TensorMap tensors() const { return store_.tensors(); }  // every parameter as float32 under its name
 
   // The steady-state map. given_rates: empty = chained analog twin; otherwise one pointer per sub-layer j,
   // each [rows, sublayers().width(j)], the rates every sub-layer reads as inputs (implicit mode).
@@ -114,7 +106,7 @@ class SpikingBertEquilibrium {
   // bit what forward() computes there, at a fraction of the cost (what a per-step stopping rule watching the
   // last Output sub-layer needs, traces/AdaptiveGlueSimulation).
   struct OutputSublayerScratch {
-    typename EquilibriumActivations<Scalar>::Layer layer;
+    ResidualNormCache<Scalar> output;
     AlignedVector<Scalar> current;
   };
   void output_sublayer_forward(std::int64_t layer, std::int64_t rows, const Scalar* intermediate_rates,
@@ -136,7 +128,7 @@ class SpikingBertEquilibrium {
                 const OutputGradients& gradients, bool accumulate_parameters = true);
   const std::vector<AlignedVector<Scalar>>& rate_adjoints() const { return rate_adjoints_; }
   const AlignedVector<Scalar>& feedback_adjoint() const { return feedback_adjoint_; }
-  const std::string& feedback_weight_name() const { return parameters_[feedback_weight_].name; }
+  const std::string& feedback_weight_name() const { return store_[feedback_.weight].name; }
 
   // Classifier head (method doc §1.4): logits[b] = ReLU(last_output[b, token 0]) W_c^T + b_c.
   // last_output: [batch*seq, hidden] (the SNN ASR of the last Output population).
@@ -150,48 +142,19 @@ class SpikingBertEquilibrium {
   void fit_dense_backward(Scalar* d_rates, const Scalar* d_out, const Scalar* rates, std::int64_t rows);
 
  private:
-  struct LayerIndex {
-    int key_weight, key_bias, value_weight, value_bias, query_weight, query_bias;
-    int self_weight, self_bias, self_norm_weight, self_norm_bias;
-    int intermediate_weight, intermediate_bias, output_weight, output_bias, output_norm_weight, output_norm_bias;
-  };
   void build();
-  void initialise(std::uint64_t seed);
-  // The draws of initialise(seed), shared by the parameters in order (the distribution keeps a spare draw).
-  struct Initialiser {
-    Initialiser(std::uint64_t seed, double range) : generator(seed), normal(0.0, range) {}
-    std::mt19937_64 generator;
-    std::normal_distribution<double> normal;
-  };
-  void initialise(std::size_t parameter, Initialiser& initialiser);  // one parameter
-  // LN(Drop(W_O a_I + b_O) + a_SO) of encoder layer k into `current` ([N, hidden]); y's output_* buffers.
-  void output_current(std::int64_t k, std::int64_t N, const Scalar* a_i, const Scalar* a_so,
-                      const AlignedVector<Scalar>& dropout, typename EquilibriumActivations<Scalar>::Layer& y,
-                      Scalar* current) const;
-  int add(const std::string& name, std::vector<std::int64_t> shape);
-  const Scalar* value(int index) const { return parameters_[index].value.data(); }
-  // Where backward writes parameter gradients: the parameter's buffer, or a discarded sink (one for
-  // matrices, one for vectors, so a layer's weight and bias never alias) when not accumulating.
-  Scalar* grad(int index) {
-    if (accumulating_) return parameters_[index].gradient.data();
-    return parameters_[index].shape.size() == 2 ? sink_matrix_.data() : sink_vector_.data();
-  }
-
   double hidden_dropout() const { return config_.hidden_dropout_prob.value_or(0.0); }
   double attention_dropout() const { return config_.attention_probs_dropout_prob.value_or(0.0); }
 
+  using ParameterOwner<Scalar>::store_;
   io::ModelConfig config_;
   SubLayerTable sublayers_;
-  std::vector<Parameter<Scalar>> parameters_;
-  std::map<std::string, int> index_by_name_;
-  int word_ = 0, position_ = 0, type_ = 0, embedding_norm_weight_ = 0, embedding_norm_bias_ = 0;
-  std::vector<LayerIndex> layer_index_;
-  int feedback_weight_ = 0, fit_dense_weight_ = 0, fit_dense_bias_ = 0, pooler_weight_ = 0, pooler_bias_ = 0;
-  int classifier_weight_ = 0, classifier_bias_ = 0;
+  EmbeddingSlots embedding_;
+  std::vector<EncoderLayerSlots> layers_;
+  LinearSlots feedback_, fit_dense_, pooler_, classifier_;
   std::vector<AlignedVector<Scalar>> rate_adjoints_;
   AlignedVector<Scalar> feedback_adjoint_;
-  bool accumulating_ = true;
-  AlignedVector<Scalar> sink_matrix_, sink_vector_;
+  BlockScratch<Scalar> scratch_;
 };
 
 extern template class SpikingBertEquilibrium<float>;

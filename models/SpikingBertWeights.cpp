@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <map>
 
 namespace spikingbert::models {
 
@@ -149,14 +148,12 @@ SpikingBertWeights weights_from_tensors(const io::ModelConfig& config, const io:
   }, source);
 }
 
-SpikingBertWeights weights_from_parameters(const io::ModelConfig& config, const std::vector<Parameter<float>>& parameters,
-                                           const std::string& source) {
-  std::map<std::string, const Parameter<float>*> by_name;
-  for (const auto& parameter : parameters) by_name[parameter.name] = &parameter;
+SpikingBertWeights weights_from_store(const io::ModelConfig& config, const ParameterStore<float>& store,
+                                      const std::string& source) {
   return weights_from(config, [&](const std::string& name) {
-    const auto it = by_name.find(name);
-    if (it == by_name.end()) return FoundTensor{};
-    return FoundTensor{it->second->value.data(), it->second->shape};
+    if (!store.contains(name)) return FoundTensor{};
+    const auto& parameter = store.at(name);
+    return FoundTensor{parameter.value.data(), parameter.shape};
   }, source);
 }
 

@@ -3,7 +3,7 @@
 // [in][out] row-major, so one spike of input i adds one contiguous row (sim/Projection.hpp); the
 // reference stores them [out][in] (tiny README §3). Tensors are shared, never copied per batch.
 #include "io/Tensor.hpp"
-#include "models/Parameter.hpp"
+#include "models/ParameterStore.hpp"
 #include "io/ModelConfig.hpp"
 #include "models/SubLayerTable.hpp"
 #include "sim/SparseProduct.hpp"
@@ -54,10 +54,11 @@ struct SpikingBertWeights {
 // Throws io::InputError naming `source` and the tensor if one is missing or has the wrong shape.
 SpikingBertWeights weights_from_tensors(const io::ModelConfig& config, const io::TensorMap& tensors,
                                         const std::string& source);
-// The same from the steady-state map's parameters (canonical names and shapes; models/SpikingBertEquilibrium),
-// without an intermediate copy: what each training step simulates with (training::spiking_bert_of).
-SpikingBertWeights weights_from_parameters(const io::ModelConfig& config, const std::vector<Parameter<float>>& parameters,
-                                           const std::string& source);
+// The same straight from the steady-state map's parameter store (canonical names and shapes;
+// models/SpikingBertEquilibrium), no io::TensorMap in between: what each training step simulates with
+// (training::spiking_bert_of).
+SpikingBertWeights weights_from_store(const io::ModelConfig& config, const ParameterStore<float>& store,
+                                      const std::string& source);
 // The inverse: canonical reference names and layouts (for writing checkpoints of random models).
 io::TensorMap weights_to_tensors(const io::ModelConfig& config, const SpikingBertWeights& weights);
 

@@ -1,6 +1,7 @@
 #include "models/StudentInit.hpp"
 
 #include "io/Error.hpp"
+#include "models/BertTeacher.hpp"
 
 #include <stdexcept>
 
@@ -18,21 +19,13 @@ std::map<std::string, std::string> teacher_to_student_names(std::int64_t teacher
   io::ModelConfig student_shape;  // only the depth matters: the table's parameter names
   student_shape.num_hidden_layers = static_cast<int>(student_layers);
   const SubLayerTable student(student_shape);
-  // Hugging Face's module of each sub-layer's linear map (Query for Attention) and LayerNorm.
-  const std::pair<SubLayerKind, const char*> linear_modules[] = {
-      {SubLayerKind::key, "attention.self.key."},          {SubLayerKind::value, "attention.self.value."},
-      {SubLayerKind::attention, "attention.self.query."},  {SubLayerKind::self_output, "attention.output.dense."},
-      {SubLayerKind::intermediate, "intermediate.dense."}, {SubLayerKind::output, "output.dense."}};
-  const std::pair<SubLayerKind, const char*> norm_modules[] = {{SubLayerKind::self_output, "attention.output.LayerNorm."},
-                                                               {SubLayerKind::output, "output.LayerNorm."}};
   for (int k = 0; k < static_cast<int>(student_layers); ++k) {
     const std::int64_t mapped = (k + 1) * teacher_layers / student_layers - 1;  // uniform mapping, see the header
-    const std::string teacher = "bert.encoder.layer." + std::to_string(mapped) + ".";
-    for (const char* part : {"weight", "bias"}) {
-      for (const auto& [kind, module] : linear_modules)
-        names[teacher + module + part] = student[student.index(k, kind)].linear + "." + part;
-      for (const auto& [kind, module] : norm_modules)
-        names[teacher + module + part] = student[student.index(k, kind)].layer_norm + "." + part;
+    for (const auto& [module, kind, is_norm] : kHuggingFaceLayerModules) {
+      const auto& sublayer = student[student.index(k, kind)];
+      const std::string& student_module = is_norm ? sublayer.layer_norm : sublayer.linear;
+      for (const char* part : {".weight", ".bias"})
+        names[hugging_face_layer_prefix(mapped) + module + part] = student_module + part;
     }
   }
   names["classifier.weight"] = "classification.weight";

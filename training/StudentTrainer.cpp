@@ -60,7 +60,7 @@ DistillStage parse_distill_stage(const std::string& name, const std::string& pla
 
 models::SpikingBert spiking_bert_of(const models::SpikingBertEquilibrium<float>& student,
                                     const io::ModelConfig& config) {
-  return models::SpikingBert(config, models::weights_from_parameters(config, student.parameters(), "student"));
+  return models::SpikingBert(config, models::weights_from_store(config, student.store(), "student"));
 }
 
 std::vector<float> student_predict(const models::SpikingBert& snn, const std::vector<EncodedExample>& examples,

@@ -106,7 +106,7 @@ TEST_CASE("equilibrium map loads canonical names and rejects bad tensors", "[mod
   auto bad = tensors;
   bad.at("classification.weight").shape = {32, 2};
   CHECK_THROWS_WITH(models::SpikingBertEquilibrium<float>(config, bad, "m.safetensors"),
-                    Catch::Contains("classification.weight") && Catch::Contains("shape [2,32]"));
+                    Catch::Contains("classification.weight") && Catch::Contains("(expected [2,32])"));
   // Optional tensors: the KD adapter, pooler and feedback weight may be absent.
   auto optional = tensors;
   optional.erase("fit_dense.weight");
