@@ -9,6 +9,8 @@ class GeluTransform : public sim::CurrentTransform {
  public:
   std::string name() const override { return "GELU"; }
   void apply(const sim::TransformContext& context, float* current, sim::OperationCounts& counts) const override;
+  void apply_groups(const sim::TransformContext& context, int groups, float* current,
+                    sim::OperationCounts& counts) const override;
 };
 
 }  // namespace spikingbert::models

@@ -13,6 +13,9 @@ namespace spikingbert::models {
 
 // Normalises `row` (n floats) in place and adds the operations performed to `counts`.
 void layer_norm_row(float* row, int n, const float* gamma, const float* beta, float eps, sim::OperationCounts& counts);
+// The same for `count` consecutive rows (each row's result is what layer_norm_row gives it).
+void layer_norm_rows(float* rows, int count, int n, const float* gamma, const float* beta, float eps,
+                     sim::OperationCounts& counts);
 
 class LayerNormTransform : public sim::CurrentTransform {
  public:
@@ -23,6 +26,8 @@ class LayerNormTransform : public sim::CurrentTransform {
   void apply(const sim::TransformContext& context, float* current, sim::OperationCounts& counts) const override {
     layer_norm_row(current, context.width, gamma_->data(), beta_->data(), eps_, counts);
   }
+  void apply_groups(const sim::TransformContext& context, int groups, float* current,
+                    sim::OperationCounts& counts) const override;
 
  private:
   std::shared_ptr<const std::vector<float>> gamma_, beta_;

@@ -31,6 +31,19 @@ class CurrentTransform {
   // row-major with `context.width` floats per row, and adds the operations it performed to `counts`.
   // Must be deterministic and must not touch anything else (it is called concurrently for disjoint groups).
   virtual void apply(const TransformContext& context, float* current, OperationCounts& counts) const = 0;
+  // Transforms `groups` consecutive row groups from context.first_row (contiguous in `current`). Each row
+  // group's result must be exactly what apply gives it alone; an override may only interleave independent
+  // groups (e.g. LayerNorm's sequential sums of several rows side by side). The default applies each alone.
+  virtual void apply_groups(const TransformContext& context, int groups, float* current, OperationCounts& counts) const {
+    const int group = row_group();
+    for (int g = 0; g < groups; ++g) {
+      TransformContext one = context;
+      one.first_row = context.first_row + g * group;
+      apply(one, current + static_cast<std::size_t>(g) * static_cast<std::size_t>(group) *
+                               static_cast<std::size_t>(context.width),
+            counts);
+    }
+  }
 };
 
 }  // namespace spikingbert::sim

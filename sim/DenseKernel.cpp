@@ -176,8 +176,8 @@ class DenseSimulation {
         [&](const tbb::blocked_range<int>& range) {
           for (int r = range.begin(); r != range.end(); ++r) {
             const auto offset = static_cast<std::size_t>(r) * static_cast<std::size_t>(width);
-            row_spikes[static_cast<std::size_t>(r)] =
-                state_.integrate_row(p, t, r, current + offset, row_thresholds[static_cast<std::size_t>(r)]);
+            state_.integrate_row(p, t, 1, r, current + offset, 0, row_thresholds[static_cast<std::size_t>(r)],
+                                 &row_spikes[static_cast<std::size_t>(r)]);
             // The 0/1 spike matrix the next GEMMs read.
             std::fill(matrix + offset, matrix + offset + static_cast<std::size_t>(width), 0.0f);
             for (const auto i : ring.spikes(t, r)) matrix[offset + i] = 1.0f;

@@ -215,15 +215,14 @@ class EventSimulation {
     // 4. Neurons: each row integrates the block's steps in order; rows are independent partitions.
     auto& state = state_.result.populations[static_cast<std::size_t>(p)];
     std::vector<ThresholdStatistics> row_thresholds(static_cast<std::size_t>(rows_));
-    std::vector<std::uint64_t> row_step_spikes(static_cast<std::size_t>(rows_ * step_count));
+    std::vector<std::uint32_t> row_step_spikes(static_cast<std::size_t>(rows_ * step_count));
     tbb::parallel_for(
         tbb::blocked_range<int>(0, rows_, 1),
         [&](const tbb::blocked_range<int>& range) {
           for (int r = range.begin(); r != range.end(); ++r)
-            for (int s = 0; s < step_count; ++s)
-              row_step_spikes[static_cast<std::size_t>(r * step_count + s)] = state_.integrate_row(
-                  p, first_step + s, r, current + static_cast<std::size_t>(s * rows_ + r) * frame_size,
-                  row_thresholds[static_cast<std::size_t>(r)]);
+            state_.integrate_row(p, first_step, step_count, r, current + static_cast<std::size_t>(r) * frame_size,
+                                 static_cast<std::size_t>(rows_) * frame_size, row_thresholds[static_cast<std::size_t>(r)],
+                                 row_step_spikes.data() + static_cast<std::size_t>(r * step_count));
         },
         tbb::simple_partitioner());
     for (int r = 0; r < rows_; ++r) {

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -77,17 +78,19 @@ struct ThresholdStatistics {
   }
 };
 
-// One step of `width` neurons (method doc §2.1, in the reference order), in float32:
+// `steps` consecutive steps of `width` neurons (method doc §2.1, in the reference order), in float32:
 //   v = u + I;  s = (v >= V_th);  u = (v - V_th*s) * leak;
 // with a refractory period (refractory != null: steps left per neuron) a neuron with steps left only counts
 // one down (no integration, no leak, no spike) and a spike sets its count to R.
-// Writes the indices of the neurons that fired, ascending, to `fired` (room for `width`) and returns
-// how many. With AVX-512, 16 neurons per instruction and a register compress of the fired indices (with
-// AVX2 only: 8 neurons and a table of compress patterns); the arithmetic is the same IEEE float32
-// operations in every path, so results are bit-identical. Threshold statistics count only the comparisons
-// made (not those of refractory neurons).
-std::uint32_t update_neurons(const NeuronModel& neuron, const float* current, float* membrane, std::int32_t* refractory,
-                             std::uint32_t* fired, int width, ThresholdStatistics& statistics);
+// Step s reads its input current at current + s * current_stride, writes the indices of the neurons that
+// fired, ascending, to fired[s] (room for `width`) and how many to fired_counts[s]; each neuron's
+// spike_count gains its spikes. With AVX-512, 16 neurons per instruction and a register compress of the
+// fired indices (with AVX2 only: 8 neurons and a table of compress patterns), all steps of a neuron group in
+// registers; the arithmetic is the same IEEE float32 operations in every path, so results are
+// bit-identical. Threshold statistics count only the comparisons made (not those of refractory neurons).
+void update_neurons(const NeuronModel& neuron, int steps, const float* current, std::size_t current_stride,
+                    float* membrane, std::int32_t* refractory, std::uint32_t* const* fired, std::uint32_t* fired_counts,
+                    std::uint32_t* spike_count, int width, ThresholdStatistics& statistics);
 
 // ---- steady-state rate (docs/neuron-models.md) ----
 

@@ -5,10 +5,16 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string>
 
 namespace spikingbert::sim {
+
+namespace {
+constexpr int kRowsPerTransformTask = 16;  // rows of one step a transform task handles (fixed partitions)
+}  // namespace
 
 RunState::RunState(const Network& network, int steps, const std::function<int(PopulationId)>& ring_steps)
     : network_(network) {
@@ -66,38 +72,49 @@ void RunState::apply_transforms(PopulationId p, int first_step, int steps, float
       throw io::InputError("network", "transform '" + transform->name() + "'", "row group does not divide the rows",
                            "a divisor of " + std::to_string(rows));
     const int groups = rows / group;
-    std::vector<OperationCounts> task_counts(static_cast<std::size_t>(steps * groups));
+    // Row groups per task: about kRowsPerTransformTask rows (a sentence's attention is one group), so that
+    // per-row transforms are called once per chunk of rows, not once per row.
+    const int groups_per_task = std::max(1, kRowsPerTransformTask / group);
+    const int tasks_per_step = (groups + groups_per_task - 1) / groups_per_task;
+    std::vector<OperationCounts> task_counts(static_cast<std::size_t>(steps * tasks_per_step));
     tbb::parallel_for(
-        tbb::blocked_range<int>(0, steps * groups, 1),
+        tbb::blocked_range<int>(0, steps * tasks_per_step, 1),
         [&](const tbb::blocked_range<int>& range) {
           for (int task = range.begin(); task != range.end(); ++task) {
-            const int s = task / groups;
-            const int first_row = (task % groups) * group;
+            const int s = task / tasks_per_step;
+            const int first_group = (task % tasks_per_step) * groups_per_task;
+            const int first_row = first_group * group;
             TransformContext context{first_step + s, first_row, population.width, &source};
-            transform->apply(context, current + static_cast<std::size_t>(s * rows + first_row) * frame_size,
-                             task_counts[static_cast<std::size_t>(task)]);
+            transform->apply_groups(context, std::min(groups_per_task, groups - first_group),
+                                    current + static_cast<std::size_t>(s * rows + first_row) * frame_size,
+                                    task_counts[static_cast<std::size_t>(task)]);
           }
         },
         tbb::simple_partitioner());
-    for (int task = 0; task < steps * groups; ++task)
-      step_counts[static_cast<std::size_t>(task / groups)] += task_counts[static_cast<std::size_t>(task)];
+    for (int task = 0; task < steps * tasks_per_step; ++task)
+      step_counts[static_cast<std::size_t>(task / tasks_per_step)] += task_counts[static_cast<std::size_t>(task)];
   }
 }
 
-std::uint32_t RunState::integrate_row(PopulationId p, int step, int row, const float* row_current,
-                                      ThresholdStatistics& thresholds) {
+void RunState::integrate_row(PopulationId p, int first_step, int steps, int row, const float* row_current,
+                             std::size_t current_stride, ThresholdStatistics& thresholds, std::uint32_t* step_spikes) {
   const auto& population = network_.population(p);
   auto& state = result.populations[static_cast<std::size_t>(p)];
   auto& ring = rings[static_cast<std::size_t>(p)];
   const auto offset = static_cast<std::size_t>(row) * static_cast<std::size_t>(population.width);
-  std::uint32_t* fired = ring.slot(step, row);
+  constexpr int kStepsOnStack = 64;  // a time block's steps (16 by default); more take the heap
+  std::array<std::uint32_t*, kStepsOnStack> slots_on_stack;
+  std::vector<std::uint32_t*> slots_on_heap;
+  std::uint32_t** fired = slots_on_stack.data();
+  if (steps > kStepsOnStack) {
+    slots_on_heap.resize(static_cast<std::size_t>(steps));
+    fired = slots_on_heap.data();
+  }
+  for (int s = 0; s < steps; ++s) fired[s] = ring.slot(first_step + s, row);
   std::int32_t* refractory = state.refractory.empty() ? nullptr : state.refractory.data() + offset;
-  const std::uint32_t n = update_neurons(population.neuron, row_current, state.membrane.data() + offset, refractory,
-                                         fired, population.width, thresholds);
-  ring.set_count(step, row, n);
-  std::uint32_t* count = state.spike_count.data() + offset;
-  for (std::uint32_t k = 0; k < n; ++k) ++count[fired[k]];
-  return n;
+  update_neurons(population.neuron, steps, row_current, current_stride, state.membrane.data() + offset, refractory,
+                 fired, step_spikes, state.spike_count.data() + offset, population.width, thresholds);
+  for (int s = 0; s < steps; ++s) ring.set_count(first_step + s, row, step_spikes[s]);
 }
 
 SimulationClock::SimulationClock() : wall_start_(std::chrono::steady_clock::now()), cpu_start_(std::clock()) {}

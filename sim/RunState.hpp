@@ -34,10 +34,11 @@ class RunState {
   // step_counts[s].
   void apply_transforms(PopulationId p, int first_step, int steps, float* current,
                         std::vector<OperationCounts>& step_counts) const;
-  // Integrates one step of row `row` of population p (method doc §2.1): updates the membranes, stores the
-  // fired indices in the ring, counts them per neuron; returns how many fired.
-  std::uint32_t integrate_row(PopulationId p, int step, int row, const float* row_current,
-                              ThresholdStatistics& thresholds);
+  // Integrates `steps` consecutive steps from first_step of row `row` of population p (method doc §2.1):
+  // step s's current is row_current + s * current_stride. Updates the membranes, stores the fired indices in
+  // the ring, counts them per neuron, and writes how many fired at step s to step_spikes[s].
+  void integrate_row(PopulationId p, int first_step, int steps, int row, const float* row_current,
+                     std::size_t current_stride, ThresholdStatistics& thresholds, std::uint32_t* step_spikes);
 
   RunResult result;
   std::vector<SpikeRing> rings;
