@@ -91,7 +91,7 @@ class StudentTrainee final : public Trainee {
                  const models::TeacherEnsemble& teachers, const std::vector<EncodedExample>& train,
                  const StudentDevEvaluator& evaluate, const StudentBestSink& on_best, const StudentTrainingOptions& options)
       : student_(student), snn_config_(snn_config), teachers_(teachers), train_(train), evaluate_(evaluate),
-        on_best_(on_best), options_(options), state_config_(snn_config) {
+        on_best_(on_best), options_(options) {
     const auto& c = student.config();
     for (std::size_t k = 0; k < teachers.size(); ++k) {
       const auto& t = teachers.member(k).config();
@@ -118,7 +118,7 @@ class StudentTrainee final : public Trainee {
     return kDescription;
   }
   std::vector<models::Parameter<float>>& parameters() override { return student_.parameters(); }
-  io::ModelConfig state_config() const override { return state_config_; }
+  io::ModelConfig state_config() const override { return snn_config_; }
   DevScore evaluate() override { return evaluate_(spiking_bert_of(student_, snn_config_)); }
   void on_best(const DevScore& score, std::int64_t step) override { on_best_(student_, score, step); }
   int max_adjoint_iterations() const { return max_adjoint_iterations_; }
@@ -126,7 +126,6 @@ class StudentTrainee final : public Trainee {
   std::vector<double> train_step(const std::vector<std::int64_t>& indices, std::int64_t, Optimizer& optimizer) override {
     const auto B = static_cast<std::int64_t>(indices.size());
     const auto snn = spiking_bert_of(student_, snn_config_);
-    const auto& c = student_.config();
 
     // One micro-batch's loss and gradient (issue 13): the teacher's targets, the student's SNN rates from
     // the event kernel at T steps with the current parameters, the loss on the rates and its gradient
@@ -204,7 +203,6 @@ class StudentTrainee final : public Trainee {
   const StudentDevEvaluator& evaluate_;
   const StudentBestSink& on_best_;
   const StudentTrainingOptions& options_;
-  io::ModelConfig state_config_;
   bool internal_ = false, regression_ = false;
   LayerMapping mapping_;
   sim::KernelOptions kernel_;

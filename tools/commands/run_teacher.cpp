@@ -66,7 +66,6 @@ void run_on_inputs(const RunTeacherOptions& options) {
   }
   const auto teacher = models::TeacherEnsemble::load(std::filesystem::path(options.model));
   const auto& c = teacher.config();
-  const io::Hdf5Reader reader(options.inputs);
   const auto batch = io::read_token_batch(options.inputs);
   io::check_token_ranges(batch, c.vocab_size, c.type_vocab_size, options.inputs);
   if (batch.sequence > teacher.max_sequence_length()) {
@@ -87,6 +86,7 @@ void run_on_inputs(const RunTeacherOptions& options) {
   writer.write_tensor("logits", io::Tensor{{B, c.num_labels}, {a.logits.begin(), a.logits.end()}});
 
   if (options.grad) {
+    const io::Hdf5Reader reader(options.inputs);
     const auto labels_path = std::string(reader.has("inputs/input_ids") ? "inputs/" : "") + "labels";  // beside the ids
     if (!reader.has(labels_path)) {
       throw io::InputError(options.inputs, "dataset '" + labels_path + "'", "missing", "labels [batch] for --grad");
