@@ -15,6 +15,10 @@
 #include <iostream>
 #include <string>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace {
 
 // CLI11 reports option errors in its own words, sometimes over two lines ("...\nRun with --help for more
@@ -89,7 +93,22 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
+// Keeps memory the process frees for its own reuse instead of handing it back to the kernel. glibc serves
+// blocks above 32 MB with mmap and unmaps them on free, so every training step's and every batch's large
+// buffers (the event kernel's currents and spike rings, the map's activations: hundreds of MB at the paper's
+// shape) came back as fresh pages the kernel had to zero on first touch: a third of a paper-shape training
+// step (docs/benchmarks.md "Training step against the authors' code", session 7). With mmap off and no
+// trimming, freed blocks return to malloc's free lists and the next step's same-sized requests reuse them.
+// Peak memory is unchanged (the same blocks are reused); the process just keeps its peak until it exits.
+void keep_freed_memory_for_reuse() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_MAX, 0);         // no block is served by mmap (so none is unmapped on free)
+  mallopt(M_TRIM_THRESHOLD, -1);  // never return the heap's free top to the kernel
+#endif
+}
+
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();
   // Under mpirun/srun every rank runs the same command; rank 0 alone prints results and writes outputs
   // (the other ranks' stdout is discarded; their errors still reach stderr). docs/scaling.md.
   const spikingbert::training::DistributedSession session(argc, argv);
