@@ -3,6 +3,7 @@
 // weight is [out_features, in_features] row-major (torch.nn.Linear), so checkpoints map one to one.
 // Backward accumulates (+=) into every gradient buffer, llm.c style: callers zero them once per step,
 // and a tensor used twice (a residual, a shared adapter) simply receives both contributions.
+#include "models/Gemm.hpp"
 #include "models/KernelSupport.hpp"
 
 namespace spikingbert::models {
@@ -11,11 +12,9 @@ namespace spikingbert::models {
 template <class Scalar>
 void linear_forward(Scalar* out, const Scalar* in, const Scalar* weight, const Scalar* bias,
                     std::int64_t rows, std::int64_t in_features, std::int64_t out_features) {
-  ConstMatrixView<Scalar> w(weight, out_features, in_features);
   for_each_chunk(rows, kRowsPerChunk, [&](std::int64_t begin, std::int64_t end) {
-    ConstMatrixView<Scalar> x(in + begin * in_features, end - begin, in_features);
+    gemm_a_bt(out + begin * out_features, in + begin * in_features, weight, end - begin, in_features, out_features);
     MatrixView<Scalar> y(out + begin * out_features, end - begin, out_features);
-    y.noalias() = x * w.transpose();
     if (bias != nullptr) y.rowwise() += ConstVectorView<Scalar>(bias, out_features);
   });
 }
@@ -26,21 +25,16 @@ template <class Scalar>
 void linear_backward(Scalar* d_in, Scalar* d_weight, Scalar* d_bias, const Scalar* d_out, const Scalar* in,
                      const Scalar* weight, std::int64_t rows, std::int64_t in_features,
                      std::int64_t out_features) {
-  ConstMatrixView<Scalar> w(weight, out_features, in_features);
-  ConstMatrixView<Scalar> dy_all(d_out, rows, out_features);
-  ConstMatrixView<Scalar> x_all(in, rows, in_features);
   if (d_in != nullptr) {
     for_each_chunk(rows, kRowsPerChunk, [&](std::int64_t begin, std::int64_t end) {
-      ConstMatrixView<Scalar> dy(d_out + begin * out_features, end - begin, out_features);
-      MatrixView<Scalar> dx(d_in + begin * in_features, end - begin, in_features);
-      dx.noalias() += dy * w;
+      gemm_add_a_b(d_in + begin * in_features, d_out + begin * out_features, weight, end - begin, out_features,
+                   in_features);
     });
   }
   constexpr std::int64_t kFeaturesPerChunk = 32;
   for_each_chunk(out_features, kFeaturesPerChunk, [&](std::int64_t begin, std::int64_t end) {
     const std::int64_t count = end - begin;
-    MatrixView<Scalar> dw(d_weight + begin * in_features, count, in_features);
-    dw.noalias() += dy_all.middleCols(begin, count).transpose() * x_all;
+    gemm_add_at_b(d_weight + begin * in_features, d_out + begin, out_features, in, count, rows, in_features);
     if (d_bias != nullptr) {
       // A plain loop in row order: Eigen's vectorised reductions peel by memory alignment, which would make
       // the rounding depend on where the allocator put the buffer (different from run to run).
