@@ -8,11 +8,17 @@
 
 namespace spikingbert::models {
 
+// Chunks of a linear layer's products: every chunk packs its operands anew (Eigen's GEMM), so the packing
+// traffic falls with the chunk size: 128 rows (tokens) per chunk for y and dx, 128 output features per chunk
+// for dW (which repacks the whole input per chunk). Fixed sizes: results do not depend on the thread count.
+inline constexpr std::int64_t kGemmRowsPerChunk = 128;
+inline constexpr std::int64_t kGemmFeaturesPerChunk = 128;
+
 // rows: number of input vectors (batch * sequence); bias may be null.
 template <class Scalar>
 void linear_forward(Scalar* out, const Scalar* in, const Scalar* weight, const Scalar* bias,
                     std::int64_t rows, std::int64_t in_features, std::int64_t out_features) {
-  for_each_chunk(rows, kRowsPerChunk, [&](std::int64_t begin, std::int64_t end) {
+  for_each_chunk(rows, kGemmRowsPerChunk, [&](std::int64_t begin, std::int64_t end) {
     gemm_a_bt(out + begin * out_features, in + begin * in_features, weight, end - begin, in_features, out_features);
     MatrixView<Scalar> y(out + begin * out_features, end - begin, out_features);
     if (bias != nullptr) y.rowwise() += ConstVectorView<Scalar>(bias, out_features);
@@ -26,13 +32,12 @@ void linear_backward(Scalar* d_in, Scalar* d_weight, Scalar* d_bias, const Scala
                      const Scalar* weight, std::int64_t rows, std::int64_t in_features,
                      std::int64_t out_features) {
   if (d_in != nullptr) {
-    for_each_chunk(rows, kRowsPerChunk, [&](std::int64_t begin, std::int64_t end) {
+    for_each_chunk(rows, kGemmRowsPerChunk, [&](std::int64_t begin, std::int64_t end) {
       gemm_add_a_b(d_in + begin * in_features, d_out + begin * out_features, weight, end - begin, out_features,
                    in_features);
     });
   }
-  constexpr std::int64_t kFeaturesPerChunk = 32;
-  for_each_chunk(out_features, kFeaturesPerChunk, [&](std::int64_t begin, std::int64_t end) {
+  for_each_chunk(out_features, kGemmFeaturesPerChunk, [&](std::int64_t begin, std::int64_t end) {
     const std::int64_t count = end - begin;
     gemm_add_at_b(d_weight + begin * in_features, d_out + begin, out_features, in, count, rows, in_features);
     if (d_bias != nullptr) {

@@ -7,6 +7,8 @@
 #include "sim/DenseKernel.hpp"
 #include "sim/EventKernel.hpp"
 
+#include <tbb/parallel_for.h>
+
 namespace spikingbert::models {
 
 namespace {
@@ -20,13 +22,14 @@ SpikingBert::SpikingBert(io::ModelConfig config, SpikingBertWeights weights)
   if (static_cast<int>(weights_.sublayers.size()) != sublayers_.size())
     throw io::InputError("model", "weights", "have " + std::to_string(weights_.sublayers.size()) + " sub-layers",
                          std::to_string(sublayers_.size()));
-  // Pack every projection once per model for the event kernel (sim/SparseProduct.hpp).
-  for (auto& sublayer : weights_.sublayers) {
-    LinearWeights& linear = sublayer.linear;
+  // Pack every projection once per model for the event kernel (sim/SparseProduct.hpp); sub-layers in
+  // parallel (copies: the same for any thread count), as the student's network is rebuilt every training step.
+  tbb::parallel_for(std::size_t{0}, weights_.sublayers.size(), [&](std::size_t s) {
+    LinearWeights& linear = weights_.sublayers[s].linear;
     if (linear.weight && !linear.packed)
       linear.packed = std::make_shared<const sim::PackedWeights>(
           sim::pack_weights(linear.weight->data(), linear.inputs, linear.outputs));
-  }
+  });
   if (weights_.feedback.weight && !weights_.feedback.packed)
     weights_.feedback.packed = std::make_shared<const sim::PackedWeights>(
         sim::pack_weights(weights_.feedback.weight->data(), weights_.feedback.inputs, weights_.feedback.outputs));
