@@ -9,6 +9,8 @@
 #include "io/Tensor.hpp"
 #include "models/Parameter.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -91,8 +93,11 @@ class ParameterStore {
     for (const auto& parameter : parameters_) count += parameter.size();
     return count;
   }
+  // Every parameter's gradient in parallel (each a fill): 222 MB per training step at the paper's shape.
   void zero_gradients() {
-    for (auto& parameter : parameters_) std::fill(parameter.gradient.begin(), parameter.gradient.end(), Scalar(0));
+    tbb::parallel_for(std::size_t{0}, parameters_.size(), [&](std::size_t p) {
+      std::fill(parameters_[p].gradient.begin(), parameters_[p].gradient.end(), Scalar(0));
+    });
   }
 
   // File boundary: every parameter as float32 under its name.

@@ -115,7 +115,10 @@ void SpikingBertEquilibrium<Scalar>::forward(const TokenBatch& batch, Equilibriu
   }
   const sim::NeuronModel neuron = neuron_model(c);
   auto sigma = [&](std::int64_t j) {  // a_j = sigma(current_j): clamp(current_j / V_th, 0, 1) for IF, method doc §4
-    neuron.rates(a.rates[j].data(), a.currents[j].data(), N * sublayers_.width(static_cast<int>(j)));
+    Scalar* rates = a.rates[j].data();
+    const Scalar* currents = a.currents[j].data();
+    for_each_chunk(N * sublayers_.width(static_cast<int>(j)), kElementsPerChunk,
+                   [&](std::int64_t begin, std::int64_t end) { neuron.rates(rates + begin, currents + begin, end - begin); });
     add_offset(a.rates[j], rate_offsets, j);
   };
 
@@ -198,8 +201,14 @@ void SpikingBertEquilibrium<Scalar>::backward(const TokenBatch& batch, const Equ
   const sim::NeuronModel neuron = neuron_model(c);
   auto sigma_backward = [&](std::int64_t j) {
     const std::int64_t count = N * sublayers_.width(static_cast<int>(j));
-    zeroed(d_current, count);
-    neuron.rates_backward(d_current.data(), rate_adjoints_[j].data(), a.currents[j].data(), count);
+    d_current.resize(count);
+    Scalar* d = d_current.data();
+    const Scalar* u = rate_adjoints_[j].data();
+    const Scalar* currents = a.currents[j].data();
+    for_each_chunk(count, kElementsPerChunk, [&](std::int64_t begin, std::int64_t end) {
+      std::fill(d + begin, d + end, Scalar(0));
+      neuron.rates_backward(d + begin, u + begin, currents + begin, end - begin);
+    });
   };
   for (std::int64_t k = c.num_hidden_layers - 1; k >= 0; --k) {
     const EncoderLayerSlots& p = layers_[k];
