@@ -25,44 +25,31 @@ using ConstView = Eigen::Map<const RowMatrix<Scalar>>;
 template <class Scalar>
 using ConstStridedView = Eigen::Map<const RowMatrix<Scalar>, 0, Eigen::OuterStride<>>;
 
+}  // namespace
+
 template <class Scalar>
-void a_bt(Scalar* c, const Scalar* a, const Scalar* b, std::int64_t m, std::int64_t k, std::int64_t n) {
+void gemm_a_bt(Scalar* c, const Scalar* a, const Scalar* b, std::int64_t m, std::int64_t k, std::int64_t n) {
   View<Scalar>(c, m, n).noalias() = ConstView<Scalar>(a, m, k) * ConstView<Scalar>(b, n, k).transpose();
 }
 
 template <class Scalar>
-void add_a_b(Scalar* c, const Scalar* a, const Scalar* b, std::int64_t m, std::int64_t k, std::int64_t n) {
+void gemm_add_a_b(Scalar* c, const Scalar* a, const Scalar* b, std::int64_t m, std::int64_t k, std::int64_t n) {
   View<Scalar>(c, m, n).noalias() += ConstView<Scalar>(a, m, k) * ConstView<Scalar>(b, k, n);
 }
 
 template <class Scalar>
-void add_at_b(Scalar* c, const Scalar* a, std::int64_t lda, const Scalar* b, std::int64_t m, std::int64_t k,
-              std::int64_t n) {
+void gemm_add_at_b(Scalar* c, const Scalar* a, std::int64_t lda, const Scalar* b, std::int64_t m, std::int64_t k,
+                   std::int64_t n) {
   View<Scalar>(c, m, n).noalias() +=
       ConstStridedView<Scalar>(a, k, m, Eigen::OuterStride<>(lda)).transpose() * ConstView<Scalar>(b, k, n);
 }
 
-}  // namespace
-
-void gemm_a_bt(float* c, const float* a, const float* b, std::int64_t m, std::int64_t k, std::int64_t n) {
-  a_bt(c, a, b, m, k, n);
-}
-void gemm_a_bt(double* c, const double* a, const double* b, std::int64_t m, std::int64_t k, std::int64_t n) {
-  a_bt(c, a, b, m, k, n);
-}
-void gemm_add_a_b(float* c, const float* a, const float* b, std::int64_t m, std::int64_t k, std::int64_t n) {
-  add_a_b(c, a, b, m, k, n);
-}
-void gemm_add_a_b(double* c, const double* a, const double* b, std::int64_t m, std::int64_t k, std::int64_t n) {
-  add_a_b(c, a, b, m, k, n);
-}
-void gemm_add_at_b(float* c, const float* a, std::int64_t lda, const float* b, std::int64_t m, std::int64_t k,
-                   std::int64_t n) {
-  add_at_b(c, a, lda, b, m, k, n);
-}
-void gemm_add_at_b(double* c, const double* a, std::int64_t lda, const double* b, std::int64_t m, std::int64_t k,
-                   std::int64_t n) {
-  add_at_b(c, a, lda, b, m, k, n);
-}
+template void gemm_a_bt(float*, const float*, const float*, std::int64_t, std::int64_t, std::int64_t);
+template void gemm_a_bt(double*, const double*, const double*, std::int64_t, std::int64_t, std::int64_t);
+template void gemm_add_a_b(float*, const float*, const float*, std::int64_t, std::int64_t, std::int64_t);
+template void gemm_add_a_b(double*, const double*, const double*, std::int64_t, std::int64_t, std::int64_t);
+template void gemm_add_at_b(float*, const float*, std::int64_t, const float*, std::int64_t, std::int64_t, std::int64_t);
+template void gemm_add_at_b(double*, const double*, std::int64_t, const double*, std::int64_t, std::int64_t,
+                            std::int64_t);
 
 }  // namespace spikingbert::models

@@ -9,18 +9,18 @@
 
 namespace spikingbert::models {
 
+// Defined and instantiated (float, double) in Gemm.cpp only.
 // c[m][n] = a[m][k] * b[n][k]^T                    (y = x W^T of a linear layer)
-void gemm_a_bt(float* c, const float* a, const float* b, std::int64_t m, std::int64_t k, std::int64_t n);
-void gemm_a_bt(double* c, const double* a, const double* b, std::int64_t m, std::int64_t k, std::int64_t n);
+template <class Scalar>
+void gemm_a_bt(Scalar* c, const Scalar* a, const Scalar* b, std::int64_t m, std::int64_t k, std::int64_t n);
 
 // c[m][n] += a[m][k] * b[k][n]                     (dx += dy W)
-void gemm_add_a_b(float* c, const float* a, const float* b, std::int64_t m, std::int64_t k, std::int64_t n);
-void gemm_add_a_b(double* c, const double* a, const double* b, std::int64_t m, std::int64_t k, std::int64_t n);
+template <class Scalar>
+void gemm_add_a_b(Scalar* c, const Scalar* a, const Scalar* b, std::int64_t m, std::int64_t k, std::int64_t n);
 
 // c[m][n] += a[k][m]^T * b[k][n], a's rows lda apart (a block of columns of a wider matrix)   (dW += dy^T x)
-void gemm_add_at_b(float* c, const float* a, std::int64_t lda, const float* b, std::int64_t m, std::int64_t k,
-                   std::int64_t n);
-void gemm_add_at_b(double* c, const double* a, std::int64_t lda, const double* b, std::int64_t m, std::int64_t k,
+template <class Scalar>
+void gemm_add_at_b(Scalar* c, const Scalar* a, std::int64_t lda, const Scalar* b, std::int64_t m, std::int64_t k,
                    std::int64_t n);
 
 }  // namespace spikingbert::models

@@ -32,7 +32,7 @@ using ConstVectorView = Eigen::Map<const Eigen::Matrix<Scalar, 1, Eigen::Dynamic
 
 // Rows per parallel chunk: big enough that a chunk's matrix product amortises the task overhead.
 inline constexpr std::int64_t kRowsPerChunk = 64;
-// Elements per parallel chunk of an elementwise pass (sigma and sigma' over a population's [rows, width]).
+// Elements per parallel chunk of an elementwise pass (sigma and sigma' over a population, a finiteness check).
 inline constexpr std::int64_t kElementsPerChunk = std::int64_t{1} << 15;
 
 // Calls body(begin, end) on fixed chunks [begin, end) of [0, count), in parallel.

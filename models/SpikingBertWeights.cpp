@@ -1,6 +1,7 @@
 #include "models/SpikingBertWeights.hpp"
 
 #include "io/Error.hpp"
+#include "models/KernelSupport.hpp"
 
 #include <tbb/parallel_for.h>
 
@@ -30,24 +31,13 @@ struct FoundTensor {
 };
 using TensorLookup = std::function<FoundTensor(const std::string& name)>;
 
-// Every value finite, in one pass that vectorises (the position of the first bad one only when there is one).
-// Blocks of kParallelBlock floats in parallel: the student's whole model is checked and copied every training
-// step (55.6 M floats at the paper's shape), which one thread would spend a tenth of a step on.
-constexpr std::size_t kParallelBlock = std::size_t{1} << 16;
-
-template <class Body>
-void for_each_block(std::size_t count, const Body& body) {
-  const std::size_t blocks = (count + kParallelBlock - 1) / kParallelBlock;
-  tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t block) {
-    body(block * kParallelBlock, std::min(count, (block + 1) * kParallelBlock));
-  });
-}
-
+// Every value finite, in fixed blocks in parallel (the student's whole model is checked every training step:
+// 55.6 M floats at the paper's shape); the position of the first bad one only when there is one.
 void require_finite(const float* values, std::size_t count, const std::string& name, const std::string& source) {
   std::atomic<bool> finite{true};
-  for_each_block(count, [&](std::size_t begin, std::size_t end) {
+  for_each_chunk(static_cast<std::int64_t>(count), kElementsPerChunk, [&](std::int64_t begin, std::int64_t end) {
     bool block_finite = true;
-    for (std::size_t i = begin; i < end; ++i) block_finite &= std::isfinite(values[i]);
+    for (std::int64_t i = begin; i < end; ++i) block_finite &= std::isfinite(values[i]);
     if (!block_finite) finite = false;
   });
   if (finite) return;
@@ -69,11 +59,7 @@ const float* require(const TensorLookup& lookup, const std::string& name, std::v
 }
 
 SharedFloats copy_of(const float* values, std::size_t count) {
-  auto copy = std::make_shared<std::vector<float>>(count);
-  for_each_block(count, [&](std::size_t begin, std::size_t end) {
-    std::copy(values + begin, values + end, copy->data() + begin);
-  });
-  return copy;
+  return std::make_shared<const std::vector<float>>(values, values + count);
 }
 
 // out[i][o] = weight[o][i]: square tiles, so both sides stream whole cache lines; tiles of rows in
